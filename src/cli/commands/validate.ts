@@ -1,0 +1,38 @@
+/** `scopectl validate [DIR]`: load every manifest and spec of a folder and report all problems at once. */
+import path from "node:path";
+import type { Command } from "commander";
+import { loadDesiredState } from "../../manifest/index.ts";
+import type { DesiredState } from "../../model/desired.ts";
+import { colors, out } from "../output.ts";
+
+export function registerValidateCommand(program: Command): void {
+  program
+    .command("validate")
+    .description("check the manifests of a folder: schemas, references and OpenAPI specs; exit 1 on any error")
+    .argument("[dir]", "folder of manifests", "config")
+    .action(async (dir: string) => {
+      const state = await loadDesiredState(path.resolve(dir));
+      out(`${colors.green("valid:")} ${dir}: ${summarize(state)}`);
+    });
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+export function summarize(state: DesiredState): string {
+  let scopes = 0;
+  let generated = 0;
+  for (const api of state.apis.values()) {
+    scopes += api.scopes.length;
+    generated += api.scopes.filter((s) => s.origin === "openapi").length;
+  }
+  return [
+    `${plural(state.apis.size, "Api")} (${plural(scopes, "scope")}, ${generated} from OpenAPI)`,
+    plural(state.openApiSources.size, "OpenApiSource"),
+    plural(state.roles.size, "Role"),
+    plural(state.users.size, "User"),
+    plural(state.applications.size, "Application"),
+    plural(state.apiKeys.size, "ApiKey"),
+  ].join(", ");
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/** `scopectl`: the command line. Each command lives in its own file under commands/. */
+import { Command } from "commander";
+import { registerOpenApiCommand } from "./commands/openapi.ts";
+import { registerSchemaCommand } from "./commands/schema.ts";
+import { registerValidateCommand } from "./commands/validate.ts";
+import { reportFailure } from "./output.ts";
+import { VERSION } from "./version.ts";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("scopectl")
+    .description("API authorization as code: manifests in git, reconciled into a store that issues OAuth 2.0 tokens.")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .addHelpText(
+      "after",
+      `
+Manifests are YAML documents (apiVersion: scopectl/v1) under a folder, config/ by default.
+Examples:
+  scopectl validate config                  check every manifest and spec, report all errors
+  scopectl schema Application               JSON Schema of one kind, for editors
+  scopectl openapi preview spec.yaml        the scopes an OpenAPI spec would generate`,
+    );
+  registerValidateCommand(program);
+  registerSchemaCommand(program);
+  registerOpenApiCommand(program);
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportFailure(error);
+}

@@ -1,0 +1,47 @@
+/**
+ * The manifest loader: a folder of YAML manifests → a DesiredState, or one InputError that lists every
+ * problem of every file, sorted by file and line. The stages are exported for tools (and later stages,
+ * such as overlays) that need to run part of the pipeline.
+ */
+import type { DesiredState } from "../model/desired.ts";
+import { InputError } from "../model/diagnostics.ts";
+import { sortDiagnostics } from "./diagnostics.ts";
+import { collectDocuments, readManifestFiles } from "./read.ts";
+import { resolveDesiredState } from "./resolve/index.ts";
+import { validateDocuments } from "./validate/index.ts";
+
+export { formatFieldPath, sortDiagnostics } from "./diagnostics.ts";
+export type {
+  FieldPath,
+  LocateTarget,
+  ManifestDocument,
+  ManifestSet,
+  ParsedDocument,
+  ParsedFile,
+  PathSegment,
+  Place,
+  ReadResult,
+} from "./documents.ts";
+export { collectDocuments, readManifestFiles } from "./read.ts";
+export { type Resolved, resolveDesiredState } from "./resolve/index.ts";
+export { MANIFEST_KINDS, type ManifestKind, manifestSchema } from "./schemas/index.ts";
+export {
+  type InvalidDocument,
+  type ValidatedSet,
+  type ValidDocument,
+  validateDocuments,
+} from "./validate/index.ts";
+
+/**
+ * Loads the manifests under `root` (every .yaml/.yml file, recursively). Throws an InputError with all
+ * problems found, in every file, when anything is wrong; never returns a partial state.
+ */
+export async function loadDesiredState(root: string): Promise<DesiredState> {
+  const read = await readManifestFiles(root);
+  // An overlay/merge stage goes here: ReadResult → ManifestSet, merging documents across folders.
+  const set = collectDocuments(read);
+  const validated = validateDocuments(set);
+  const { state, diagnostics } = await resolveDesiredState(validated);
+  if (diagnostics.length > 0) throw new InputError(sortDiagnostics(diagnostics));
+  return state;
+}

@@ -1,0 +1,75 @@
+/**
+ * Stage (a): read every YAML file under the root and parse it. Nothing here knows about kinds or
+ * schemas; it only turns files into documents (or diagnostics) and sets OpenAPI spec files aside.
+ */
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { InputError } from "../model/diagnostics.ts";
+import type { ManifestSet, ParsedFile, ReadResult } from "./documents.ts";
+import { displayPath, findYamlFiles, readTextFile } from "./files.ts";
+import { parseManifestText } from "./parse.ts";
+
+/**
+ * Every `.yaml`/`.yml` file under `root`, recursively, in sorted order, parsed into documents. Problems
+ * with single files are returned as diagnostics (so every file is still read and all problems are
+ * reported at once); a root that is missing or not a folder throws an InputError at once.
+ */
+export async function readManifestFiles(root: string): Promise<ReadResult> {
+  const absRoot = path.resolve(root);
+  try {
+    const info = await stat(absRoot);
+    if (!info.isDirectory())
+      throw new InputError([{ file: absRoot, message: "this is not a folder of manifests" }]);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const message =
+      code === "ENOENT" || code === "ENOTDIR"
+        ? "the manifest folder does not exist"
+        : `the manifest folder cannot be read (${code ?? String(err)})`;
+    throw new InputError([{ file: absRoot, message }]);
+  }
+
+  const found = await findYamlFiles(absRoot);
+  const diagnostics = [...found.diagnostics];
+  const files: ParsedFile[] = [];
+  for (const abs of found.files) {
+    const origin = { file: displayPath(absRoot, abs), abs, root: absRoot };
+    const read = await readTextFile(abs);
+    if (!read.ok) {
+      diagnostics.push({ file: origin.file, message: read.message });
+      continue;
+    }
+    const parsed = parseManifestText(read.text, origin);
+    diagnostics.push(...parsed.diagnostics);
+    files.push({ ...origin, role: parsed.role, documents: parsed.documents });
+  }
+  if (found.files.length === 0 && diagnostics.length === 0) {
+    // An empty folder is almost always the wrong folder; loading it as "no resources" would plan to
+    // delete everything the store holds.
+    diagnostics.push({ file: absRoot, message: "the folder has no .yaml or .yml files" });
+  }
+  return { root: absRoot, files, diagnostics };
+}
+
+function hasOwn(value: unknown, key: string): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.hasOwn(value, key);
+}
+
+/** Splits the parsed documents into manifests (they have an apiVersion or a kind) and the rest. */
+export function collectDocuments(read: ReadResult): ManifestSet {
+  const set: ManifestSet = {
+    root: read.root,
+    manifests: [],
+    untyped: [],
+    diagnostics: [...read.diagnostics],
+  };
+  for (const file of read.files) {
+    if (file.role !== "manifest") continue;
+    for (const doc of file.documents) {
+      if (hasOwn(doc.value, "apiVersion") || hasOwn(doc.value, "kind")) set.manifests.push(doc);
+      else set.untyped.push(doc);
+    }
+  }
+  return set;
+}

@@ -1,0 +1,78 @@
+/**
+ * Apis and their manual scopes: unique audiences (also distinct from the management API's), no
+ * reserved scope names, each scope name once. Generated scopes are added by openapi-sources.ts.
+ */
+import type { DesiredApi, DesiredSettings } from "../../model/desired.ts";
+import { isReservedScopeName, RESERVED_SCOPE_NAMES } from "../../model/names.ts";
+import { formatPlace } from "../diagnostics.ts";
+import type { ManifestDocument } from "../documents.ts";
+import { type Resolution, sourcePosition } from "./context.ts";
+import { uniqueList } from "./references.ts";
+
+export function resolveApis(ctx: Resolution, settings: DesiredSettings): Map<string, DesiredApi> {
+  const apis = new Map<string, DesiredApi>();
+  const audiences = new Map<string, { api: string; doc: ManifestDocument }>();
+
+  // An Api whose document failed its schema still exists by name; its scopes are unknown.
+  for (const declared of ctx.names.Api.values()) {
+    if (declared.manifest === undefined) ctx.scopes.set(declared.name, { names: new Set(), complete: false });
+  }
+
+  for (const { name, doc, manifest } of ctx.valid("Api")) {
+    const { spec } = manifest;
+    const first = audiences.get(spec.audience);
+    if (first) {
+      ctx.report(
+        doc,
+        ["spec", "audience"],
+        `audience "${spec.audience}" is already used by Api "${first.api}" (${formatPlace(first.doc.locate(["spec", "audience"]))}); each Api needs its own audience`,
+      );
+    } else if (spec.audience === settings.managementAudience) {
+      ctx.report(
+        doc,
+        ["spec", "audience"],
+        `audience "${spec.audience}" is the audience of the built-in management API (Settings.managementAudience); choose another`,
+      );
+    } else {
+      audiences.set(spec.audience, { api: name, doc });
+    }
+
+    const listed = spec.scopes ?? [];
+    const names = uniqueList(
+      ctx,
+      doc,
+      ["spec", "scopes"],
+      listed.map((s) => s.name),
+      "scope",
+    );
+    // uniqueList reports repeats at the list item; point the reserved-name error at the name itself.
+    const scopes: DesiredApi["scopes"] = [];
+    for (const scopeName of names) {
+      const index = listed.findIndex((s) => s.name === scopeName);
+      if (isReservedScopeName(scopeName)) {
+        ctx.report(
+          doc,
+          ["spec", "scopes", index, "name"],
+          `"${scopeName}" is a reserved scope name (${[...RESERVED_SCOPE_NAMES].join(", ")} belong to OpenID Connect and refresh tokens); choose another name`,
+        );
+        continue;
+      }
+      scopes.push({
+        api: name,
+        name: scopeName,
+        description: listed[index]?.description ?? "",
+        origin: "manual",
+      });
+    }
+
+    ctx.scopes.set(name, { names: new Set(scopes.map((s) => s.name)), complete: true });
+    apis.set(name, {
+      name,
+      audience: spec.audience,
+      displayName: spec.displayName ?? name,
+      scopes,
+      source: sourcePosition(doc),
+    });
+  }
+  return apis;
+}

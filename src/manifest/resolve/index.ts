@@ -1,0 +1,47 @@
+/**
+ * Stage (c): resolution. Validated documents become the DesiredState, every reference checked. Kinds
+ * resolve in dependency order: Settings, Apis, OpenApiSources (their scopes complete the Apis), then
+ * Roles, Users, Applications and ApiKeys, which refer to those.
+ */
+import type { DesiredState } from "../../model/desired.ts";
+import type { Diagnostic } from "../../model/diagnostics.ts";
+import type { ValidatedSet } from "../validate/index.ts";
+import { resolveApiKeys } from "./api-keys.ts";
+import { resolveApis } from "./apis.ts";
+import { resolveApplications } from "./applications.ts";
+import { Resolution } from "./context.ts";
+import { buildNameTables } from "./names.ts";
+import { resolveOpenApiSources } from "./openapi-sources.ts";
+import { resolveRoles } from "./roles.ts";
+import { resolveSettings } from "./settings.ts";
+import { judgeUntyped } from "./untyped.ts";
+import { resolveUsers } from "./users.ts";
+
+export interface Resolved {
+  /** Complete only when `diagnostics` is empty; otherwise a best effort, not to be applied. */
+  state: DesiredState;
+  /** The diagnostics of every stage so far plus resolution's own. */
+  diagnostics: Diagnostic[];
+}
+
+export async function resolveDesiredState(set: ValidatedSet): Promise<Resolved> {
+  const names = buildNameTables(set);
+  const ctx = new Resolution(set.root, names.tables);
+  ctx.diagnostics.push(...names.diagnostics);
+
+  const settings = resolveSettings(ctx);
+  const apis = resolveApis(ctx, settings);
+  const openapi = await resolveOpenApiSources(ctx, apis);
+  const state: DesiredState = {
+    root: set.root,
+    settings,
+    apis,
+    openApiSources: openapi.sources,
+    roles: resolveRoles(ctx),
+    users: resolveUsers(ctx),
+    applications: resolveApplications(ctx, settings),
+    apiKeys: resolveApiKeys(ctx),
+  };
+  ctx.diagnostics.push(...(await judgeUntyped(set.untyped, openapi)));
+  return { state, diagnostics: [...set.diagnostics, ...ctx.diagnostics] };
+}

@@ -1,0 +1,155 @@
+/**
+ * OpenApiSources: check the Api and the file path, import each spec (src/openapi) and add its generated
+ * scopes to the Api after the manual ones. A name the Api already lists by hand stays manual (the import
+ * log records the operation as a duplicate), so a scope never has two owners.
+ */
+import path from "node:path";
+import type { DesiredApi, DesiredOpenApiSource } from "../../model/desired.ts";
+import { type Diagnostic, InputError } from "../../model/diagnostics.ts";
+import { isReservedScopeName } from "../../model/names.ts";
+import { importSpec } from "../../openapi/index.ts";
+import type { SpecImport } from "../../openapi/types.ts";
+import { formatPlace } from "../diagnostics.ts";
+import type { Place } from "../documents.ts";
+import { displayPath, isInside } from "../files.ts";
+import { type Resolution, sourcePosition } from "./context.ts";
+import { checkReference } from "./references.ts";
+
+export interface OpenApiResolution {
+  sources: Map<string, DesiredOpenApiSource>;
+  /** Absolute paths of every file a spec import read: YAML among them are spec fragments, not manifests. */
+  filesRead: Set<string>;
+  /** True when an import failed: which files its spec would have read is then unknown. */
+  importFailed: boolean;
+}
+
+interface ImportJob {
+  name: string;
+  api: string;
+  abs: string;
+  /** The folder the spec and its `$ref`s must stay inside. */
+  root: string;
+  /** Where the `file:` field is: named in every error of the import. */
+  filePlace: Place;
+  source: DesiredOpenApiSource["source"];
+}
+
+/** The spec path of a source, resolved against the folder of the manifest that declares it. */
+function resolveSpecPath(
+  ctx: Resolution,
+  filePlace: Place,
+  file: string,
+): { abs: string } | { error: string } {
+  if (path.isAbsolute(file) || path.win32.isAbsolute(file)) {
+    return {
+      error: `spec file "${file}" is an absolute path; give a path relative to this manifest's folder`,
+    };
+  }
+  const abs = path.resolve(path.dirname(filePlace.abs), file);
+  if (!isInside(filePlace.root, abs)) {
+    // With layered folders (overlays) each layer's specs stay inside that layer's folder: name it.
+    const folder =
+      filePlace.root === ctx.root
+        ? "the manifest folder"
+        : `its folder ${displayPath(ctx.root, filePlace.root)}`;
+    return { error: `spec file "${file}" is outside ${folder}; the spec must stay inside it` };
+  }
+  return { abs };
+}
+
+/**
+ * The import's diagnostics name the spec relative to the root we gave it; re-base them onto the loaded
+ * folder and say which OpenApiSource referenced the spec, so the user can find both ends.
+ */
+function rebase(ctx: Resolution, job: ImportJob, error: InputError): Diagnostic[] {
+  return error.diagnostics.map((d) => ({
+    ...d,
+    file: displayPath(ctx.root, path.resolve(job.root, d.file)),
+    message: `${d.message} (spec of OpenApiSource "${job.name}", ${formatPlace(job.filePlace)})`,
+  }));
+}
+
+function merge(api: DesiredApi, result: SpecImport): string[] {
+  const taken = new Set(api.scopes.map((s) => s.name));
+  const owned: string[] = [];
+  for (const scope of result.scopes) {
+    // The import already skips reserved and manual names; checked again so that this module alone
+    // guarantees "each name once, never reserved" for the desired state.
+    if (taken.has(scope.name) || isReservedScopeName(scope.name)) continue;
+    taken.add(scope.name);
+    api.scopes.push({ api: api.name, name: scope.name, description: scope.description, origin: "openapi" });
+    owned.push(scope.name);
+  }
+  return owned;
+}
+
+export async function resolveOpenApiSources(
+  ctx: Resolution,
+  apis: Map<string, DesiredApi>,
+): Promise<OpenApiResolution> {
+  const out: OpenApiResolution = { sources: new Map(), filesRead: new Set(), importFailed: false };
+  const claimed = new Map<string, { name: string; place: Place }>();
+  const jobs: ImportJob[] = [];
+
+  for (const { name, doc, manifest } of ctx.valid("OpenApiSource")) {
+    const { api, file } = manifest.spec;
+    if (!checkReference(ctx, "Api", doc, ["spec", "api"], api)) continue;
+    const first = claimed.get(api);
+    if (first) {
+      ctx.report(
+        doc,
+        ["spec", "api"],
+        `Api "${api}" already has an OpenApiSource, "${first.name}" (${formatPlace(first.place)}); an Api has at most one`,
+      );
+      continue;
+    }
+    claimed.set(api, { name, place: doc.locate(["spec", "api"]) });
+
+    const filePlace = doc.locate(["spec", "file"]);
+    const resolved = resolveSpecPath(ctx, filePlace, file);
+    if ("error" in resolved) {
+      ctx.report(doc, ["spec", "file"], resolved.error);
+      const scopes = ctx.scopes.get(api);
+      if (scopes) scopes.complete = false;
+      continue;
+    }
+    jobs.push({ name, api, abs: resolved.abs, root: filePlace.root, filePlace, source: sourcePosition(doc) });
+  }
+
+  // Imports are independent: run them together, then merge in load order so results are deterministic.
+  const results = await Promise.allSettled(
+    jobs.map((job) => {
+      const manualScopes = new Set(apis.get(job.api)?.scopes.map((s) => s.name));
+      return importSpec(job.abs, { root: job.root, manualScopes });
+    }),
+  );
+
+  results.forEach((result, i) => {
+    const job = jobs[i] as ImportJob;
+    const scopes = ctx.scopes.get(job.api);
+    if (result.status === "rejected") {
+      // Anything but an InputError is a bug in the import, not a problem with the user's input.
+      if (!(result.reason instanceof InputError)) throw result.reason;
+      ctx.diagnostics.push(...rebase(ctx, job, result.reason));
+      out.importFailed = true;
+      if (scopes) scopes.complete = false;
+      return;
+    }
+    const imported = result.value;
+    for (const f of imported.filesRead) out.filesRead.add(path.resolve(f));
+    const api = apis.get(job.api);
+    if (!api) return; // the Api's own document failed its schema: reported there
+    const owned = merge(api, imported);
+    for (const s of owned) scopes?.names.add(s);
+    out.sources.set(job.name, {
+      name: job.name,
+      api: job.api,
+      file: imported.file,
+      specVersion: imported.specVersion,
+      scopes: owned,
+      log: imported.log,
+      source: job.source,
+    });
+  });
+  return out;
+}

@@ -1,0 +1,19 @@
+/** Settings: the one Settings document with its defaults filled in, or all defaults when there is none. */
+import type { DesiredSettings } from "../../model/desired.ts";
+import { defaultManagementAudience, SETTINGS_DEFAULTS } from "../schemas/settings.ts";
+import { type Resolution, sourcePosition } from "./context.ts";
+
+export function resolveSettings(ctx: Resolution): DesiredSettings {
+  const [declared] = ctx.valid("Settings");
+  const spec = declared?.manifest.spec ?? {};
+  const issuer = spec.issuer ?? SETTINGS_DEFAULTS.issuer;
+  const settings: DesiredSettings = {
+    issuer,
+    signingAlg: spec.signingAlg ?? SETTINGS_DEFAULTS.signingAlg,
+    accessTokenLifetimeSeconds:
+      spec.accessTokenLifetimeSeconds ?? SETTINGS_DEFAULTS.accessTokenLifetimeSeconds,
+    managementAudience: spec.managementAudience ?? defaultManagementAudience(issuer),
+  };
+  if (declared) settings.source = sourcePosition(declared.doc);
+  return settings;
+}

@@ -1,0 +1,41 @@
+/** Users: roles and additional scopes checked; one user per email address. */
+import type { DesiredUser } from "../../model/desired.ts";
+import { formatPlace } from "../diagnostics.ts";
+import type { Place } from "../documents.ts";
+import { type Resolution, sourcePosition } from "./context.ts";
+import { checkReference, checkScopeGrants, uniqueList } from "./references.ts";
+
+export function resolveUsers(ctx: Resolution): Map<string, DesiredUser> {
+  const users = new Map<string, DesiredUser>();
+  // Email addresses compare case-insensitively: identity providers treat them so.
+  const emails = new Map<string, { user: string; place: Place }>();
+  for (const { name, doc, manifest } of ctx.valid("User")) {
+    const { spec } = manifest;
+    const email = spec.email.toLowerCase();
+    const first = emails.get(email);
+    if (first) {
+      ctx.report(
+        doc,
+        ["spec", "email"],
+        `email "${spec.email}" is already used by User "${first.user}" (${formatPlace(first.place)}); each user needs their own`,
+      );
+    } else {
+      emails.set(email, { user: name, place: doc.locate(["spec", "email"]) });
+    }
+
+    const listed = spec.roles ?? [];
+    const roles = uniqueList(ctx, doc, ["spec", "roles"], listed, "role").filter((role) =>
+      checkReference(ctx, "Role", doc, ["spec", "roles", listed.indexOf(role)], role),
+    );
+    users.set(name, {
+      name,
+      email: spec.email,
+      displayName: spec.name ?? name,
+      roles,
+      additionalScopes: checkScopeGrants(ctx, doc, ["spec", "additionalScopes"], spec.additionalScopes),
+      disabled: spec.disabled ?? false,
+      source: sourcePosition(doc),
+    });
+  }
+  return users;
+}
