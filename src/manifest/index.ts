@@ -3,10 +3,11 @@
  * problem of every file, sorted by file and line. The stages are exported for tools (and later stages,
  * such as overlays) that need to run part of the pipeline.
  */
+import path from "node:path";
 import type { DesiredState } from "../model/desired.ts";
 import { InputError } from "../model/diagnostics.ts";
 import { sortDiagnostics } from "./diagnostics.ts";
-import { collectDocuments, readManifestFiles } from "./read.ts";
+import { loadLayer } from "./overlay.ts";
 import { resolveDesiredState } from "./resolve/index.ts";
 import { validateDocuments } from "./validate/index.ts";
 
@@ -22,6 +23,7 @@ export type {
   Place,
   ReadResult,
 } from "./documents.ts";
+export { loadLayer, mergePatch } from "./overlay.ts";
 export { collectDocuments, readManifestFiles } from "./read.ts";
 export { type Resolved, resolveDesiredState } from "./resolve/index.ts";
 export { MANIFEST_KINDS, type ManifestKind, manifestSchema } from "./schemas/index.ts";
@@ -37,9 +39,8 @@ export {
  * problems found, in every file, when anything is wrong; never returns a partial state.
  */
 export async function loadDesiredState(root: string): Promise<DesiredState> {
-  const read = await readManifestFiles(root);
-  // An overlay/merge stage goes here: ReadResult → ManifestSet, merging documents across folders.
-  const set = collectDocuments(read);
+  // Reading, then the overlay stage (a folder with an Overlay document is its bases plus its own).
+  const set = await loadLayer(path.resolve(root));
   const validated = validateDocuments(set);
   const { state, diagnostics } = await resolveDesiredState(validated);
   if (diagnostics.length > 0) throw new InputError(sortDiagnostics(diagnostics));

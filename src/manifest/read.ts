@@ -14,8 +14,13 @@ import { parseManifestText } from "./parse.ts";
  * with single files are returned as diagnostics (so every file is still read and all problems are
  * reported at once); a root that is missing or not a folder throws an InputError at once.
  */
-export async function readManifestFiles(root: string): Promise<ReadResult> {
+export async function readManifestFiles(
+  root: string,
+  options: { displayRoot?: string } = {},
+): Promise<ReadResult> {
   const absRoot = path.resolve(root);
+  // Files are named relative to the folder the user loaded: for an overlay's base that is not the base.
+  const displayRoot = options.displayRoot ?? absRoot;
   try {
     const info = await stat(absRoot);
     if (!info.isDirectory())
@@ -34,7 +39,7 @@ export async function readManifestFiles(root: string): Promise<ReadResult> {
   const diagnostics = [...found.diagnostics];
   const files: ParsedFile[] = [];
   for (const abs of found.files) {
-    const origin = { file: displayPath(absRoot, abs), abs, root: absRoot };
+    const origin = { file: displayPath(displayRoot, abs), abs, root: absRoot };
     const read = await readTextFile(abs);
     if (!read.ok) {
       diagnostics.push({ file: origin.file, message: read.message });

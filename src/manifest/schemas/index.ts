@@ -8,6 +8,7 @@ import { type ApiKeyManifest, ApiKeyManifestSchema } from "./api-key.ts";
 import { type ApplicationManifest, ApplicationManifestSchema } from "./application.ts";
 import { API_VERSION } from "./common.ts";
 import { type OpenApiSourceManifest, OpenApiSourceManifestSchema } from "./openapi-source.ts";
+import { type OverlayManifest, OverlayManifestSchema } from "./overlay.ts";
 import { type RoleManifest, RoleManifestSchema } from "./role.ts";
 import { type SettingsManifest, SettingsManifestSchema } from "./settings.ts";
 import { type UserManifest, UserManifestSchema } from "./user.ts";
@@ -17,6 +18,7 @@ export type { ApiKeyManifest } from "./api-key.ts";
 export type { ApplicationManifest } from "./application.ts";
 export { API_VERSION } from "./common.ts";
 export type { OpenApiSourceManifest } from "./openapi-source.ts";
+export type { OverlayManifest } from "./overlay.ts";
 export type { RoleManifest } from "./role.ts";
 export type { SettingsManifest } from "./settings.ts";
 export type { UserManifest } from "./user.ts";
@@ -30,6 +32,7 @@ export const MANIFEST_KINDS = [
   "Application",
   "ApiKey",
   "Settings",
+  "Overlay",
 ] as const;
 export type ManifestKind = (typeof MANIFEST_KINDS)[number];
 
@@ -46,6 +49,7 @@ export interface ManifestByKind {
   Application: ApplicationManifest;
   ApiKey: ApiKeyManifest;
   Settings: SettingsManifest;
+  Overlay: OverlayManifest;
 }
 
 export const KIND_SCHEMAS: { readonly [K in ManifestKind]: TSchema } = {
@@ -56,6 +60,7 @@ export const KIND_SCHEMAS: { readonly [K in ManifestKind]: TSchema } = {
   Application: ApplicationManifestSchema,
   ApiKey: ApiKeyManifestSchema,
   Settings: SettingsManifestSchema,
+  Overlay: OverlayManifestSchema,
 };
 
 export const JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema";
