@@ -10,7 +10,9 @@ import { VERSION } from "./version.ts";
 export function buildProgram(): Command {
   const program = new Command()
     .name("scopectl")
-    .description("API authorization as code: manifests in git, reconciled into a store that issues OAuth 2.0 tokens.")
+    .description(
+      "API authorization as code: manifests in git, reconciled into a store that issues OAuth 2.0 tokens.",
+    )
     .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (text, write) => write(text) })

@@ -23,7 +23,9 @@ function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) process.stderr.write(`${errColors.red("error:")} ${formatDiagnostic(d)}\n`);
   const files = new Set(diagnostics.map((d) => d.file)).size;
   const noun = diagnostics.length === 1 ? "error" : "errors";
-  process.stderr.write(`${diagnostics.length} ${noun} in ${files} file${files === 1 ? "" : "s"}; nothing was changed.\n`);
+  process.stderr.write(
+    `${diagnostics.length} ${noun} in ${files} file${files === 1 ? "" : "s"}; nothing was changed.\n`,
+  );
 }
 
 /** Prints a failure and returns the exit code: input problems are listed; anything else is one line. */
@@ -34,7 +36,8 @@ export function reportFailure(error: unknown): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`${errColors.red("error:")} ${message}\n`);
-  if (process.env.SCOPECTL_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (process.env.SCOPECTL_DEBUG && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
   return 1;
 }
 

@@ -174,7 +174,7 @@ describe("envelope and schema problems", () => {
       line: 2,
       column: 7,
       message:
-        /^unknown kind "Widget"; the kinds are Api, OpenApiSource, Role, User, Application, ApiKey, Settings$/,
+        /^unknown kind "Widget"; the kinds are Api, OpenApiSource, Role, User, Application, ApiKey, Settings, Overlay$/,
     });
   });
 

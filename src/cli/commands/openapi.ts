@@ -47,7 +47,9 @@ function describeLogEntry(entry: ImportLogEntry): string {
 }
 
 function printPreview(result: SpecImport): void {
-  out(`${colors.bold(result.file.path)} (${result.specVersion}, ${result.file.size} bytes, sha256 ${result.file.sha256})`);
+  out(
+    `${colors.bold(result.file.path)} (${result.specVersion}, ${result.file.size} bytes, sha256 ${result.file.sha256})`,
+  );
   out();
   const rows = [["SCOPE", "OPERATION", "DESCRIPTION"]];
   for (const s of result.scopes) rows.push([s.name, `${s.method.toUpperCase()} ${s.path}`, s.description]);

@@ -8,7 +8,9 @@ import { colors, out } from "../output.ts";
 export function registerValidateCommand(program: Command): void {
   program
     .command("validate")
-    .description("check the manifests of a folder: schemas, references and OpenAPI specs; exit 1 on any error")
+    .description(
+      "check the manifests of a folder: schemas, references and OpenAPI specs; exit 1 on any error",
+    )
     .argument("[dir]", "folder of manifests", "config")
     .action(async (dir: string) => {
       const state = await loadDesiredState(path.resolve(dir));
