@@ -1,0 +1,35 @@
+/**
+ * Secret material made by scopectl: client secrets and API keys. High-entropy random bytes from the
+ * OS CSPRNG; only their SHA-256 is stored (a fast hash is right for 256-bit random secrets: there is
+ * nothing to brute-force), and they are compared in constant time.
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+/** Recognizable by secret scanners (GitHub, GitLab and trufflehog match on such prefixes). */
+export const API_KEY_PREFIX = "sck_";
+export const CLIENT_SECRET_PREFIX = "scs_";
+
+export function sha256Hex(value: string): string {
+  return createHash("sha256").update(value, "utf8").digest("hex");
+}
+
+export function generateClientSecret(): string {
+  return `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString("base64url")}`;
+}
+
+/**
+ * `sck_<8 hex lookup id>_<43 chars of base64url>`: the lookup id is public (listings, logs) and lets the
+ * service find the key's row without scanning; the rest is the secret.
+ */
+export function generateApiKey(): { key: string; prefix: string } {
+  const lookup = randomBytes(4).toString("hex");
+  const prefix = `${API_KEY_PREFIX}${lookup}`;
+  return { key: `${prefix}_${randomBytes(32).toString("base64url")}`, prefix };
+}
+
+/** Constant-time comparison of a presented secret with a stored SHA-256 (hex). */
+export function matchesSha256(presented: string, storedHex: string): boolean {
+  const a = createHash("sha256").update(presented, "utf8").digest();
+  const b = Buffer.from(storedHex, "hex");
+  return a.length === b.length && timingSafeEqual(a, b);
+}
