@@ -8,11 +8,17 @@ import { type Diagnostic, formatDiagnostic, InputError } from "../model/diagnost
 const useColor = (stream: NodeJS.WriteStream): boolean =>
   Boolean(stream.isTTY) && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
 
-export const colors = pc.createColors(useColor(process.stdout));
+export const useColorOnStdout = useColor(process.stdout);
+export const colors = pc.createColors(useColorOnStdout);
 const errColors = pc.createColors(useColor(process.stderr));
 
 export function out(line = ""): void {
   process.stdout.write(`${line}\n`);
+}
+
+/** Progress and notes go to stderr, so stdout stays the command's result (JSON, Markdown, a plan). */
+export function note(message: string): void {
+  process.stderr.write(`${message}\n`);
 }
 
 export function warn(message: string): void {
@@ -44,7 +50,11 @@ export function reportFailure(error: unknown): number {
 /** Left-aligned columns for plain-text tables; the last column is not padded. */
 export function table(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
   return rows.map((row) =>
     row
       .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
