@@ -3,8 +3,9 @@
  * is async and row-oriented so that a PostgreSQL implementation (several token service replicas, one
  * reconciler holding a lock) fits without changes above this layer.
  */
-import type { ImportLogEntry, SpecFileInfo } from "../openapi/types.ts";
+
 import type { CommitInfo, ManagedBy, ResourceKind, StoredResource } from "../model/resources.ts";
+import type { ImportLogEntry, SpecFileInfo } from "../openapi/types.ts";
 
 /** One entry of an OpenApiSource's import history. */
 export interface ImportRecord {
