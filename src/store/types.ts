@@ -56,7 +56,10 @@ export interface WriteContext {
 
 /** Reads, shared by the store and an open transaction. */
 export interface StoreReader {
-  /** The current revision: 0 for an empty store; +1 per applied transaction. */
+  /**
+   * The current revision: 0 for an empty store; +1 per applied transaction. Inside a transaction: the
+   * revision it started from (its writes carry the next one).
+   */
   revision(): Promise<number>;
   list<K extends ResourceKind>(kind: K): Promise<StoredResource<K>[]>;
   listAll(): Promise<StoredResource[]>;
@@ -84,6 +87,20 @@ export class StaleRevisionError extends Error {
       `the store is at revision ${actual}, but the plan was made against revision ${expected}; make a new plan`,
     );
     this.name = "StaleRevisionError";
+  }
+}
+
+/**
+ * Another writer (an apply in another process) held the store's write lock for longer than the store
+ * waits for it. Nothing was written; running the command again is safe.
+ */
+export class StoreLockedError extends Error {
+  constructor(
+    readonly file: string,
+    options?: ErrorOptions,
+  ) {
+    super(`another apply holds the store's write lock (file ${file}); try again`, options);
+    this.name = "StoreLockedError";
   }
 }
 

@@ -1,0 +1,148 @@
+/**
+ * The SQLite store's schema, as a numbered list of migrations. `PRAGMA user_version` holds the number of
+ * the last one applied; opening a store applies the missing ones in one transaction, and refuses a file
+ * whose version is newer than this list (it was written by a newer scopectl).
+ *
+ * The resources table is generic (kind, id, props as JSON text) so that every kind fits one table and a
+ * PostgreSQL implementation can keep the same shape with `jsonb`. Append new migrations; never edit one
+ * that has shipped.
+ */
+import type Database from "better-sqlite3";
+
+export interface Migration {
+  /** 1, 2, 3, ...: the `user_version` the file has once this migration is applied. */
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "resources, meta (revision counter), revisions, audit, imports",
+    sql: `
+      CREATE TABLE meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        revision INTEGER NOT NULL
+      );
+      INSERT INTO meta (id, revision) VALUES (1, 0);
+
+      -- One row per resource of any kind; clustered on (kind, id), so that a get is one b-tree lookup and
+      -- a list of one kind is one range scan.
+      CREATE TABLE resources (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        props TEXT NOT NULL,
+        managed_by TEXT NOT NULL,
+        commit_sha TEXT,
+        created_revision INTEGER NOT NULL,
+        updated_revision INTEGER NOT NULL,
+        PRIMARY KEY (kind, id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE revisions (
+        revision INTEGER PRIMARY KEY,
+        actor TEXT NOT NULL,
+        commit_info TEXT,
+        time TEXT NOT NULL,
+        summary TEXT NOT NULL
+      );
+
+      -- seq orders the rows as they were written; before/after are the props as JSON (NULL for a create's
+      -- before and a delete's after).
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        revision INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        commit_sha TEXT,
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        before_props TEXT,
+        after_props TEXT,
+        time TEXT NOT NULL
+      );
+      CREATE INDEX audit_by_revision ON audit (revision);
+
+      CREATE TABLE imports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        api TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('upload', 'replace', 'delete')),
+        file TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        commit_sha TEXT,
+        time TEXT NOT NULL,
+        log TEXT NOT NULL
+      );
+      CREATE INDEX imports_by_source ON imports (source, id);
+    `,
+  },
+];
+
+/** The schema version this code writes: the last migration's number. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+/** Thrown when a store file was written by a newer scopectl. */
+export class StoreVersionError extends Error {
+  constructor(
+    readonly file: string,
+    readonly fileVersion: number,
+    readonly knownVersion: number,
+  ) {
+    super(
+      `the store ${file} has schema version ${fileVersion}, newer than this scopectl knows (${knownVersion}); upgrade scopectl to open it`,
+    );
+    this.name = "StoreVersionError";
+  }
+}
+
+function checkList(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(
+        `store migrations must be numbered 1, 2, 3, ...: entry ${index} is numbered ${migration.version}`,
+      );
+    }
+  });
+}
+
+const userVersion = (db: Database.Database): number => db.pragma("user_version", { simple: true }) as number;
+
+/**
+ * Brings the file to the latest schema version in one transaction (all pending migrations or none) and
+ * returns the versions before and after. The write lock is taken first and the version read again under
+ * it, so that two processes opening a new file at once migrate it once.
+ */
+export function migrate(
+  db: Database.Database,
+  file: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): { from: number; to: number } {
+  checkList(migrations);
+  const latest = migrations.length;
+  const before = userVersion(db);
+  if (before > latest) throw new StoreVersionError(file, before, latest);
+  if (before === latest) return { from: before, to: before };
+
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const from = userVersion(db);
+    if (from > latest) throw new StoreVersionError(file, from, latest);
+    if (from === 0) {
+      const tables = db
+        .prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .pluck()
+        .get() as number;
+      if (tables > 0) {
+        throw new Error(`${file} is an SQLite database with tables of its own, not a scopectl store`);
+      }
+    }
+    for (const migration of migrations.slice(from)) db.exec(migration.sql);
+    db.pragma(`user_version = ${latest}`);
+    db.exec("COMMIT");
+    return { from, to: latest };
+  } catch (error) {
+    if (db.inTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}

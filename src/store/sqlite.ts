@@ -1,0 +1,472 @@
+/**
+ * The embedded Store: one SQLite file (better-sqlite3), in WAL mode.
+ *
+ * Connections. A store holds two connections to its file: a writer, on which every transaction runs
+ * (its reads see its own writes), and a reader for the Store's own reads, which in WAL mode see the last
+ * committed revision and never wait for a writer. A transaction started while another one of the same
+ * store is running waits for it (in order); transactions of other processes are kept apart by SQLite's
+ * write lock, which `BEGIN IMMEDIATE` takes before the revision is checked.
+ *
+ * Durability. `synchronous = FULL`: the WAL is fsynced at every commit, so a committed apply survives a
+ * power cut too. `NORMAL` would already make every commit survive a crash of the process (SIGKILL, OOM):
+ * in WAL mode a commit is written to the WAL before COMMIT returns and the OS keeps it when the process
+ * dies; what NORMAL gives up is the last commits on power loss or a kernel crash (they roll back, the file
+ * stays consistent). We pay the one fsync per apply because an apply shows generated secrets once: an
+ * apply reported as done must not come undone. Applies are few and large, so the cost is one fsync per
+ * apply, not per row.
+ *
+ * Lock waits. Waiting for another process's write lock polls asynchronously (up to `busyTimeoutMs`), so
+ * a process that also serves tokens keeps answering while its reconciler waits.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import {
+  type CommitInfo,
+  RESOURCE_KINDS,
+  type ResourceKind,
+  type StoredResource,
+} from "../model/resources.ts";
+import { migrate } from "./migrations.ts";
+import {
+  type AuditRecord,
+  type ImportRecord,
+  type RevisionRecord,
+  StaleRevisionError,
+  type Store,
+  StoreLockedError,
+  type StoreReader,
+  type StoreTransaction,
+  type WriteContext,
+} from "./types.ts";
+
+export interface SqliteStoreOptions {
+  /** How long a transaction waits for another process's write lock before it gives up (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** The store file: `$SCOPECTL_STORE` (relative to `cwd`) when set, else `<cwd>/.scopectl/store.db`. */
+export function defaultStorePath(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.SCOPECTL_STORE;
+  return fromEnv ? path.resolve(cwd, fromEnv) : path.join(cwd, ".scopectl", "store.db");
+}
+
+/** Opens (creating it and its folder if needed) and migrates the SQLite store at `file`. */
+export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<Store> {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const resolved = path.resolve(file);
+  mkdirSync(path.dirname(resolved), { recursive: true });
+  const writer = openConnection(resolved, busyTimeoutMs);
+  let reader: Database.Database | undefined;
+  try {
+    migrate(writer, resolved);
+    reader = openConnection(resolved, busyTimeoutMs);
+    reader.pragma("query_only = ON");
+    return new SqliteStore(resolved, writer, reader, busyTimeoutMs);
+  } catch (error) {
+    reader?.close();
+    writer.close();
+    throw error;
+  }
+}
+
+function openConnection(file: string, busyTimeoutMs: number): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (error) {
+    throw new Error(`cannot open the store ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    const mode = db.pragma("journal_mode = WAL", { simple: true });
+    if (mode !== "wal") throw new Error(`the file system refused WAL mode (journal_mode is ${String(mode)})`);
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    // A large apply grows the WAL; once checkpointed, truncate it back to at most 64 MiB.
+    db.pragma("journal_size_limit = 67108864");
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof Error && /file is not a database|file is encrypted/i.test(error.message)) {
+      throw new Error(`cannot open the store ${file}: it is not an SQLite database`, { cause: error });
+    }
+    throw new Error(`cannot open the store ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const KINDS: ReadonlySet<string> = new Set(RESOURCE_KINDS);
+
+const RESOURCE_COLUMNS = "kind, id, props, managed_by, commit_sha, created_revision, updated_revision";
+const AUDIT_COLUMNS = "revision, actor, commit_sha, kind, id, before_props, after_props, time";
+const IMPORT_COLUMNS = "id, source, api, action, file, revision, commit_sha, time, log";
+const REVISION_COLUMNS = "revision, actor, commit_info, time, summary";
+
+type Row = unknown[];
+
+/** The read statements, prepared once per connection; rows come back as arrays (`raw`). */
+class ReadStatements {
+  readonly revision: Database.Statement<[], number>;
+  readonly get: Database.Statement<[string, string], Row>;
+  readonly list: Database.Statement<[string], Row>;
+  readonly listAll: Database.Statement<[], Row>;
+  readonly importsAll: Database.Statement<[], Row>;
+  readonly importsOf: Database.Statement<[string], Row>;
+  readonly revisions: Database.Statement<[number], Row>;
+  readonly auditAll: Database.Statement<[], Row>;
+  readonly auditOf: Database.Statement<[number], Row>;
+
+  constructor(db: Database.Database) {
+    this.revision = db.prepare<[], number>("SELECT revision FROM meta WHERE id = 1").pluck();
+    this.get = db
+      .prepare<[string, string], Row>(`SELECT ${RESOURCE_COLUMNS} FROM resources WHERE kind = ? AND id = ?`)
+      .raw();
+    this.list = db
+      .prepare<[string], Row>(`SELECT ${RESOURCE_COLUMNS} FROM resources WHERE kind = ? ORDER BY id`)
+      .raw();
+    this.listAll = db.prepare<[], Row>(`SELECT ${RESOURCE_COLUMNS} FROM resources ORDER BY kind, id`).raw();
+    this.importsAll = db.prepare<[], Row>(`SELECT ${IMPORT_COLUMNS} FROM imports ORDER BY id DESC`).raw();
+    this.importsOf = db
+      .prepare<[string], Row>(`SELECT ${IMPORT_COLUMNS} FROM imports WHERE source = ? ORDER BY id DESC`)
+      .raw();
+    this.revisions = db
+      .prepare<[number], Row>(`SELECT ${REVISION_COLUMNS} FROM revisions ORDER BY revision DESC LIMIT ?`)
+      .raw();
+    this.auditAll = db.prepare<[], Row>(`SELECT ${AUDIT_COLUMNS} FROM audit ORDER BY seq`).raw();
+    this.auditOf = db
+      .prepare<[number], Row>(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE revision = ? ORDER BY seq`)
+      .raw();
+  }
+}
+
+class WriteStatements {
+  /** The current props and created revision of a row, for the audit's `before`. */
+  readonly current: Database.Statement<[string, string], Row>;
+  readonly insert: Database.Statement<[string, string, string, string, string | null, number, number]>;
+  readonly update: Database.Statement<[string, string, string | null, number, string, string]>;
+  readonly delete: Database.Statement<[string, string]>;
+  readonly audit: Database.Statement<
+    [number, string, string | null, string, string, string | null, string | null, string]
+  >;
+  readonly addImport: Database.Statement<
+    [string, string, string, string, number, string | null, string, string]
+  >;
+  readonly setRevision: Database.Statement<[number]>;
+  readonly addRevision: Database.Statement<[number, string, string | null, string, string]>;
+
+  constructor(db: Database.Database) {
+    this.current = db
+      .prepare<[string, string], Row>("SELECT props FROM resources WHERE kind = ? AND id = ?")
+      .raw();
+    this.insert = db.prepare(`INSERT INTO resources (${RESOURCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.update = db.prepare(
+      "UPDATE resources SET props = ?, managed_by = ?, commit_sha = ?, updated_revision = ? WHERE kind = ? AND id = ?",
+    );
+    this.delete = db.prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
+    this.audit = db.prepare(`INSERT INTO audit (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.addImport = db.prepare(
+      "INSERT INTO imports (source, api, action, file, revision, commit_sha, time, log) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.setRevision = db.prepare("UPDATE meta SET revision = ? WHERE id = 1");
+    this.addRevision = db.prepare(`INSERT INTO revisions (${REVISION_COLUMNS}) VALUES (?, ?, ?, ?, ?)`);
+  }
+}
+
+const parseJson = (text: unknown): unknown => (text === null ? null : JSON.parse(text as string));
+
+function toResource(row: Row): StoredResource {
+  const resource = {
+    kind: row[0],
+    id: row[1],
+    props: JSON.parse(row[2] as string),
+    managedBy: row[3],
+    createdRevision: row[5],
+    updatedRevision: row[6],
+  } as StoredResource;
+  if (row[4] !== null) resource.commit = row[4] as string;
+  return resource;
+}
+
+function toAudit(row: Row): AuditRecord {
+  const record: AuditRecord = {
+    revision: row[0] as number,
+    actor: row[1] as string,
+    kind: row[3] as ResourceKind,
+    id: row[4] as string,
+    before: parseJson(row[5]),
+    after: parseJson(row[6]),
+    time: row[7] as string,
+  };
+  if (row[2] !== null) record.commit = row[2] as string;
+  return record;
+}
+
+function toImport(row: Row): ImportRecord {
+  const record: ImportRecord = {
+    id: row[0] as number,
+    source: row[1] as string,
+    api: row[2] as string,
+    action: row[3] as ImportRecord["action"],
+    file: JSON.parse(row[4] as string),
+    revision: row[5] as number,
+    time: row[7] as string,
+    log: JSON.parse(row[8] as string),
+  };
+  if (row[6] !== null) record.commit = row[6] as string;
+  return record;
+}
+
+function toRevision(row: Row): RevisionRecord {
+  const record: RevisionRecord = {
+    revision: row[0] as number,
+    actor: row[1] as string,
+    time: row[3] as string,
+    summary: JSON.parse(row[4] as string),
+  };
+  if (row[2] !== null) record.commit = JSON.parse(row[2] as string) as CommitInfo;
+  return record;
+}
+
+function checkKind(kind: string): void {
+  if (!KINDS.has(kind)) throw new Error(`unknown resource kind "${kind}"`);
+}
+
+/** Reads on one connection. */
+class SqliteReader implements StoreReader {
+  constructor(protected readonly read: ReadStatements) {}
+
+  protected check(): void {}
+
+  async revision(): Promise<number> {
+    this.check();
+    return this.read.revision.get() as number;
+  }
+
+  async list<K extends ResourceKind>(kind: K): Promise<StoredResource<K>[]> {
+    this.check();
+    return this.read.list.all(kind).map(toResource) as StoredResource<K>[];
+  }
+
+  /** Every resource, ordered by kind, then id. */
+  async listAll(): Promise<StoredResource[]> {
+    this.check();
+    return this.read.listAll.all().map(toResource);
+  }
+
+  async get<K extends ResourceKind>(kind: K, id: string): Promise<StoredResource<K> | undefined> {
+    this.check();
+    const row = this.read.get.get(kind, id);
+    return row ? (toResource(row) as StoredResource<K>) : undefined;
+  }
+
+  async imports(source?: string): Promise<ImportRecord[]> {
+    this.check();
+    const rows = source === undefined ? this.read.importsAll.all() : this.read.importsOf.all(source);
+    return rows.map(toImport);
+  }
+
+  async revisions(limit?: number): Promise<RevisionRecord[]> {
+    this.check();
+    return this.read.revisions.all(limit ?? -1).map(toRevision);
+  }
+
+  /** Audit rows of one revision (or all), in the order they were written. */
+  async audit(revision?: number): Promise<AuditRecord[]> {
+    this.check();
+    const rows = revision === undefined ? this.read.auditAll.all() : this.read.auditOf.all(revision);
+    return rows.map(toAudit);
+  }
+}
+
+/** One open transaction on the writer connection; unusable once it has committed or rolled back. */
+class SqliteTransaction extends SqliteReader implements StoreTransaction {
+  #open = true;
+  readonly counts = { create: 0, update: 0, delete: 0 };
+
+  constructor(
+    read: ReadStatements,
+    private readonly write: WriteStatements,
+    /** The revision this transaction commits as. */
+    private readonly next: number,
+    private readonly time: string,
+    private readonly ctx: WriteContext,
+  ) {
+    super(read);
+  }
+
+  protected override check(): void {
+    if (!this.#open) throw new Error("the store transaction has already ended");
+  }
+
+  end(): void {
+    this.#open = false;
+  }
+
+  async put(kind: ResourceKind, id: string, props: unknown, ctx: WriteContext): Promise<void> {
+    this.check();
+    checkKind(kind);
+    const after = JSON.stringify(props);
+    if (after === undefined) throw new Error(`${kind} "${id}": props must be JSON`);
+    const commit = ctx.commit?.sha ?? null;
+    const existing = this.write.current.get(kind, id);
+    let before: string | null = null;
+    if (existing) {
+      before = existing[0] as string;
+      this.write.update.run(after, ctx.managedBy, commit, this.next, kind, id);
+      this.counts.update++;
+    } else {
+      this.write.insert.run(kind, id, after, ctx.managedBy, commit, this.next, this.next);
+      this.counts.create++;
+    }
+    this.write.audit.run(this.next, ctx.actor, commit, kind, id, before, after, this.time);
+  }
+
+  async remove(kind: ResourceKind, id: string, ctx: WriteContext): Promise<void> {
+    this.check();
+    const existing = this.write.current.get(kind, id);
+    if (!existing) throw new Error(`cannot remove ${kind} "${id}": it is not in the store`);
+    this.write.delete.run(kind, id);
+    this.counts.delete++;
+    const commit = ctx.commit?.sha ?? null;
+    this.write.audit.run(this.next, ctx.actor, commit, kind, id, existing[0] as string, null, this.time);
+  }
+
+  /** Records an import; without its own `commit`, the transaction's commit is recorded. */
+  async addImport(record: Omit<ImportRecord, "id" | "revision" | "time">): Promise<void> {
+    this.check();
+    this.write.addImport.run(
+      record.source,
+      record.api,
+      record.action,
+      JSON.stringify(record.file),
+      this.next,
+      record.commit ?? this.ctx.commit?.sha ?? null,
+      this.time,
+      JSON.stringify(record.log),
+    );
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+class SqliteStore extends SqliteReader implements Store {
+  readonly #writer: Database.Database;
+  readonly #reader: Database.Database;
+  readonly #writerReads: ReadStatements;
+  readonly #writes: WriteStatements;
+  /** Transactions of this store run one after the other: each waits for the previous one's end. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    readonly file: string,
+    writer: Database.Database,
+    reader: Database.Database,
+    private readonly busyTimeoutMs: number,
+  ) {
+    super(new ReadStatements(reader));
+    this.#writer = writer;
+    this.#reader = reader;
+    this.#writerReads = new ReadStatements(writer);
+    this.#writes = new WriteStatements(writer);
+  }
+
+  protected override check(): void {
+    if (this.#closed) throw new Error(`the store ${this.file} is closed`);
+  }
+
+  transaction<T>(
+    fn: (tx: StoreTransaction) => Promise<T>,
+    options: { ctx: WriteContext; expectedRevision?: number; summary?: Record<string, number> },
+  ): Promise<{ result: T; revision: number }> {
+    if (this.#closing) return Promise.reject(new Error(`the store ${this.file} is closed`));
+    const run = this.#queue.then(() => this.#run(fn, options));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #run<T>(
+    fn: (tx: StoreTransaction) => Promise<T>,
+    options: { ctx: WriteContext; expectedRevision?: number; summary?: Record<string, number> },
+  ): Promise<{ result: T; revision: number }> {
+    this.check();
+    await this.#begin();
+    const writer = this.#writer;
+    let tx: SqliteTransaction | undefined;
+    try {
+      const current = this.#writerReads.revision.get() as number;
+      if (options.expectedRevision !== undefined && options.expectedRevision !== current) {
+        throw new StaleRevisionError(options.expectedRevision, current);
+      }
+      const next = current + 1;
+      const time = new Date().toISOString();
+      tx = new SqliteTransaction(this.#writerReads, this.#writes, next, time, options.ctx);
+      const result = await fn(tx);
+      tx.end();
+      const { ctx } = options;
+      this.#writes.setRevision.run(next);
+      this.#writes.addRevision.run(
+        next,
+        ctx.actor,
+        ctx.commit ? JSON.stringify(ctx.commit) : null,
+        time,
+        JSON.stringify(options.summary ?? tx.counts),
+      );
+      writer.exec("COMMIT");
+      return { result, revision: next };
+    } catch (error) {
+      tx?.end();
+      if (writer.inTransaction) {
+        try {
+          writer.exec("ROLLBACK");
+        } catch {
+          // SQLite may already have rolled back (e.g. after an I/O error); the first error is the news.
+        }
+      }
+      throw error;
+    }
+  }
+
+  /** Takes the write lock, polling without blocking the event loop until busyTimeoutMs has passed. */
+  async #begin(): Promise<void> {
+    const writer = this.#writer;
+    const deadline = Date.now() + this.busyTimeoutMs;
+    let delay = 1;
+    writer.pragma("busy_timeout = 0");
+    try {
+      for (;;) {
+        try {
+          writer.exec("BEGIN IMMEDIATE");
+          return;
+        } catch (error) {
+          if (!isBusy(error)) throw error;
+          const left = deadline - Date.now();
+          if (left <= 0) throw new StoreLockedError(this.file, { cause: error });
+          await sleep(Math.min(delay, left));
+          delay = Math.min(delay * 2, 50);
+        }
+      }
+    } finally {
+      writer.pragma(`busy_timeout = ${Math.max(0, Math.floor(this.busyTimeoutMs))}`);
+    }
+  }
+
+  /** Waits for the transactions already started, then closes both connections. */
+  async close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = this.#queue.then(() => {
+      this.#closed = true;
+      this.#reader.close();
+      this.#writer.close();
+    });
+    return this.#closing;
+  }
+}
