@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 /** `scopectl`: the command line. Each command lives in its own file under commands/. */
 import { Command } from "commander";
+import { registerApplyCommand } from "./commands/apply.ts";
+import { registerExplainCommand } from "./commands/explain.ts";
+import { registerHistoryCommand } from "./commands/history.ts";
 import { registerOpenApiCommand } from "./commands/openapi.ts";
+import { registerPlanCommand } from "./commands/plan.ts";
 import { registerSchemaCommand } from "./commands/schema.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
 import { reportFailure } from "./output.ts";
@@ -23,11 +27,18 @@ Manifests are YAML documents (apiVersion: scopectl/v1) under a folder, config/ b
 Examples:
   scopectl validate config                  check every manifest and spec, report all errors
   scopectl schema Application               JSON Schema of one kind, for editors
-  scopectl openapi preview spec.yaml        the scopes an OpenAPI spec would generate`,
+  scopectl openapi preview spec.yaml        the scopes an OpenAPI spec would generate
+  scopectl plan config --out plan.json      what an apply would change, saved for review
+  scopectl apply plan.json                  apply exactly that plan (refused if the store moved)
+  scopectl explain user alice               effective scopes per Api, with their sources`,
     );
   registerValidateCommand(program);
   registerSchemaCommand(program);
   registerOpenApiCommand(program);
+  registerPlanCommand(program);
+  registerApplyCommand(program);
+  registerExplainCommand(program);
+  registerHistoryCommand(program);
   return program;
 }
 

@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
+// Resolved here, not from the child's working folder (a temp repository has no node_modules).
+const TSX = import.meta.resolve("tsx");
 
 export interface CliResult {
   status: number | null;
@@ -16,7 +18,7 @@ export function runCli(
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): CliResult {
-  const result = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], {
+  const result = spawnSync(process.execPath, ["--import", TSX, MAIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     encoding: "utf8",

@@ -1,0 +1,87 @@
+/**
+ * One measurement of bench/reconcile, in its own process (spawned by run.ts); prints JSON on stdout.
+ *   parse DIR             baseline for plans: read every YAML (and spec) file of the tenant and parse it
+ *   plan DIR STORE        a full plan: load and check the manifests, read the store, diff
+ *   apply DIR STORE       a plan, then its apply (timed separately)
+ *   raw-insert DIR STORE  baseline for apply: the same rows inserted into SQLite in one transaction
+ */
+import { readdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { parseAllDocuments } from "yaml";
+import { planFolder } from "../../src/cli/reconcile.ts";
+import { applyPlan } from "../../src/engine/apply.ts";
+import { loadDesiredState } from "../../src/manifest/index.ts";
+import { RECONCILER } from "../../src/model/resources.ts";
+import { desiredResources } from "../../src/plan/desired-resources.ts";
+import { openSqliteStore } from "../../src/store/sqlite.ts";
+
+const [mode, dir = "", storeFile = ""] = process.argv.slice(2);
+
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+async function parseBaseline(): Promise<number> {
+  let documents = 0;
+  for (const file of await filesUnder(dir)) {
+    const text = await readFile(file, "utf8");
+    if (file.endsWith(".json")) {
+      JSON.parse(text);
+      documents++;
+    } else {
+      for (const doc of parseAllDocuments(text) as ReturnType<typeof parseAllDocuments> & unknown[]) {
+        doc.toJS();
+        documents++;
+      }
+    }
+  }
+  return documents;
+}
+
+async function rawInsert(): Promise<number> {
+  // Untimed: the rows to insert, exactly as the reconciler would write them.
+  const resources = desiredResources(await loadDesiredState(dir), process.env);
+  await rm(storeFile, { force: true });
+  const started = performance.now();
+  const db = new Database(storeFile);
+  db.pragma("journal_mode = WAL");
+  db.exec(
+    "CREATE TABLE resources (kind TEXT, id TEXT, props TEXT, managed_by TEXT, commit_sha TEXT, created_revision INTEGER, updated_revision INTEGER, PRIMARY KEY (kind, id))",
+  );
+  const insert = db.prepare("INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?, ?)");
+  db.transaction(() => {
+    for (const r of resources) insert.run(r.kind, r.id, JSON.stringify(r.props), RECONCILER, null, 1, 1);
+  })();
+  db.close();
+  return performance.now() - started;
+}
+
+const out: Record<string, number> = {};
+if (mode === "parse") {
+  const started = performance.now();
+  out.documents = await parseBaseline();
+  out.ms = performance.now() - started;
+} else if (mode === "raw-insert") {
+  out.ms = await rawInsert();
+} else if (mode === "plan" || mode === "apply") {
+  const store = await openSqliteStore(storeFile);
+  const started = performance.now();
+  const { plan } = await planFolder(store, dir);
+  out.planMs = performance.now() - started;
+  out.changes = plan.changes.length;
+  if (mode === "apply") {
+    const applyStarted = performance.now();
+    await applyPlan(store, plan, { actor: "bench", managedBy: RECONCILER });
+    out.applyMs = performance.now() - applyStarted;
+  }
+  await store.close();
+} else {
+  console.error("usage: measure.ts parse|plan|apply|raw-insert DIR [STORE]");
+  process.exit(2);
+}
+console.log(JSON.stringify(out));

@@ -1,0 +1,117 @@
+/** `scopectl explain user NAME` and `scopectl explain scope API/NAME`: who holds what, and why, in the store. */
+import type { Command } from "commander";
+import { didYouMean } from "../../model/did-you-mean.ts";
+import { effectiveScopes, sourceLabel } from "../../model/effective.ts";
+import type { RoleProps, StoredResource } from "../../model/resources.ts";
+import type { Store } from "../../store/types.ts";
+import { colors, out, table } from "../output.ts";
+import { addStoreOption, type StoreOption, withStore } from "../reconcile.ts";
+
+interface ExplainOptions extends StoreOption {
+  json?: boolean;
+}
+
+function notFound(what: string, name: string, known: Iterable<string>): Error {
+  return new Error(`no ${what} "${name}" in the store${didYouMean(name, known)}`);
+}
+
+async function explainUser(store: Store, name: string) {
+  const users = await store.list("User");
+  const user = users.find((u) => u.id === name);
+  if (!user)
+    throw notFound(
+      "user",
+      name,
+      users.map((u) => u.id),
+    );
+  const roles = new Map((await store.list("Role")).map((r) => [r.id, r.props as RoleProps]));
+  return {
+    user: name,
+    email: user.props.email,
+    disabled: user.props.disabled,
+    scopes: effectiveScopes(user.props, roles),
+  };
+}
+
+async function explainScope(store: Store, ref: string) {
+  const scope = await store.get("Scope", ref);
+  if (!scope) {
+    const all = await store.list("Scope");
+    throw notFound(
+      "scope",
+      ref,
+      all.map((s) => s.id),
+    );
+  }
+  const { api, name } = scope.props;
+  const holds = (grants: Record<string, string[]>) => grants[api]?.includes(name) ?? false;
+  const roles = (await store.list("Role")).filter((r) => holds(r.props.scopes));
+  const roleProps = new Map(roles.map((r) => [r.id, r.props]));
+  const users = (await store.list("User")).flatMap((u) => {
+    const entry = effectiveScopes(u.props, roleProps).find((e) => e.api === api && e.scope === name);
+    const sources = [...(entry?.sources ?? [])];
+    if (!entry && holds(u.props.additionalScopes)) sources.push({ additional: true });
+    return sources.length > 0 ? [{ user: u.id, sources: sources.map(sourceLabel) }] : [];
+  });
+  const applications = (await store.list("Application"))
+    .filter((a) => a.props.apis[api]?.scopes.includes(name))
+    .map((a) => a.id);
+  const apiKeys = (await store.list("ApiKey"))
+    .filter((k: StoredResource<"ApiKey">) => k.props.api === api && k.props.scopes.includes(name))
+    .map((k) => k.id);
+  return {
+    scope: ref,
+    description: scope.props.description,
+    origin: scope.props.origin === "openapi" ? `openapi (${scope.props.source})` : "manual",
+    roles: roles.map((r) => r.id),
+    users,
+    applications,
+    apiKeys,
+  };
+}
+
+export function registerExplainCommand(program: Command): void {
+  const explain = program
+    .command("explain")
+    .description("explain who holds which scopes, and why, from the store");
+  addStoreOption(
+    explain
+      .command("user")
+      .description("a user's effective scopes per Api, each with its sources (roles, additional)")
+      .argument("<name>", "the user's metadata.name")
+      .option("--json", "print as JSON"),
+  ).action(async (name: string, options: ExplainOptions) => {
+    const result = await withStore(options, (store) => explainUser(store, name));
+    if (options.json) return out(JSON.stringify(result, null, 2));
+    out(
+      `${colors.bold(`User ${result.user}`)} <${result.email}>${result.disabled ? colors.yellow(" (disabled: no tokens)") : ""}`,
+    );
+    if (result.scopes.length === 0) return out("  no scopes");
+    let api = "";
+    const rows: string[][] = [];
+    for (const s of result.scopes) {
+      if (s.api !== api) {
+        api = s.api;
+        rows.push([`${api}:`, ""]);
+      }
+      rows.push([`  ${s.scope}`, s.sources.map(sourceLabel).join(", ")]);
+    }
+    for (const line of table(rows)) out(`  ${line}`);
+  });
+  addStoreOption(
+    explain
+      .command("scope")
+      .description("who holds a scope today: roles, users (and through what), applications, API keys")
+      .argument("<api/name>", "e.g. orders/read:orders")
+      .option("--json", "print as JSON"),
+  ).action(async (ref: string, options: ExplainOptions) => {
+    const result = await withStore(options, (store) => explainScope(store, ref));
+    if (options.json) return out(JSON.stringify(result, null, 2));
+    out(`${colors.bold(`Scope ${result.scope}`)}: ${result.description} [${result.origin}]`);
+    const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "none");
+    out(`  roles:        ${list(result.roles)}`);
+    out(`  users:        ${list(result.users.map((u) => `${u.user} (${u.sources.join(", ")})`))}`);
+    out(`  applications: ${list(result.applications)}`);
+    out(`  API keys:     ${list(result.apiKeys)}`);
+  });
+}

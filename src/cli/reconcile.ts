@@ -1,0 +1,53 @@
+/**
+ * What `plan` and `apply` share: the manifests of a folder, the store's current rows and the folder's
+ * commit, turned into a Plan.
+ */
+import path from "node:path";
+import type { Command } from "commander";
+import { commitOf } from "../gitops/commit.ts";
+import { loadDesiredState } from "../manifest/index.ts";
+import { type CommitInfo, RECONCILER } from "../model/resources.ts";
+import { desiredResources } from "../plan/desired-resources.ts";
+import { makePlan } from "../plan/plan.ts";
+import type { Plan } from "../plan/types.ts";
+import { defaultStorePath, openSqliteStore } from "../store/sqlite.ts";
+import type { Store } from "../store/types.ts";
+
+export interface StoreOption {
+  store?: string;
+}
+
+/** `--store FILE`: every command that reads or writes the store takes it. */
+export function addStoreOption(command: Command): Command {
+  return command.option(
+    "--store <file>",
+    "the SQLite store (default: $SCOPECTL_STORE, else .scopectl/store.db)",
+  );
+}
+
+export function storePath(options: StoreOption): string {
+  return path.resolve(options.store ?? defaultStorePath(process.cwd()));
+}
+
+export async function withStore<T>(options: StoreOption, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openSqliteStore(storePath(options));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export interface PlannedFolder {
+  plan: Plan;
+  commit?: CommitInfo;
+}
+
+export async function planFolder(store: Store, dir: string): Promise<PlannedFolder> {
+  const root = path.resolve(dir);
+  const state = await loadDesiredState(root);
+  const desired = desiredResources(state, process.env);
+  const [current, revision, commit] = await Promise.all([store.listAll(), store.revision(), commitOf(root)]);
+  const plan = makePlan({ desired, current, revision, commit, managedBy: RECONCILER, desiredState: state });
+  return commit ? { plan, commit } : { plan };
+}

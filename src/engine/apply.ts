@@ -1,0 +1,76 @@
+/**
+ * Apply: run a plan's changes through the resource providers in one store transaction. The transaction
+ * holds the store's write lock, checks that the store is still at the revision the plan was made
+ * against, and either commits everything (one new revision, audit rows, import history) or nothing.
+ */
+import type { ResourceKind } from "../model/resources.ts";
+import type { Plan, PlanChange } from "../plan/types.ts";
+import { createProvider, type ResourceState } from "../resources/provider.ts";
+import type { OneTimeSecret, ProviderSession } from "../resources/types.ts";
+import type { ImportRecord, Store, StoreTransaction, WriteContext } from "../store/types.ts";
+
+export interface ApplyResult {
+  /** The revision the store is at after the apply. */
+  revision: number;
+  /** Secrets made by creates: to be shown once, after the commit succeeded. */
+  secrets: OneTimeSecret[];
+}
+
+export class PlanConflictError extends Error {
+  constructor(plan: Plan) {
+    const first = plan.conflicts[0];
+    super(
+      `the plan has ${plan.conflicts.length} conflict${plan.conflicts.length === 1 ? "" : "s"} and cannot be applied${first ? `: ${first.message}` : ""}`,
+    );
+    this.name = "PlanConflictError";
+  }
+}
+
+const state = <K extends ResourceKind>(id: string, props: unknown): ResourceState<K> => ({
+  resourceId: id,
+  props: props as ResourceState<K>["props"],
+});
+
+async function recordImport(tx: StoreTransaction, change: PlanChange): Promise<void> {
+  if (change.kind !== "OpenApiSource" || !change.importLog) return;
+  const props = (change.after ?? change.before) as { api: string; file: ImportRecord["file"] };
+  const action: ImportRecord["action"] =
+    change.action === "delete" ? "delete" : change.action === "create" ? "upload" : "replace";
+  await tx.addImport({ source: change.id, api: props.api, action, file: props.file, log: change.importLog });
+}
+
+async function applyChange(session: ProviderSession, change: PlanChange): Promise<void> {
+  const provider = createProvider(change.kind, session);
+  switch (change.action) {
+    case "create":
+      await provider.create(state(change.id, change.after));
+      break;
+    case "update":
+      await provider.update?.(change.id, state(change.id, change.before), state(change.id, change.after));
+      break;
+    case "delete":
+      await provider.delete?.(change.id, state(change.id, change.before));
+      break;
+    case "replace": {
+      // The old row goes first: a replaced resource keeps its id (or takes a renamed scope's new one).
+      const oldId = change.replacesId ?? change.id;
+      await provider.delete?.(oldId, state(oldId, change.before));
+      await provider.create(state(change.id, change.after));
+      break;
+    }
+  }
+  await recordImport(session.tx, change);
+}
+
+export async function applyPlan(store: Store, plan: Plan, ctx: WriteContext): Promise<ApplyResult> {
+  if (plan.conflicts.length > 0) throw new PlanConflictError(plan);
+  const secrets: OneTimeSecret[] = [];
+  const { revision } = await store.transaction(
+    async (tx) => {
+      const session: ProviderSession = { tx, ctx, onSecret: (secret) => secrets.push(secret) };
+      for (const change of plan.changes) await applyChange(session, change);
+    },
+    { ctx, expectedRevision: plan.revision, summary: { ...plan.summary } },
+  );
+  return { revision, secrets };
+}
