@@ -47,7 +47,12 @@ export async function planFolder(store: Store, dir: string): Promise<PlannedFold
   const root = path.resolve(dir);
   const state = await loadDesiredState(root);
   const desired = desiredResources(state, process.env);
-  const [current, revision, commit] = await Promise.all([store.listAll(), store.revision(), commitOf(root)]);
-  const plan = makePlan({ desired, current, revision, commit, managedBy: RECONCILER, desiredState: state });
+  const [current, imports, revision, commit] = await Promise.all([
+    store.listAll(),
+    store.imports(),
+    store.revision(),
+    commitOf(root),
+  ]);
+  const plan = makePlan({ desired, current, imports, revision, commit, managedBy: RECONCILER, desiredState: state });
   return commit ? { plan, commit } : { plan };
 }

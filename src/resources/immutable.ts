@@ -3,7 +3,8 @@
  * an update in place. `scopectl plan` shows such changes as replace, and the Pulumi providers return
  * them as `replaces`, so both doors agree.
  */
-import type { ResourceKind } from "../model/resources.ts";
+import { isDeepStrictEqual } from "node:util";
+import type { ApplicationProps, PropsByKind, ResourceKind } from "../model/resources.ts";
 
 export const IMMUTABLE_FIELDS: { readonly [K in ResourceKind]: readonly string[] } = {
   Settings: [],
@@ -32,3 +33,18 @@ export const OUTPUT_FIELDS: { readonly [K in ResourceKind]: readonly string[] } 
   Application: [],
   ApiKey: ["prefix", "sha256"],
 };
+
+/** The top-level fields whose change forces a replacement, sorted. */
+export function replacementFields<K extends ResourceKind>(kind: K, before: PropsByKind[K], after: PropsByKind[K]): string[] {
+  const b = before as unknown as Record<string, unknown>;
+  const a = after as unknown as Record<string, unknown>;
+  const fields = IMMUTABLE_FIELDS[kind].filter((field) => !isDeepStrictEqual(b[field], a[field]));
+  if (kind === "Application") {
+    // Only create makes a client secret: an update to "generated" would leave the application with
+    // no secret at all, so switching to a generated secret re-creates the application.
+    const was = (before as ApplicationProps).secret.kind;
+    const will = (after as ApplicationProps).secret.kind;
+    if (will === "generated" && was !== "generated") fields.push("secret");
+  }
+  return fields.sort();
+}

@@ -4,7 +4,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { ApiKeyProps, ApplicationProps, PropsByKind, ResourceKind } from "../model/resources.ts";
-import { IMMUTABLE_FIELDS, OUTPUT_FIELDS } from "./immutable.ts";
+import { OUTPUT_FIELDS, replacementFields } from "./immutable.ts";
 import { generateApiKey, generateClientSecret, sha256Hex } from "./secrets.ts";
 import type { DiffResult, ProviderSession, ResourceProvider } from "./types.ts";
 
@@ -50,7 +50,7 @@ export function diffProps<K extends ResourceKind>(
   news: PropsByKind[K],
 ): DiffResult {
   const changed = changedFields(kind, olds, news);
-  const replaces = changed.filter((field) => IMMUTABLE_FIELDS[kind].includes(field));
+  const replaces = replacementFields(kind, olds, news);
   return {
     changes: changed.length > 0,
     replaces,

@@ -771,3 +771,29 @@ describe("every problem at once", () => {
     );
   });
 });
+
+test("a defaulted client id (the application's name) that another application uses is refused", async (t) => {
+  const dir = await tenant(t, {
+    "apps.yaml": `apiVersion: scopectl/v1
+kind: Application
+metadata:
+  name: portal
+spec:
+  type: m2m
+---
+apiVersion: scopectl/v1
+kind: Application
+metadata:
+  name: other
+spec:
+  type: m2m
+  clientId: portal
+`,
+  });
+  await assertOneError(dir, {
+    file: "apps.yaml",
+    line: 14,
+    column: 13,
+    message: /clientId "portal" is already used by Application "portal" \(apps\.yaml:4:9\); client ids are unique/,
+  });
+});

@@ -222,7 +222,7 @@ describe("loadDesiredState on a valid tenant", () => {
     assert.deepEqual(portal?.secret, { generate: true });
     assert.deepEqual(portal?.apis, { orders: { all: false, scopes: [] } });
     assert.deepEqual(portal?.tokens, { lifetimeSeconds: 3600, includeApiScopesInPermissions: false });
-    assert.equal("clientId" in (portal ?? {}), false);
+    assert.equal(portal?.clientId, "portal", "an application without clientId uses its name");
     assert.deepEqual(state.applications.get("dashboard")?.secret, { none: true });
     assert.deepEqual(state.applications.get("dashboard")?.redirectUris, ["https://dashboard.example.com/"]);
 

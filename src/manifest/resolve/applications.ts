@@ -78,21 +78,23 @@ export function resolveApplications(
   for (const declared of ctx.valid("Application") as Declared[]) {
     const { name, doc, manifest } = declared;
     const { spec } = manifest;
-    if (spec.clientId !== undefined) {
-      const first = clientIds.get(spec.clientId);
-      if (first) {
-        ctx.report(
-          doc,
-          ["spec", "clientId"],
-          `clientId "${spec.clientId}" is already used by Application "${first.app}" (${formatPlace(first.place)}); client ids are unique`,
-        );
-      } else {
-        clientIds.set(spec.clientId, { app: name, place: doc.locate(["spec", "clientId"]) });
-      }
+    // The client id defaults to the application's name, so defaulted ids take part in the uniqueness check.
+    const clientId = spec.clientId ?? name;
+    const field = spec.clientId !== undefined ? ["spec", "clientId"] : ["metadata", "name"];
+    const first = clientIds.get(clientId);
+    if (first) {
+      ctx.report(
+        doc,
+        field,
+        `clientId "${clientId}" is already used by Application "${first.app}" (${formatPlace(first.place)}); client ids are unique (an application without clientId uses its name)`,
+      );
+    } else {
+      clientIds.set(clientId, { app: name, place: doc.locate(field) });
     }
     const app: DesiredApplication = {
       name,
       type: spec.type,
+      clientId,
       secret: secretSource(ctx, declared),
       redirectUris: redirectUris(ctx, declared),
       apis: apiAccess(ctx, declared),
@@ -102,7 +104,6 @@ export function resolveApplications(
       },
       source: sourcePosition(doc),
     };
-    if (spec.clientId !== undefined) app.clientId = spec.clientId;
     applications.set(name, app);
   }
   return applications;

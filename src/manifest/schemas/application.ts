@@ -67,7 +67,7 @@ export const ApplicationSpecSchema = Type.Object(
       Type.String({
         pattern: CLIENT_ID_PATTERN,
         description:
-          "A fixed client id, stable across re-creation. Default: generated on create. Unique across applications.",
+          "The client id, stable across re-creation. Default: the application's metadata.name. Unique across applications.",
       }),
     ),
     secret: Type.Optional(SecretFromEnvSchema),
