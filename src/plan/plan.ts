@@ -125,9 +125,11 @@ function mergeRenames(changes: PlanChange[]): PlanChange[] {
 }
 
 function addImpact(changes: PlanChange[], current: readonly StoredResource[]): void {
-  const index = indexHoldings(current);
+  // Indexing who holds what walks every user's effective scopes: only worth it when something narrows.
+  let index: ReturnType<typeof indexHoldings> | undefined;
   for (const change of changes) {
     if (change.action === "create" || !change.before) continue;
+    index ??= indexHoldings(current);
     const impact =
       change.kind === "Scope"
         ? change.action === "update"
