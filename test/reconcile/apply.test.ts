@@ -2,12 +2,13 @@
  * The reconciler end to end: the real CLI, a real SQLite file, real git repositories in temp folders.
  */
 import assert from "node:assert/strict";
-import { readFile, stat } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
 import type { Store } from "../../src/store/types.ts";
-import { runCli } from "../support/cli.ts";
+import { REPO_ROOT, runCli } from "../support/cli.ts";
 import { type GitTenant, gitTenant } from "../support/git-tenant.ts";
 
 function cli(tenant: GitTenant, ...args: string[]) {
@@ -180,5 +181,80 @@ describe("scopectl plan and apply", () => {
       "Application/order-exporter/clientSecret",
       "Application/storefront-backend/clientSecret",
     ]);
+  });
+});
+
+describe("two applies at once", () => {
+  test("one wins, the other fails with a clear message, and nothing is lost", async (t) => {
+    const tenant = await gitTenant(t);
+    applyOk(tenant);
+    const dir = path.dirname(tenant.store);
+    // Two reviewed plans made against the same revision: one renames a role's title, one a user's name.
+    const roles = path.join(tenant.config, "roles.yaml");
+    const users = path.join(tenant.config, "users.yaml");
+    const rolesText = await readFile(roles, "utf8");
+    const usersText = await readFile(users, "utf8");
+    await writeFile(roles, rolesText.replace("displayName: Auditor", "displayName: External auditor"));
+    tenant.commit("rename the auditor role");
+    assert.equal(cli(tenant, "plan", "config", "--out", path.join(dir, "a.json")).status, 0);
+    await writeFile(roles, rolesText);
+    await writeFile(users, usersText.replace("name: Bob Chen", "name: Robert Chen"));
+    tenant.commit("rename bob");
+    assert.equal(cli(tenant, "plan", "config", "--out", path.join(dir, "b.json")).status, 0);
+
+    const results = await Promise.all(
+      ["a.json", "b.json"].map(
+        (file) =>
+          new Promise<{ file: string; status: number | null; stderr: string }>((resolve) => {
+            const child = spawn(
+              process.execPath,
+              [
+                "--import",
+                import.meta.resolve("tsx"),
+                path.join(REPO_ROOT, "src/cli/main.ts"),
+                "apply",
+                path.join(dir, file),
+                "--yes",
+                "--store",
+                tenant.store,
+              ],
+              {
+                cwd: tenant.repo,
+                env: { ...process.env, NO_COLOR: "1" },
+              },
+            );
+            let stderr = "";
+            child.stderr.on("data", (chunk) => {
+              stderr += chunk;
+            });
+            child.on("exit", (status) => resolve({ file, status, stderr }));
+          }),
+      ),
+    );
+    const winners = results.filter((r) => r.status === 0);
+    const losers = results.filter((r) => r.status !== 0);
+    assert.equal(winners.length, 1, JSON.stringify(results));
+    assert.equal(losers.length, 1);
+    assert.match(
+      losers[0]?.stderr ?? "",
+      /the store is at revision 2, but the plan was made against revision 1; make a new plan|another apply holds the store's write lock/,
+    );
+
+    await withStore(tenant, async (store) => {
+      assert.equal(await store.revision(), 2);
+      const auditor = await store.get("Role", "auditor");
+      const bob = await store.get("User", "bob");
+      const aWon = winners[0]?.file === "a.json";
+      assert.equal(auditor?.props.displayName, aWon ? "External auditor" : "Auditor");
+      assert.equal(bob?.props.displayName, aWon ? "Bob Chen" : "Robert Chen");
+    });
+    // Nothing is lost: the loser re-plans from the manifests (which now hold both edits) and applies.
+    await writeFile(roles, rolesText.replace("displayName: Auditor", "displayName: External auditor"));
+    tenant.commit("both edits");
+    applyOk(tenant);
+    await withStore(tenant, async (store) => {
+      assert.equal((await store.get("Role", "auditor"))?.props.displayName, "External auditor");
+      assert.equal((await store.get("User", "bob"))?.props.displayName, "Robert Chen");
+    });
   });
 });
