@@ -17,6 +17,9 @@ export interface StoreOption {
   store?: string;
 }
 
+export const TAKE_OVER_HELP =
+  "manage declared rows that another manager (e.g. a Pulumi stack) holds, instead of refusing them";
+
 /** `--store FILE`: every command that reads or writes the store takes it. */
 export function addStoreOption(command: Command): Command {
   return command.option(
@@ -43,7 +46,16 @@ export interface PlannedFolder {
   commit?: CommitInfo;
 }
 
-export async function planFolder(store: Store, dir: string): Promise<PlannedFolder> {
+export interface PlanFolderOptions {
+  /** Take over declared rows that another manager (e.g. a Pulumi stack) holds. */
+  takeOver?: boolean;
+}
+
+export async function planFolder(
+  store: Store,
+  dir: string,
+  options: PlanFolderOptions = {},
+): Promise<PlannedFolder> {
   const root = path.resolve(dir);
   const state = await loadDesiredState(root);
   const desired = desiredResources(state, process.env);
@@ -53,6 +65,15 @@ export async function planFolder(store: Store, dir: string): Promise<PlannedFold
     store.revision(),
     commitOf(root),
   ]);
-  const plan = makePlan({ desired, current, imports, revision, commit, managedBy: RECONCILER, desiredState: state });
+  const plan = makePlan({
+    desired,
+    current,
+    imports,
+    revision,
+    commit,
+    managedBy: RECONCILER,
+    desiredState: state,
+    takeOver: options.takeOver ?? false,
+  });
   return commit ? { plan, commit } : { plan };
 }

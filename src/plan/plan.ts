@@ -47,6 +47,11 @@ export interface PlanInput {
   desiredState?: DesiredState;
   /** The plan's timestamp (tests pin it). */
   now?: Date;
+  /**
+   * Declared rows that another manager holds become ours (an update that changes their manager)
+   * instead of conflicts: `--take-over`, an explicit decision by the operator.
+   */
+  takeOver?: boolean;
 }
 
 const kindIndex = (kind: ResourceKind): number => RESOURCE_KINDS.indexOf(kind);
@@ -194,6 +199,17 @@ export function makePlan(input: PlanInput): Plan {
     if (!row) {
       const { kind, id, props } = resource;
       changes.push({ action: "create", kind, id, after: props, diff: diffProps(kind, undefined, props) });
+    } else if (row.managedBy !== managedBy && input.takeOver) {
+      const change = compare(resource, row) ?? {
+        action: "update" as const,
+        kind: resource.kind,
+        id: resource.id,
+        before: row.props,
+        after: resource.props,
+        diff: [],
+      };
+      const note = `taken over from ${JSON.stringify(row.managedBy)}`;
+      changes.push({ ...change, note: change.note ? `${change.note}; ${note}` : note });
     } else if (row.managedBy !== managedBy) {
       const { kind, id } = resource;
       conflicts.push({

@@ -35,7 +35,11 @@ export const OUTPUT_FIELDS: { readonly [K in ResourceKind]: readonly string[] } 
 };
 
 /** The top-level fields whose change forces a replacement, sorted. */
-export function replacementFields<K extends ResourceKind>(kind: K, before: PropsByKind[K], after: PropsByKind[K]): string[] {
+export function replacementFields<K extends ResourceKind>(
+  kind: K,
+  before: PropsByKind[K],
+  after: PropsByKind[K],
+): string[] {
   const b = before as unknown as Record<string, unknown>;
   const a = after as unknown as Record<string, unknown>;
   const fields = IMMUTABLE_FIELDS[kind].filter((field) => !isDeepStrictEqual(b[field], a[field]));

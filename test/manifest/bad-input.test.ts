@@ -794,6 +794,7 @@ spec:
     file: "apps.yaml",
     line: 14,
     column: 13,
-    message: /clientId "portal" is already used by Application "portal" \(apps\.yaml:4:9\); client ids are unique/,
+    message:
+      /clientId "portal" is already used by Application "portal" \(apps\.yaml:4:9\); client ids are unique/,
   });
 });

@@ -5,20 +5,21 @@
 import { chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import { applyPlan } from "../../engine/apply.ts";
+import { applyPlan, PlanConflictError } from "../../engine/apply.ts";
 import type { CommitInfo } from "../../model/resources.ts";
 import { RECONCILER } from "../../model/resources.ts";
 import { renderText } from "../../plan/render.ts";
 import type { Plan } from "../../plan/types.ts";
 import type { OneTimeSecret } from "../../resources/types.ts";
 import { colors, note, out, useColorOnStdout, warn } from "../output.ts";
-import { addStoreOption, planFolder, type StoreOption, withStore } from "../reconcile.ts";
+import { addStoreOption, planFolder, type StoreOption, TAKE_OVER_HELP, withStore } from "../reconcile.ts";
 
 interface ApplyOptions extends StoreOption {
   yes?: boolean;
   allowDirty?: boolean;
   secretsOut?: string;
   actor?: string;
+  takeOver?: boolean;
 }
 
 async function isFile(target: string): Promise<boolean> {
@@ -95,7 +96,8 @@ export function registerApplyCommand(program: Command): void {
         "--secrets-out <file>",
         "write generated client secrets and API keys to this file (mode 0600) instead of printing them",
       )
-      .option("--actor <name>", "who applies, for the audit rows", process.env.USER ?? "scopectl"),
+      .option("--actor <name>", "who applies, for the audit rows", process.env.USER ?? "scopectl")
+      .option("--take-over", TAKE_OVER_HELP),
   ).action(async (target: string, options: ApplyOptions) => {
     await withStore(options, async (store) => {
       let plan: Plan;
@@ -103,10 +105,11 @@ export function registerApplyCommand(program: Command): void {
         plan = await readPlanFile(target);
         checkCommit(target, plan.commit, options.allowDirty ?? false);
       } else {
-        ({ plan } = await planFolder(store, target));
+        ({ plan } = await planFolder(store, target, { takeOver: options.takeOver ?? false }));
         checkCommit(target, plan.commit, options.allowDirty ?? false);
       }
       out(renderText(plan, { color: useColorOnStdout }));
+      if (plan.conflicts.length > 0) throw new PlanConflictError(plan);
       if (plan.changes.length === 0) return;
       if (!options.yes && !(await confirm())) {
         note("Apply cancelled; nothing was changed.");

@@ -3,13 +3,14 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { renderJson, renderMarkdown, renderText } from "../../plan/render.ts";
 import { note, out, useColorOnStdout, warn } from "../output.ts";
-import { addStoreOption, planFolder, type StoreOption, withStore } from "../reconcile.ts";
+import { addStoreOption, planFolder, type StoreOption, TAKE_OVER_HELP, withStore } from "../reconcile.ts";
 
 interface PlanOptions extends StoreOption {
   json?: boolean;
   markdown?: boolean;
   out?: string;
   detailedExitcode?: boolean;
+  takeOver?: boolean;
 }
 
 export function registerPlanCommand(program: Command): void {
@@ -21,10 +22,13 @@ export function registerPlanCommand(program: Command): void {
       .option("--json", "print the plan as JSON")
       .option("--markdown", "print the plan as Markdown, for a pull-request comment")
       .option("--out <file>", "also save the plan, for `scopectl apply FILE`")
-      .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error"),
+      .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
+      .option("--take-over", TAKE_OVER_HELP),
   ).action(async (dir: string, options: PlanOptions) => {
     if (options.json && options.markdown) throw new Error("choose one of --json and --markdown");
-    const { plan, commit } = await withStore(options, (store) => planFolder(store, dir));
+    const { plan, commit } = await withStore(options, (store) =>
+      planFolder(store, dir, { takeOver: options.takeOver ?? false }),
+    );
     if (!commit) warn(`${dir} is not in a git repository: the plan records no commit`);
     else if (commit.dirty)
       warn(
@@ -37,7 +41,7 @@ export function registerPlanCommand(program: Command): void {
     else if (options.markdown) out(renderMarkdown(plan));
     else out(renderText(plan, { color: useColorOnStdout }));
     if (options.out) note(`Saved the plan to ${options.out}; apply it with: scopectl apply ${options.out}`);
-    const changes = plan.changes.length;
-    if (options.detailedExitcode && changes > 0) process.exitCode = 2;
+    if (plan.conflicts.length > 0) process.exitCode = 1;
+    else if (options.detailedExitcode && plan.changes.length > 0) process.exitCode = 2;
   });
 }
