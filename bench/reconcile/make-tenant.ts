@@ -98,7 +98,8 @@ export async function writeTenant(dir: string, variant: "base" | "changed"): Pro
     const grants: Record<string, string[]> = {};
     for (let g = 0; g < count; g++) {
       const i = Math.floor(random() * SIZES.apis);
-      const list = (grants[apiName(i)] ??= []);
+      grants[apiName(i)] ??= [];
+      const list = grants[apiName(i)] as string[];
       const scope = pick(scopeNames(i));
       if (!list.includes(scope)) list.push(scope);
     }

@@ -42,7 +42,9 @@ if (!existsSync(path.join(base, "apikeys.yaml")) || process.env.BENCH_REGENERATE
 
 const samples: Record<string, number[]> = {};
 const add = (name: string, value: number | undefined) => {
-  if (value !== undefined) (samples[name] ??= []).push(value);
+  if (value === undefined) return;
+  samples[name] ??= [];
+  samples[name].push(value);
 };
 const benchStarted = Date.now();
 for (let rep = 0; rep < REPETITIONS; rep++) {
