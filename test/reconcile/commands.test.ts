@@ -1,0 +1,111 @@
+/** The reconciler's other doors: the TTY prompt, applies outside git, `explain` and `history`. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { type GitTenant, gitTenant } from "../support/git-tenant.ts";
+
+const TSX = import.meta.resolve("tsx");
+const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
+
+function cli(tenant: GitTenant, ...args: string[]) {
+  return runCli([...args, "--store", tenant.store], { cwd: tenant.repo });
+}
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`), typing `answer` at the prompt. */
+function onTerminal(
+  tenant: GitTenant,
+  answer: string,
+  ...args: string[]
+): { status: number | null; output: string } {
+  const command = [process.execPath, "--import", TSX, MAIN, ...args, "--store", tenant.store]
+    .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+    .join(" ");
+  const result = spawnSync("script", ["-qec", command, "/dev/null"], {
+    cwd: tenant.repo,
+    input: `${answer}\n`,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return { status: result.status, output: result.stdout };
+}
+
+// util-linux's `script` gives the CLI a real pseudo-terminal (Debian ships it in bsdutils).
+describe("apply on a terminal", () => {
+  test("asks before applying; anything but 'yes' cancels and changes nothing", async (t) => {
+    const tenant = await gitTenant(t);
+    const cancelled = onTerminal(tenant, "no", "apply", "config");
+    assert.equal(cancelled.status, 1);
+    assert.match(cancelled.output, /Apply these changes\? Only 'yes' will be accepted:/);
+    assert.match(cancelled.output, /Apply cancelled; nothing was changed\./);
+    assert.match(cli(tenant, "history").stdout, /none: nothing has been applied/);
+
+    const applied = onTerminal(tenant, "yes", "apply", "config");
+    assert.equal(applied.status, 0, applied.output);
+    assert.match(applied.output, /Applied: the store is at revision 1/);
+  });
+});
+
+describe("apply outside git", () => {
+  test("works with a warning and records no commit", async (t) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "scopectl-nogit-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await cp(path.join(REPO_ROOT, "examples/minimal"), path.join(dir, "config"), { recursive: true });
+    const store = path.join(dir, "store.db");
+    const result = runCli(["apply", "config", "--yes", "--store", store], { cwd: dir });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /warning: config is not in a git repository: the apply records no commit/);
+    assert.match(result.stdout, /Applied: the store is at revision 1\.$/m);
+    const history = runCli(["history", "--store", store], { cwd: dir });
+    assert.match(history.stdout, /r1 .*\(no commit\)/);
+  });
+});
+
+describe("explain and history", () => {
+  test("explain user lists effective scopes per Api with their sources", async (t) => {
+    const tenant = await gitTenant(t);
+    assert.equal(cli(tenant, "apply", "config", "--yes").status, 0);
+    const text = cli(tenant, "explain", "user", "alice");
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /get:products\s+role catalog-editor, role support-agent/);
+    assert.match(text.stdout, /write:orders\s+additional/);
+    const json = JSON.parse(cli(tenant, "explain", "user", "alice", "--json").stdout) as {
+      scopes: { api: string; scope: string; sources: unknown[] }[];
+    };
+    const readOrders = json.scopes.find((s) => s.api === "orders" && s.scope === "read:orders");
+    assert.deepEqual(readOrders?.sources, [{ role: "support-agent" }]);
+    const unknown = cli(tenant, "explain", "user", "alise");
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /no user "alise" in the store; did you mean "alice"\?/);
+  });
+
+  test("explain scope names every holder: roles, users and why, applications, API keys", async (t) => {
+    const tenant = await gitTenant(t);
+    assert.equal(cli(tenant, "apply", "config", "--yes").status, 0);
+    const json = JSON.parse(
+      cli(tenant, "explain", "scope", "catalog/get:products_productid_inventory", "--json").stdout,
+    );
+    assert.deepEqual(json.roles, ["catalog-editor"]);
+    assert.deepEqual(json.users, [{ user: "alice", sources: ["role catalog-editor"] }]);
+    assert.deepEqual(json.applications, ["storefront-backend"]);
+    assert.deepEqual(json.apiKeys, ["warehouse-scanner"]);
+    assert.match(json.origin, /^openapi \(catalog-spec\)$/);
+  });
+
+  test("history shows revisions with commits, and one import's full log", async (t) => {
+    const tenant = await gitTenant(t);
+    assert.equal(cli(tenant, "apply", "config", "--yes").status, 0);
+    const history = cli(tenant, "history");
+    assert.match(history.stdout, /r1 .* [0-9a-f]{12} initial manifests\s+30 create/);
+    assert.match(history.stdout, /#1 .* upload\s+catalog-spec → catalog/);
+    const log = cli(tenant, "history", "--import", "1");
+    assert.match(log.stdout, /duplicate\s+get:health\s+\(GET \/health; already held by a manual scope\)/);
+    assert.match(log.stdout, /created\s+get:categories\s+\(GET \/categories\)/);
+    const missing = cli(tenant, "history", "--import", "9");
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /no import #9/);
+  });
+});
