@@ -77,6 +77,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX imports_by_source ON imports (source, id);
     `,
   },
+  {
+    version: 2,
+    description: "signing_keys, meta.keys_version",
+    sql: `
+      -- Bumped by every change to signing_keys (not by applies): what a token service polls to reload keys.
+      ALTER TABLE meta ADD COLUMN keys_version INTEGER NOT NULL DEFAULT 0;
+
+      -- The token service's signing keys. private_key is the private JWK as JSON text, or (encrypted = 1)
+      -- an envelope sealed with SCOPECTL_MASTER_KEY. A retired key signs nothing but stays published until
+      -- expires_at, when the tokens it signed have expired. alg is not constrained here so that a new
+      -- algorithm needs no table rebuild; the code checks it.
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        private_key TEXT NOT NULL,
+        encrypted INTEGER NOT NULL CHECK (encrypted IN (0, 1)),
+        created_at TEXT NOT NULL,
+        retired_at TEXT,
+        expires_at TEXT
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's number. */

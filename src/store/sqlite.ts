@@ -29,9 +29,11 @@ import {
 } from "../model/resources.ts";
 import { migrate } from "./migrations.ts";
 import {
+  type AddSigningKeyOptions,
   type AuditRecord,
   type ImportRecord,
   type RevisionRecord,
+  type SigningKeyRecord,
   StaleRevisionError,
   type Store,
   StoreLockedError,
@@ -103,6 +105,7 @@ const RESOURCE_COLUMNS = "kind, id, props, managed_by, commit_sha, created_revis
 const AUDIT_COLUMNS = "revision, actor, commit_sha, kind, id, before_props, after_props, time";
 const IMPORT_COLUMNS = "id, source, api, action, file, revision, commit_sha, time, log";
 const REVISION_COLUMNS = "revision, actor, commit_info, time, summary";
+const KEY_COLUMNS = "kid, alg, public_jwk, private_key, encrypted, created_at, retired_at, expires_at";
 
 type Row = unknown[];
 
@@ -117,6 +120,8 @@ class ReadStatements {
   readonly revisions: Database.Statement<[number], Row>;
   readonly auditAll: Database.Statement<[], Row>;
   readonly auditOf: Database.Statement<[number], Row>;
+  readonly keysVersion: Database.Statement<[], number>;
+  readonly signingKeys: Database.Statement<[], Row>;
 
   constructor(db: Database.Database) {
     this.revision = db.prepare<[], number>("SELECT revision FROM meta WHERE id = 1").pluck();
@@ -138,6 +143,11 @@ class ReadStatements {
     this.auditOf = db
       .prepare<[number], Row>(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE revision = ? ORDER BY seq`)
       .raw();
+    this.keysVersion = db.prepare<[], number>("SELECT keys_version FROM meta WHERE id = 1").pluck();
+    // rowid breaks ties between keys created in the same millisecond: insertion order.
+    this.signingKeys = db
+      .prepare<[], Row>(`SELECT ${KEY_COLUMNS} FROM signing_keys ORDER BY created_at, rowid`)
+      .raw();
   }
 }
 
@@ -155,6 +165,13 @@ class WriteStatements {
   >;
   readonly setRevision: Database.Statement<[number]>;
   readonly addRevision: Database.Statement<[number, string, string | null, string, string]>;
+  readonly activeKeyOf: Database.Statement<[string], number>;
+  readonly pruneKeys: Database.Statement<[string]>;
+  readonly retireKeys: Database.Statement<[string, string]>;
+  readonly insertKey: Database.Statement<
+    [string, string, string, string, number, string, string | null, string | null]
+  >;
+  readonly bumpKeysVersion: Database.Statement<[]>;
 
   constructor(db: Database.Database) {
     this.current = db
@@ -171,6 +188,18 @@ class WriteStatements {
     );
     this.setRevision = db.prepare("UPDATE meta SET revision = ? WHERE id = 1");
     this.addRevision = db.prepare(`INSERT INTO revisions (${REVISION_COLUMNS}) VALUES (?, ?, ?, ?, ?)`);
+    this.activeKeyOf = db
+      .prepare<[string], number>("SELECT 1 FROM signing_keys WHERE alg = ? AND retired_at IS NULL LIMIT 1")
+      .pluck();
+    // julianday() compares instants, whatever ISO 8601 form (offset, precision) a caller wrote.
+    this.pruneKeys = db.prepare(
+      "DELETE FROM signing_keys WHERE expires_at IS NOT NULL AND julianday(expires_at) <= julianday(?)",
+    );
+    this.retireKeys = db.prepare(
+      "UPDATE signing_keys SET retired_at = ?, expires_at = ? WHERE retired_at IS NULL",
+    );
+    this.insertKey = db.prepare(`INSERT INTO signing_keys (${KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.bumpKeysVersion = db.prepare("UPDATE meta SET keys_version = keys_version + 1 WHERE id = 1");
   }
 }
 
@@ -227,6 +256,25 @@ function toRevision(row: Row): RevisionRecord {
   };
   if (row[2] !== null) record.commit = JSON.parse(row[2] as string) as CommitInfo;
   return record;
+}
+
+function toSigningKey(row: Row): SigningKeyRecord {
+  const record: SigningKeyRecord = {
+    kid: row[0] as string,
+    alg: row[1] as SigningKeyRecord["alg"],
+    publicJwk: JSON.parse(row[2] as string),
+    privateKey: row[3] as string,
+    encrypted: row[4] === 1,
+    createdAt: row[5] as string,
+  };
+  if (row[6] !== null) record.retiredAt = row[6] as string;
+  if (row[7] !== null) record.expiresAt = row[7] as string;
+  return record;
+}
+
+/** Refuses a time SQLite's julianday() could not compare (it would make pruning silently wrong). */
+function checkTime(name: string, value: string): void {
+  if (Number.isNaN(Date.parse(value))) throw new Error(`${name} must be an ISO 8601 time, not "${value}"`);
 }
 
 function checkKind(kind: string): void {
@@ -424,13 +472,73 @@ class SqliteStore extends SqliteReader implements Store {
       return { result, revision: next };
     } catch (error) {
       tx?.end();
-      if (writer.inTransaction) {
-        try {
-          writer.exec("ROLLBACK");
-        } catch {
-          // SQLite may already have rolled back (e.g. after an I/O error); the first error is the news.
-        }
+      this.#rollback();
+      throw error;
+    }
+  }
+
+  #rollback(): void {
+    if (!this.#writer.inTransaction) return;
+    try {
+      this.#writer.exec("ROLLBACK");
+    } catch {
+      // SQLite may already have rolled back (e.g. after an I/O error); the first error is the news.
+    }
+  }
+
+  async signingKeys(): Promise<SigningKeyRecord[]> {
+    this.check();
+    return this.read.signingKeys.all().map(toSigningKey);
+  }
+
+  async keysVersion(): Promise<number> {
+    this.check();
+    return this.read.keysVersion.get() as number;
+  }
+
+  /**
+   * Runs on the writer connection, queued behind this store's transactions and under SQLite's write
+   * lock (so that the onlyIfNoActive check and the insert see the same keys in every process), but
+   * without a revision: keys are not manifest resources.
+   */
+  addSigningKey(key: SigningKeyRecord, options: AddSigningKeyOptions): Promise<boolean> {
+    if (this.#closing) return Promise.reject(new Error(`the store ${this.file} is closed`));
+    const run = this.#queue.then(() => this.#addSigningKey(key, options));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #addSigningKey(key: SigningKeyRecord, options: AddSigningKeyOptions): Promise<boolean> {
+    this.check();
+    checkTime("now", options.now);
+    checkTime("retireUntil", options.retireUntil);
+    checkTime("the key's createdAt", key.createdAt);
+    const publicJwk = JSON.stringify(key.publicJwk);
+    await this.#begin();
+    try {
+      const writes = this.#writes;
+      if (options.onlyIfNoActive !== undefined && writes.activeKeyOf.get(options.onlyIfNoActive) === 1) {
+        this.#writer.exec("ROLLBACK");
+        return false;
       }
+      // Prune first: the keys retired below expire in the future and must survive this call.
+      writes.pruneKeys.run(options.now);
+      writes.retireKeys.run(options.now, options.retireUntil);
+      writes.insertKey.run(
+        key.kid,
+        key.alg,
+        publicJwk,
+        key.privateKey,
+        key.encrypted ? 1 : 0,
+        key.createdAt,
+        key.retiredAt ?? null,
+        key.expiresAt ?? null,
+      );
+      writes.bumpKeysVersion.run();
+      this.#writer.exec("COMMIT");
+      return true;
+    } catch (error) {
+      this.#rollback();
       throw error;
     }
   }

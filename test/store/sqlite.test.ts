@@ -128,7 +128,7 @@ describe("SQLite store: file and migrations", () => {
         )
         .pluck()
         .all();
-      assert.deepEqual(tables, ["audit", "imports", "meta", "resources", "revisions"]);
+      assert.deepEqual(tables, ["audit", "imports", "meta", "resources", "revisions", "signing_keys"]);
     } finally {
       db.close();
     }
