@@ -82,6 +82,7 @@ export interface DesiredApplication {
   redirectUris: string[];
   apis: Record<string, ApplicationApiAccess>;
   tokens: { lifetimeSeconds: number; includeApiScopesInPermissions: boolean };
+  disabled: boolean;
   source: SourcePosition;
 }
 

@@ -81,6 +81,8 @@ export interface ApplicationProps {
   /** Per Api: `all` follows the Api's scopes; `scopes` is the enabled list (expanded for `all`). */
   apis: Record<string, { all: boolean; scopes: string[] }>;
   tokens: { lifetimeSeconds: number; includeApiScopesInPermissions: boolean };
+  /** Present (true) only when disabled, so that rows written before the field existed stay unchanged. */
+  disabled?: true;
 }
 
 export interface ApiKeyProps {

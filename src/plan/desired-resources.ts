@@ -103,6 +103,7 @@ function applicationProps(app: DesiredApplication, secret: StoredSecret): Applic
       lifetimeSeconds: app.tokens.lifetimeSeconds,
       includeApiScopesInPermissions: app.tokens.includeApiScopesInPermissions,
     },
+    ...(app.disabled ? { disabled: true as const } : {}),
   };
 }
 

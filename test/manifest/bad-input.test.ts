@@ -573,15 +573,21 @@ describe("resolution problems", () => {
     });
   });
 
-  test("an Api that takes the management API's audience", async (t) => {
+  test("a scope of the management Api that is not a management permission", async (t) => {
     const dir = await tenant(t, {
-      "api.yaml": yaml(...HEADER("Api", "mgmt"), "spec: { audience: http://localhost:8080/v1 }"),
+      "api.yaml": yaml(
+        ...HEADER("Api", "mgmt"),
+        "spec:",
+        "  audience: http://localhost:8080/v1",
+        "  scopes: [{ name: read:apis }, { name: write:everything }]",
+      ),
     });
     await assertOneError(dir, {
       file: "api.yaml",
-      line: 4,
-      column: 19,
-      message: /^audience "http:\/\/localhost:8080\/v1" is the audience of the built-in management API/,
+      line: 6,
+      column: 41,
+      message:
+        /^"write:everything" is not a permission of the built-in management API, whose audience this Api takes \(Settings\.managementAudience\); its scopes are read:apis, read:users,/,
     });
   });
 

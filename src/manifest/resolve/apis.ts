@@ -1,8 +1,10 @@
 /**
- * Apis and their manual scopes: unique audiences (also distinct from the management API's), no
- * reserved scope names, each scope name once. Generated scopes are added by openapi-sources.ts.
+ * Apis and their manual scopes: unique audiences, no reserved scope names, each scope name once. An Api
+ * whose audience is Settings.managementAudience declares the built-in management API: its scopes must be
+ * management permissions. Generated scopes are added by openapi-sources.ts.
  */
 import type { DesiredApi, DesiredSettings } from "../../model/desired.ts";
+import { isManagementPermission, MANAGEMENT_PERMISSIONS } from "../../model/management.ts";
 import { isReservedScopeName, RESERVED_SCOPE_NAMES } from "../../model/names.ts";
 import { formatPlace } from "../diagnostics.ts";
 import type { ManifestDocument } from "../documents.ts";
@@ -27,12 +29,6 @@ export function resolveApis(ctx: Resolution, settings: DesiredSettings): Map<str
         ["spec", "audience"],
         `audience "${spec.audience}" is already used by Api "${first.api}" (${formatPlace(first.doc.locate(["spec", "audience"]))}); each Api needs its own audience`,
       );
-    } else if (spec.audience === settings.managementAudience) {
-      ctx.report(
-        doc,
-        ["spec", "audience"],
-        `audience "${spec.audience}" is the audience of the built-in management API (Settings.managementAudience); choose another`,
-      );
     } else {
       audiences.set(spec.audience, { api: name, doc });
     }
@@ -49,6 +45,14 @@ export function resolveApis(ctx: Resolution, settings: DesiredSettings): Map<str
     const scopes: DesiredApi["scopes"] = [];
     for (const scopeName of names) {
       const index = listed.findIndex((s) => s.name === scopeName);
+      if (spec.audience === settings.managementAudience && !isManagementPermission(scopeName)) {
+        ctx.report(
+          doc,
+          ["spec", "scopes", index, "name"],
+          `"${scopeName}" is not a permission of the built-in management API, whose audience this Api takes (Settings.managementAudience); its scopes are ${MANAGEMENT_PERMISSIONS.join(", ")}`,
+        );
+        continue;
+      }
       if (isReservedScopeName(scopeName)) {
         ctx.report(
           doc,

@@ -102,6 +102,7 @@ export function resolveApplications(
         lifetimeSeconds: spec.tokens?.lifetimeSeconds ?? settings.accessTokenLifetimeSeconds,
         includeApiScopesInPermissions: spec.tokens?.includeApiScopesInPermissions ?? false,
       },
+      disabled: spec.disabled ?? false,
       source: sourcePosition(doc),
     };
     applications.set(name, app);

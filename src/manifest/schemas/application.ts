@@ -71,6 +71,12 @@ export const ApplicationSpecSchema = Type.Object(
       }),
     ),
     secret: Type.Optional(SecretFromEnvSchema),
+    disabled: Type.Optional(
+      Type.Boolean({
+        description:
+          "A disabled application keeps its configuration but gets no tokens, and its tokens no longer introspect as active. Default: false.",
+      }),
+    ),
     redirectUris: Type.Optional(
       Type.Array(
         Type.String({

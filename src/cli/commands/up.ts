@@ -1,0 +1,132 @@
+/**
+ * `scopectl up [DIR]`: the one-command start. Applies the manifests of DIR (config/ by default) to the
+ * embedded store (uncommitted changes allowed, with a note), prints the client ids, one-time secrets and
+ * API keys it created, serves tokens, and applies again whenever a manifest changes. A change that does
+ * not validate or apply is reported and changes nothing; the service keeps serving the last good state.
+ */
+import { type FSWatcher, watch } from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { applyPlan, PlanConflictError } from "../../engine/apply.ts";
+import { RECONCILER } from "../../model/resources.ts";
+import { summaryLine } from "../../plan/render-words.ts";
+import type { OneTimeSecret } from "../../resources/types.ts";
+import { openSqliteStore } from "../../store/sqlite.ts";
+import type { Store } from "../../store/types.ts";
+import { colors, note, out, reportFailure, table } from "../output.ts";
+import { addStoreOption, planFolder, type StoreOption, storePath } from "../reconcile.ts";
+import { addServeOptions, type ServeOptions, startServing, untilSignal } from "../serving.ts";
+
+interface UpOptions extends ServeOptions, StoreOption {
+  watch: boolean;
+}
+
+interface Reconciled {
+  revision?: number;
+  secrets: OneTimeSecret[];
+}
+
+/** Plans DIR against the store and applies it; throws (changing nothing) on invalid manifests or conflicts. */
+async function reconcile(store: Store, dir: string): Promise<Reconciled> {
+  const { plan, commit } = await planFolder(store, dir);
+  if (plan.conflicts.length > 0) throw new PlanConflictError(plan);
+  if (commit?.dirty)
+    note(`note: ${dir} has uncommitted changes; applying them on top of ${commit.sha.slice(0, 12)}`);
+  if (plan.changes.length === 0) return { secrets: [] };
+  const result = await applyPlan(store, plan, {
+    actor: "scopectl up",
+    managedBy: RECONCILER,
+    ...(commit ? { commit } : {}),
+  });
+  note(`applied ${dir}: ${summaryLine(plan)}; the store is at revision ${result.revision}`);
+  return result;
+}
+
+async function printApplications(store: Store, secrets: readonly OneTimeSecret[]): Promise<void> {
+  const apps = await store.list("Application");
+  const secretOf = new Map(secrets.filter((s) => s.kind === "Application").map((s) => [s.id, s.value]));
+  out(colors.bold("Applications"));
+  const rows = apps.map((app) => {
+    const secret = app.props.secret;
+    const shown =
+      secretOf.get(app.id) ??
+      (secret.kind === "env"
+        ? `from $${secret.env}`
+        : secret.kind === "none"
+          ? "(public client)"
+          : "(generated earlier; shown once when it was created)");
+    return [app.id, app.props.clientId, app.props.type, shown];
+  });
+  for (const line of table([["NAME", "CLIENT ID", "TYPE", "CLIENT SECRET"], ...rows])) out(`  ${line}`);
+  const keys = secrets.filter((s) => s.kind === "ApiKey");
+  if (keys.length > 0) {
+    out(colors.bold("New API keys (shown once)"));
+    for (const key of keys) out(`  ${key.id}: ${key.value}`);
+  }
+  if (secrets.length > 0) out(colors.yellow("Secrets above are shown once: only their hashes are stored."));
+}
+
+function example(issuer: string, secrets: readonly OneTimeSecret[]): void {
+  const first = secrets.find((s) => s.kind === "Application");
+  if (!first) return;
+  out();
+  out(colors.bold("Try it:"));
+  out(`  curl -s -u '${first.id}:${first.value}' -d grant_type=client_credentials ${issuer}/oauth2/token`);
+}
+
+/** Applies again after a burst of file changes settles; one apply at a time. */
+function watchManifests(dir: string, apply: () => Promise<void>): FSWatcher {
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const watcher = watch(dir, { recursive: true }, () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(apply);
+    }, 250);
+  });
+  return watcher;
+}
+
+export function registerUpCommand(program: Command): void {
+  addStoreOption(
+    addServeOptions(
+      program
+        .command("up")
+        .description(
+          "apply a folder of manifests to the store, print the new credentials, serve tokens, and re-apply on every change",
+        )
+        .argument("[dir]", "folder of manifests", "config")
+        .option("--no-watch", "apply once and serve, without following changes to the folder"),
+    ),
+  ).action(async (dir: string, options: UpOptions) => {
+    const root = path.resolve(dir);
+    const store = await openSqliteStore(storePath(options));
+    try {
+      const first = await reconcile(store, dir);
+      await printApplications(store, first.secrets);
+      const server = await startServing(store, options);
+      const issuer = server.snapshot().issuer;
+      out();
+      out(
+        `Serving tokens at ${server.url} (issuer ${issuer}); discovery: ${server.url}/.well-known/openid-configuration`,
+      );
+      example(server.url, first.secrets);
+      let watcher: FSWatcher | undefined;
+      if (options.watch) {
+        out(`Watching ${root} for changes; press Ctrl+C to stop.`);
+        watcher = watchManifests(root, async () => {
+          try {
+            const again = await reconcile(store, dir);
+            if (again.secrets.length > 0) await printApplications(store, again.secrets);
+          } catch (error) {
+            reportFailure(error);
+            note("the token service keeps serving the last applied state");
+          }
+        });
+      }
+      await untilSignal(server, async () => watcher?.close());
+    } finally {
+      await store.close();
+    }
+  });
+}

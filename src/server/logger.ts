@@ -1,0 +1,54 @@
+/**
+ * JSON logs (pino), one line per event, to stdout. Request logs carry a request id (the caller's
+ * `X-Request-Id` when it is a short token, else a new UUID) and never a secret: only method, path
+ * (without query), status, client id and timing are logged; the Authorization header and bodies are not
+ * serialized at all, and `redact` guards the places a secret could reach by mistake.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { type Logger, pino } from "pino";
+
+export type { Logger };
+
+export function createLogger(level = process.env.SCOPECTL_LOG_LEVEL ?? "info"): Logger {
+  return pino({
+    level,
+    base: { service: "scopectl" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: [
+        "req.headers.authorization",
+        "req.headers.cookie",
+        "*.client_secret",
+        "*.secret",
+        "*.token",
+        "*.access_token",
+        "*.password",
+      ],
+      censor: "[redacted]",
+    },
+  });
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function requestId(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+type LoggedRequest = IncomingMessage & { id?: unknown; raw?: IncomingMessage };
+
+/** The logged form of a request: no headers, no query string (it may carry a token), no body. */
+export function serializeRequest(wrapped: LoggedRequest): Record<string, unknown> {
+  // pino-http hands serializers a wrapper whose `raw` is the request itself.
+  const req: LoggedRequest = wrapped.raw ?? wrapped;
+  const url = req.url ?? "";
+  const query = url.indexOf("?");
+  return {
+    id: wrapped.id ?? req.id,
+    method: req.method,
+    path: query === -1 ? url : url.slice(0, query),
+    remoteAddress: req.socket?.remoteAddress,
+  };
+}

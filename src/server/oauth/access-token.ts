@@ -1,0 +1,52 @@
+/**
+ * RFC 9068 access tokens: a JWT with header `typ: at+jwt` and the signing key's `kid`, and the claims
+ * of DESIGN §2 (`iss`, `sub`, `aud` as an array, `exp`, `iat`, `jti`, `client_id`, `scope`; `scp` and
+ * `azp` for Kinde-style consumers; `permissions` when the application asks for it).
+ */
+import { randomUUID } from "node:crypto";
+import { SignJWT } from "jose";
+import type { Snapshot } from "../snapshot.ts";
+
+export const ACCESS_TOKEN_TYPE = "at+jwt";
+
+export interface AccessTokenGrant {
+  subject: string;
+  clientId: string;
+  audiences: readonly string[];
+  scopes: readonly string[];
+  lifetimeSeconds: number;
+  includePermissions: boolean;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  expiresIn: number;
+  jti: string;
+}
+
+export async function issueAccessToken(
+  snapshot: Snapshot,
+  grant: AccessTokenGrant,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<IssuedAccessToken> {
+  const { signer } = snapshot.keys;
+  const jti = randomUUID();
+  const scopes = [...grant.scopes];
+  const claims: Record<string, unknown> = {
+    client_id: grant.clientId,
+    azp: grant.clientId,
+    scope: scopes.join(" "),
+    scp: scopes,
+  };
+  if (grant.includePermissions) claims.permissions = scopes;
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg: signer.alg, typ: ACCESS_TOKEN_TYPE, kid: signer.kid })
+    .setIssuer(snapshot.issuer)
+    .setSubject(grant.subject)
+    .setAudience([...grant.audiences])
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(nowSeconds + grant.lifetimeSeconds)
+    .setJti(jti)
+    .sign(signer.key);
+  return { token, expiresIn: grant.lifetimeSeconds, jti };
+}

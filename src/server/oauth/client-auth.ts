@@ -1,0 +1,102 @@
+/**
+ * Client authentication at the token and introspection endpoints (RFC 6749 §2.3.1): HTTP Basic
+ * (`client_secret_basic`) or `client_id` + `client_secret` in the body (`client_secret_post`), never
+ * both. Secrets are compared as SHA-256 digests in constant time; an unknown client costs the same hash
+ * and gets the same answer as a wrong secret, so the endpoint does not tell which client ids exist.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Request } from "express";
+import type { ClientEntry, Snapshot } from "../snapshot.ts";
+import { invalidRequest, OAuthError } from "./errors.ts";
+import type { Form } from "./form.ts";
+
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+
+export interface PresentedCredentials {
+  method: ClientAuthMethod;
+  clientId: string;
+  secret: string;
+}
+
+export const BASIC_CHALLENGE = 'Basic realm="scopectl", charset="UTF-8"';
+
+/** RFC 6749 §2.3.1: the id and secret are form-urlencoded before they are joined and base64-encoded. */
+function formDecode(value: string, what: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, " "));
+  } catch {
+    throw new OAuthError(
+      "invalid_client",
+      `the ${what} in the Basic credentials is not form-urlencoded`,
+      401,
+      BASIC_CHALLENGE,
+    );
+  }
+}
+
+function parseBasic(header: string): { clientId: string; secret: string } {
+  const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
+  const decoded = match?.[1] ? Buffer.from(match[1], "base64").toString("utf8") : "";
+  const colon = decoded.indexOf(":");
+  if (colon <= 0) {
+    throw new OAuthError("invalid_client", "the Basic credentials are malformed", 401, BASIC_CHALLENGE);
+  }
+  return {
+    clientId: formDecode(decoded.slice(0, colon), "client id"),
+    secret: formDecode(decoded.slice(colon + 1), "client secret"),
+  };
+}
+
+/**
+ * The credentials the request presents, or undefined when it presents none. A request that mixes the
+ * two methods, or names two different client ids, is an invalid_request.
+ */
+export function presentedCredentials(req: Request, form: Form): PresentedCredentials | undefined {
+  const header = req.get("authorization");
+  const bodyId = form.one("client_id");
+  const bodySecret = form.one("client_secret");
+  if (header !== undefined) {
+    if (!/^Basic /i.test(header)) {
+      throw new OAuthError(
+        "invalid_client",
+        "client authentication must use the Basic scheme (or client_id and client_secret in the body)",
+        401,
+        BASIC_CHALLENGE,
+      );
+    }
+    if (bodySecret !== undefined) {
+      throw invalidRequest(
+        "use one client authentication method: Basic or client_secret in the body, not both",
+      );
+    }
+    const basic = parseBasic(header);
+    if (bodyId !== undefined && bodyId !== basic.clientId) {
+      throw invalidRequest("client_id in the body differs from the client id of the Basic credentials");
+    }
+    return { method: "client_secret_basic", ...basic };
+  }
+  if (bodyId === undefined) return undefined;
+  if (bodySecret === undefined) {
+    // A public client (no secret) cannot authenticate: there is nothing to check.
+    throw new OAuthError("invalid_client", `client ${bodyId} did not authenticate (no client_secret)`);
+  }
+  return { method: "client_secret_post", clientId: bodyId, secret: bodySecret };
+}
+
+const UNKNOWN_CLIENT_DIGEST = createHash("sha256").update("scopectl: no such client").digest();
+
+/** The authenticated client, or invalid_client (401; with a Basic challenge when Basic was used). */
+export function authenticateClient(snapshot: Snapshot, credentials: PresentedCredentials): ClientEntry {
+  const client = snapshot.clients.get(credentials.clientId);
+  const expected = client?.secretSha256 ?? UNKNOWN_CLIENT_DIGEST;
+  const presented = createHash("sha256").update(credentials.secret, "utf8").digest();
+  const matches = presented.length === expected.length && timingSafeEqual(presented, expected);
+  const challenge = credentials.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
+  if (!client?.secretSha256 || !matches) {
+    throw new OAuthError("invalid_client", "client authentication failed", 401, challenge);
+  }
+  if (client.disabled) {
+    throw new OAuthError("invalid_client", `client ${client.clientId} is disabled`, 401, challenge);
+  }
+  return client;
+}

@@ -1,0 +1,83 @@
+/**
+ * The client credentials grant (RFC 6749 §4.4) with audiences (DESIGN §2): which audiences and scopes a
+ * token request gets, or the RFC 6749 / RFC 8707 error that says why not. Pure: the snapshot in, a
+ * grant out.
+ */
+import type { ClientEntry, Snapshot } from "../snapshot.ts";
+import type { AccessTokenGrant } from "./access-token.ts";
+import { invalidRequest, OAuthError } from "./errors.ts";
+
+/** Only machine-to-machine applications may use the grant; regular and spa clients act for users. */
+export const CLIENT_CREDENTIALS_TYPES: ReadonlySet<string> = new Set(["m2m"]);
+
+export interface ClientCredentialsRequest {
+  /** `audience` split on spaces and every RFC 8707 `resource`, in request order. */
+  audiences: readonly string[];
+  /** Requested scopes; empty: every enabled scope of the audiences. */
+  scopes: readonly string[];
+}
+
+function targets(snapshot: Snapshot, client: ClientEntry, requested: readonly string[]): string[] {
+  if (requested.length === 0) {
+    const authorized = [...client.authorizations.keys()];
+    if (authorized.length === 1) return authorized;
+    if (authorized.length === 0) {
+      throw new OAuthError("invalid_target", `client ${client.clientId} is not authorized for any Api`);
+    }
+    throw invalidRequest(
+      `audience is required: client ${client.clientId} is authorized for ${authorized.length} Apis (${authorized.join(", ")})`,
+    );
+  }
+  for (const audience of requested) {
+    if (!snapshot.apisByAudience.has(audience)) {
+      throw new OAuthError("invalid_target", `unknown audience ${audience}`);
+    }
+    if (!client.authorizations.has(audience)) {
+      throw new OAuthError(
+        "invalid_target",
+        `client ${client.clientId} is not authorized for the audience ${audience}`,
+      );
+    }
+  }
+  return [...requested];
+}
+
+export function clientCredentialsGrant(
+  snapshot: Snapshot,
+  client: ClientEntry,
+  request: ClientCredentialsRequest,
+): AccessTokenGrant {
+  if (!CLIENT_CREDENTIALS_TYPES.has(client.type)) {
+    throw new OAuthError(
+      "unauthorized_client",
+      `client ${client.clientId} is a ${client.type} application; only m2m applications may use the client_credentials grant`,
+    );
+  }
+  const audiences = targets(snapshot, client, request.audiences);
+  const authorizations = audiences.map((audience) => client.authorizations.get(audience));
+  const granted = new Set<string>();
+  if (request.scopes.length === 0) {
+    for (const authorization of authorizations)
+      for (const scope of authorization?.scopes ?? []) granted.add(scope);
+  } else {
+    const refused: string[] = [];
+    for (const scope of request.scopes) {
+      if (authorizations.some((a) => a?.scopeSet.has(scope))) granted.add(scope);
+      else refused.push(scope);
+    }
+    if (refused.length > 0) {
+      throw new OAuthError(
+        "invalid_scope",
+        `scope${refused.length === 1 ? "" : "s"} ${refused.join(", ")} ${refused.length === 1 ? "is" : "are"} not enabled for client ${client.clientId} at ${audiences.join(", ")}`,
+      );
+    }
+  }
+  return {
+    subject: client.clientId,
+    clientId: client.clientId,
+    audiences,
+    scopes: [...granted],
+    lifetimeSeconds: client.lifetimeSeconds,
+    includePermissions: client.includePermissions,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * OAuth 2.0 error responses (RFC 6749 §5.2): a JSON body with `error` and `error_description`, status
+ * 400, or 401 for a failed client authentication (with `WWW-Authenticate` when the client used Basic).
+ */
+
+export type OAuthErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "invalid_grant"
+  | "unauthorized_client"
+  | "unsupported_grant_type"
+  | "invalid_scope"
+  | "invalid_target"
+  | "slow_down";
+
+export class OAuthError extends Error {
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description: string,
+    readonly status = code === "invalid_client" ? 401 : 400,
+    /** Sent as `WWW-Authenticate` (RFC 6749 §5.2: required when the client authenticated with Basic). */
+    readonly authenticate?: string,
+  ) {
+    super(description);
+    this.name = "OAuthError";
+  }
+
+  toJSON(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.code, error_description: this.description };
+  }
+}
+
+export const invalidRequest = (description: string) => new OAuthError("invalid_request", description);
+
+/** 429 with Retry-After: the client id failed to authenticate too often from this address. */
+export class RateLimitedError extends OAuthError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      "invalid_client",
+      `too many failed client authentications from this address; retry in ${retryAfterSeconds} s`,
+      429,
+    );
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Token introspection (RFC 7662) for access tokens this server issued and for API keys. The caller is
+ * an authenticated application; a token is reported active only to its own client or to an application
+ * authorized for one of its audiences (a resource server asks about tokens meant for it). Anything
+ * else (expired, unknown, revoked by a reload, for another audience) is `{active: false}` and nothing
+ * more, so the endpoint tells no one why.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { jwtVerify } from "jose";
+import { API_KEY_PREFIX } from "../../resources/secrets.ts";
+import type { ClientEntry, Snapshot } from "../snapshot.ts";
+import { ACCESS_TOKEN_TYPE } from "./access-token.ts";
+
+export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
+
+const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
+/** `sck_` + 8 hex: the public lookup part of an API key. */
+const API_KEY_LOOKUP_LENGTH = API_KEY_PREFIX.length + 8;
+
+function introspectApiKey(
+  snapshot: Snapshot,
+  caller: ClientEntry,
+  key: string,
+  nowMs: number,
+): IntrospectionResponse {
+  const entry = snapshot.apiKeys.get(key.slice(0, API_KEY_LOOKUP_LENGTH));
+  if (!entry) return INACTIVE;
+  const digest = createHash("sha256").update(key, "utf8").digest();
+  if (digest.length !== entry.sha256.length || !timingSafeEqual(digest, entry.sha256)) return INACTIVE;
+  if (entry.expiresAt !== undefined && entry.expiresAt <= nowMs) return INACTIVE;
+  if (!caller.authorizations.has(entry.audience)) return INACTIVE;
+  return {
+    active: true,
+    token_type: "api_key",
+    api_key: entry.name,
+    scope: entry.scopes.join(" "),
+    aud: [entry.audience],
+    api: entry.api,
+    iss: snapshot.issuer,
+    ...(entry.owner ? { sub: entry.owner, username: entry.owner } : {}),
+    ...(entry.expiresAt !== undefined ? { exp: Math.floor(entry.expiresAt / 1000) } : {}),
+  };
+}
+
+async function introspectJwt(
+  snapshot: Snapshot,
+  caller: ClientEntry,
+  token: string,
+  nowMs: number,
+): Promise<IntrospectionResponse> {
+  let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
+  try {
+    ({ payload } = await jwtVerify(token, snapshot.keys.verifyKey, {
+      issuer: snapshot.issuer,
+      typ: ACCESS_TOKEN_TYPE,
+      currentDate: new Date(nowMs),
+    }));
+  } catch {
+    return INACTIVE;
+  }
+  const clientId = typeof payload.client_id === "string" ? payload.client_id : undefined;
+  const client = clientId ? snapshot.clients.get(clientId) : undefined;
+  // A token of an application that has since been deleted or disabled is no longer honoured.
+  if (!client || client.disabled) return INACTIVE;
+  const audiences = typeof payload.aud === "string" ? [payload.aud] : (payload.aud ?? []);
+  const forCaller = caller.clientId === clientId || audiences.some((aud) => caller.authorizations.has(aud));
+  if (!forCaller) return INACTIVE;
+  return {
+    active: true,
+    token_type: "Bearer",
+    scope: payload.scope,
+    client_id: clientId,
+    sub: payload.sub,
+    aud: audiences,
+    iss: payload.iss,
+    exp: payload.exp,
+    iat: payload.iat,
+    jti: payload.jti,
+  };
+}
+
+export function introspect(
+  snapshot: Snapshot,
+  caller: ClientEntry,
+  token: string,
+  nowMs = Date.now(),
+): Promise<IntrospectionResponse> {
+  if (token.startsWith(API_KEY_PREFIX))
+    return Promise.resolve(introspectApiKey(snapshot, caller, token, nowMs));
+  return introspectJwt(snapshot, caller, token, nowMs);
+}

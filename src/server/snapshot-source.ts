@@ -1,0 +1,96 @@
+/**
+ * Keeps the current Snapshot: compiles one at start, then polls the store's revision and the signing
+ * keys' version and recompiles when either moves. The swap is one assignment, so a request sees either
+ * the old snapshot or the new one. A reload that fails (a store locked for long, a key it cannot
+ * decrypt) keeps the old snapshot serving and is retried at the next poll.
+ */
+import type { Store } from "../store/types.ts";
+import { SigningKeys } from "./keys/keyring.ts";
+import { maxTokenLifetimeSeconds } from "./keys/lifetime.ts";
+import { compileSnapshot, type Snapshot, settingsOf } from "./snapshot.ts";
+
+export interface SnapshotSourceOptions {
+  issuer?: string | undefined;
+  /** How often the store is polled for a new revision (default 500 ms). */
+  pollIntervalMs?: number;
+  masterKey?: string | undefined;
+  onReload?: (snapshot: Snapshot, previous: Snapshot | undefined) => void;
+  onError?: (error: unknown) => void;
+  warn?: (message: string) => void;
+}
+
+export class SnapshotSource {
+  #current: Snapshot | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #reloading: Promise<Snapshot> | undefined;
+  readonly #keys: SigningKeys;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: SnapshotSourceOptions = {},
+  ) {
+    this.#keys = new SigningKeys(store, {
+      masterKey: options.masterKey,
+      ...(options.warn ? { warn: options.warn } : {}),
+    });
+  }
+
+  /** The snapshot requests read; throws before the first load (the server answers 503 until then). */
+  get current(): Snapshot | undefined {
+    return this.#current;
+  }
+
+  /** Loads the first snapshot and starts polling. */
+  async start(): Promise<Snapshot> {
+    const snapshot = await this.reload();
+    const interval = this.options.pollIntervalMs ?? 500;
+    const tick = async () => {
+      try {
+        await this.refresh();
+      } catch (error) {
+        this.options.onError?.(error);
+      } finally {
+        if (this.#timer) this.#timer = setTimeout(tick, interval).unref();
+      }
+    };
+    this.#timer = setTimeout(tick, interval).unref();
+    return snapshot;
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Reloads when the store's revision or the keys' version moved; returns the current snapshot. */
+  async refresh(): Promise<Snapshot> {
+    const current = this.#current;
+    if (current) {
+      const [revision, keysVersion] = await Promise.all([this.store.revision(), this.#keys.version()]);
+      if (revision === current.revision && keysVersion === current.keys.version) return current;
+    }
+    return this.reload();
+  }
+
+  /** Compiles a new snapshot now (concurrent callers share one reload). */
+  reload(): Promise<Snapshot> {
+    this.#reloading ??= this.#compile().finally(() => {
+      this.#reloading = undefined;
+    });
+    return this.#reloading;
+  }
+
+  async #compile(): Promise<Snapshot> {
+    // Read the revision before the rows: if an apply lands in between, the next poll sees a newer
+    // revision than the one recorded here and loads again.
+    const revision = await this.store.revision();
+    const rows = await this.store.listAll();
+    const settings = settingsOf(rows);
+    const keys = await this.#keys.load(settings.signingAlg, maxTokenLifetimeSeconds(rows));
+    const previous = this.#current;
+    const snapshot = compileSnapshot({ revision, rows, keys, issuer: this.options.issuer });
+    this.#current = snapshot;
+    this.options.onReload?.(snapshot, previous);
+    return snapshot;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The token service's view of the store: an immutable snapshot compiled from the store's rows at one
+ * revision, indexed for the request paths (client id, audience, API key lookup id). A request reads one
+ * snapshot from start to end and never queries the store; a reload builds a new snapshot and swaps it in
+ * whole (see snapshot-source.ts), so a request never sees half of an apply.
+ */
+import type { ApplicationType, ScopeOrigin } from "../model/desired.ts";
+import type {
+  ApplicationProps,
+  RoleProps,
+  SettingsProps,
+  StoredResource,
+  UserProps,
+} from "../model/resources.ts";
+import { SETTINGS_ID } from "../plan/desired-resources.ts";
+import type { KeyRing } from "./keys/keyring.ts";
+
+export interface ScopeEntry {
+  name: string;
+  description: string;
+  origin: ScopeOrigin;
+  /** The OpenApiSource that generated it. */
+  source?: string;
+}
+
+export interface ApiEntry {
+  name: string;
+  audience: string;
+  displayName: string;
+  /** Sorted by name. */
+  scopes: readonly ScopeEntry[];
+  scopeNames: ReadonlySet<string>;
+  openApiSource?: string;
+}
+
+/** What an application may ask for at one audience. */
+export interface Authorization {
+  api: string;
+  audience: string;
+  /** Enabled scopes in a stable order (an `all` grant follows the Api's current scopes). */
+  scopes: readonly string[];
+  scopeSet: ReadonlySet<string>;
+}
+
+export interface ClientEntry {
+  /** The Application's manifest name. */
+  name: string;
+  clientId: string;
+  type: ApplicationType;
+  /** SHA-256 of the client secret; absent for a public client or a generated secret not yet made. */
+  secretSha256?: Buffer;
+  disabled: boolean;
+  lifetimeSeconds: number;
+  includePermissions: boolean;
+  /** By audience. */
+  authorizations: ReadonlyMap<string, Authorization>;
+}
+
+export interface ApiKeyEntry {
+  name: string;
+  api: string;
+  audience: string;
+  scopes: readonly string[];
+  owner?: string;
+  /** Epoch milliseconds; absent: never expires. */
+  expiresAt?: number;
+  sha256: Buffer;
+}
+
+export interface Snapshot {
+  revision: number;
+  /** When it was compiled (epoch ms), for /readyz and logs. */
+  loadedAt: number;
+  issuer: string;
+  settings: SettingsProps;
+  keys: KeyRing;
+  clients: ReadonlyMap<string, ClientEntry>;
+  apis: ReadonlyMap<string, ApiEntry>;
+  apisByAudience: ReadonlyMap<string, ApiEntry>;
+  /** By the key's public lookup prefix (`sck_<8 hex>`). */
+  apiKeys: ReadonlyMap<string, ApiKeyEntry>;
+  users: ReadonlyMap<string, UserProps>;
+  roles: ReadonlyMap<string, RoleProps>;
+}
+
+export const DEFAULT_SETTINGS: SettingsProps = {
+  issuer: "http://localhost:8080",
+  signingAlg: "RS256",
+  accessTokenLifetimeSeconds: 3600,
+  managementAudience: "http://localhost:8080/v1",
+};
+
+/** The Settings row of a list of rows, or the defaults when the store has none yet. */
+export function settingsOf(rows: readonly StoredResource[]): SettingsProps {
+  const row = rows.find((r) => r.kind === "Settings" && r.id === SETTINGS_ID);
+  return row?.kind === "Settings" ? row.props : DEFAULT_SETTINGS;
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+function compileApis(rows: readonly StoredResource[]): Map<string, ApiEntry> {
+  const scopesOf = new Map<string, ScopeEntry[]>();
+  const sourceOf = new Map<string, string>();
+  for (const row of rows) {
+    if (row.kind === "Scope") {
+      const { api, name, description, origin, source } = row.props;
+      const list = scopesOf.get(api) ?? [];
+      list.push(source ? { name, description, origin, source } : { name, description, origin });
+      scopesOf.set(api, list);
+    } else if (row.kind === "OpenApiSource") {
+      sourceOf.set(row.props.api, row.id);
+    }
+  }
+  const apis = new Map<string, ApiEntry>();
+  for (const row of rows) {
+    if (row.kind !== "Api") continue;
+    const scopes = (scopesOf.get(row.id) ?? []).sort(byName);
+    const source = sourceOf.get(row.id);
+    apis.set(row.id, {
+      name: row.id,
+      audience: row.props.audience,
+      displayName: row.props.displayName,
+      scopes,
+      scopeNames: new Set(scopes.map((s) => s.name)),
+      ...(source ? { openApiSource: source } : {}),
+    });
+  }
+  return apis;
+}
+
+function compileClient(
+  name: string,
+  props: ApplicationProps,
+  apis: ReadonlyMap<string, ApiEntry>,
+): ClientEntry {
+  const authorizations = new Map<string, Authorization>();
+  for (const [apiName, access] of Object.entries(props.apis)) {
+    const api = apis.get(apiName);
+    if (!api) continue;
+    // `all` follows the Api's scopes as they are now; a listed scope the Api no longer has is not granted.
+    const scopes = access.all
+      ? api.scopes.map((s) => s.name)
+      : access.scopes.filter((s) => api.scopeNames.has(s));
+    authorizations.set(api.audience, {
+      api: apiName,
+      audience: api.audience,
+      scopes,
+      scopeSet: new Set(scopes),
+    });
+  }
+  const sha256 = props.secret.kind !== "none" ? props.secret.sha256 : undefined;
+  return {
+    name,
+    clientId: props.clientId,
+    type: props.type,
+    ...(sha256 ? { secretSha256: Buffer.from(sha256, "hex") } : {}),
+    disabled: props.disabled === true,
+    lifetimeSeconds: props.tokens.lifetimeSeconds,
+    includePermissions: props.tokens.includeApiScopesInPermissions,
+    authorizations,
+  };
+}
+
+export interface SnapshotInput {
+  revision: number;
+  rows: readonly StoredResource[];
+  keys: KeyRing;
+  /** `--issuer` of `scopectl serve`; else the Settings row's issuer. */
+  issuer?: string | undefined;
+  now?: number;
+}
+
+export function compileSnapshot(input: SnapshotInput): Snapshot {
+  const { rows } = input;
+  const settings = settingsOf(rows);
+  const apis = compileApis(rows);
+  const clients = new Map<string, ClientEntry>();
+  const apiKeys = new Map<string, ApiKeyEntry>();
+  const users = new Map<string, UserProps>();
+  const roles = new Map<string, RoleProps>();
+  for (const row of rows) {
+    switch (row.kind) {
+      case "Application":
+        clients.set(row.props.clientId, compileClient(row.id, row.props, apis));
+        break;
+      case "ApiKey": {
+        const { prefix, sha256, api, scopes, owner, expiresAt } = row.props;
+        const audience = apis.get(api)?.audience;
+        if (!prefix || !sha256 || !audience) break;
+        apiKeys.set(prefix, {
+          name: row.id,
+          api,
+          audience,
+          scopes: [...scopes],
+          ...(owner ? { owner } : {}),
+          ...(expiresAt ? { expiresAt: Date.parse(expiresAt) } : {}),
+          sha256: Buffer.from(sha256, "hex"),
+        });
+        break;
+      }
+      case "User":
+        users.set(row.id, row.props);
+        break;
+      case "Role":
+        roles.set(row.id, row.props);
+        break;
+      default:
+        break;
+    }
+  }
+  const apisByAudience = new Map([...apis.values()].map((api) => [api.audience, api]));
+  return Object.freeze({
+    revision: input.revision,
+    loadedAt: input.now ?? Date.now(),
+    issuer: (input.issuer ?? settings.issuer).replace(/\/+$/, ""),
+    settings,
+    keys: input.keys,
+    clients,
+    apis,
+    apisByAudience,
+    apiKeys,
+    users,
+    roles,
+  });
+}
