@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { registerApplyCommand } from "./commands/apply.ts";
 import { registerExplainCommand } from "./commands/explain.ts";
 import { registerHistoryCommand } from "./commands/history.ts";
+import { registerKeysCommand } from "./commands/keys.ts";
 import { registerOpenApiCommand } from "./commands/openapi.ts";
 import { registerPlanCommand } from "./commands/plan.ts";
 import { registerSchemaCommand } from "./commands/schema.ts";
@@ -30,6 +31,7 @@ Examples:
   scopectl openapi preview spec.yaml        the scopes an OpenAPI spec would generate
   scopectl plan config --out plan.json      what an apply would change, saved for review
   scopectl apply plan.json                  apply exactly that plan (refused if the store moved)
+  scopectl keys rotate                      new token signing key; the old one stays published a while
   scopectl explain user alice               effective scopes per Api, with their sources`,
     );
   registerValidateCommand(program);
@@ -39,6 +41,7 @@ Examples:
   registerApplyCommand(program);
   registerExplainCommand(program);
   registerHistoryCommand(program);
+  registerKeysCommand(program);
   return program;
 }
 
