@@ -5,7 +5,9 @@ import { describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { calculateJwkThumbprint, createLocalJWKSet, errors, type JWK, jwtVerify, SignJWT } from "jose";
 import type { SigningAlg } from "../../src/model/desired.ts";
+import type { StoredResource } from "../../src/model/resources.ts";
 import { type KeyRing, RETIRE_GRACE_SECONDS, SigningKeys } from "../../src/server/keys/keyring.ts";
+import { maxTokenLifetimeSeconds } from "../../src/server/keys/lifetime.ts";
 import { decryptPrivateKey } from "../../src/server/keys/master-key.ts";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
 import type { Store } from "../../src/store/types.ts";
@@ -323,5 +325,41 @@ describe("SigningKeys: rotation and algorithm changes", () => {
     });
     await assert.rejects(keys.rotate("RS256", Number.NaN), /longest token lifetime must be a number/);
     assert.deepEqual(await store.signingKeys(), []);
+  });
+});
+
+describe("maxTokenLifetimeSeconds", () => {
+  const stored = { managedBy: "scopectl", createdRevision: 1, updatedRevision: 1 };
+  const settings = (seconds: number): StoredResource => ({
+    ...stored,
+    kind: "Settings",
+    id: "default",
+    props: {
+      issuer: "https://id.example.com",
+      signingAlg: "RS256",
+      accessTokenLifetimeSeconds: seconds,
+      managementAudience: "https://id.example.com/v1",
+    },
+  });
+  const app = (id: string, seconds: number): StoredResource => ({
+    ...stored,
+    kind: "Application",
+    id,
+    props: {
+      type: "m2m",
+      clientId: id,
+      secret: { kind: "generated" },
+      redirectUris: [],
+      apis: {},
+      tokens: { lifetimeSeconds: seconds, includeApiScopesInPermissions: false },
+    },
+  });
+
+  test("is 3600 without a Settings row, else the Settings lifetime, raised by any longer application", () => {
+    assert.equal(maxTokenLifetimeSeconds([]), 3600);
+    assert.equal(maxTokenLifetimeSeconds([app("a", 600)]), 3600);
+    assert.equal(maxTokenLifetimeSeconds([settings(300), app("a", 600), app("b", 120)]), 600);
+    assert.equal(maxTokenLifetimeSeconds([settings(900), app("a", 600)]), 900);
+    assert.equal(maxTokenLifetimeSeconds([app("a", 86400), settings(60)]), 86400);
   });
 });
