@@ -8,6 +8,8 @@ import { registerKeysCommand } from "./commands/keys.ts";
 import { registerOpenApiCommand } from "./commands/openapi.ts";
 import { registerPlanCommand } from "./commands/plan.ts";
 import { registerSchemaCommand } from "./commands/schema.ts";
+import { registerServeCommand } from "./commands/serve.ts";
+import { registerUpCommand } from "./commands/up.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
 import { reportFailure } from "./output.ts";
 import { VERSION } from "./version.ts";
@@ -32,7 +34,9 @@ Examples:
   scopectl plan config --out plan.json      what an apply would change, saved for review
   scopectl apply plan.json                  apply exactly that plan (refused if the store moved)
   scopectl keys rotate                      new token signing key; the old one stays published a while
-  scopectl explain user alice               effective scopes per Api, with their sources`,
+  scopectl explain user alice               effective scopes per Api, with their sources
+  scopectl up                               apply config/ to the embedded store and serve tokens
+  scopectl serve --port 8080                serve tokens from the store (follows each new revision)`,
     );
   registerValidateCommand(program);
   registerSchemaCommand(program);
@@ -42,6 +46,8 @@ Examples:
   registerExplainCommand(program);
   registerHistoryCommand(program);
   registerKeysCommand(program);
+  registerServeCommand(program);
+  registerUpCommand(program);
   return program;
 }
 

@@ -28,6 +28,11 @@ export function addServeOptions(command: Command): Command {
     )
     .option("--poll-interval <ms>", "how often to check the store for a new revision", "500")
     .option(
+      "--token-reuse <seconds>",
+      "identical client credentials requests within this window (at most a tenth of the token lifetime) get the same token; 0 signs every time",
+      "60",
+    )
+    .option(
       "--log-level <level>",
       "JSON log level: fatal, error, warn, info, debug (default: $SCOPECTL_LOG_LEVEL or info)",
     );

@@ -24,6 +24,7 @@ export class SnapshotSource {
   #timer: NodeJS.Timeout | undefined;
   #reloading: Promise<Snapshot> | undefined;
   readonly #keys: SigningKeys;
+  #maxLifetimeSeconds = 0;
 
   constructor(
     private readonly store: Store,
@@ -62,12 +63,17 @@ export class SnapshotSource {
     this.#timer = undefined;
   }
 
-  /** Reloads when the store's revision or the keys' version moved; returns the current snapshot. */
+  /**
+   * Reloads when the store's revision moved or the key ring changed (a rotation, or a retired key whose
+   * tokens have all expired leaving the JWKS); returns the current snapshot.
+   */
   async refresh(): Promise<Snapshot> {
     const current = this.#current;
     if (current) {
-      const [revision, keysVersion] = await Promise.all([this.store.revision(), this.#keys.version()]);
-      if (revision === current.revision && keysVersion === current.keys.version) return current;
+      const revision = await this.store.revision();
+      // load() returns the very same ring while nothing about the keys changed.
+      const keys = await this.#keys.load(current.settings.signingAlg, this.#maxLifetimeSeconds);
+      if (revision === current.revision && keys === current.keys) return current;
     }
     return this.reload();
   }
@@ -86,7 +92,8 @@ export class SnapshotSource {
     const revision = await this.store.revision();
     const rows = await this.store.listAll();
     const settings = settingsOf(rows);
-    const keys = await this.#keys.load(settings.signingAlg, maxTokenLifetimeSeconds(rows));
+    this.#maxLifetimeSeconds = maxTokenLifetimeSeconds(rows);
+    const keys = await this.#keys.load(settings.signingAlg, this.#maxLifetimeSeconds);
     const previous = this.#current;
     const snapshot = compileSnapshot({ revision, rows, keys, issuer: this.options.issuer });
     this.#current = snapshot;

@@ -38,7 +38,7 @@ async function reconcile(store: Store, dir: string): Promise<Reconciled> {
     managedBy: RECONCILER,
     ...(commit ? { commit } : {}),
   });
-  note(`applied ${dir}: ${summaryLine(plan)}; the store is at revision ${result.revision}`);
+  note(`applied ${dir} (the store is at revision ${result.revision}): ${summaryLine(plan)}`);
   return result;
 }
 
