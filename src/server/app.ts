@@ -4,11 +4,10 @@
  */
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
-import { pinoHttp } from "pino-http";
 import type { ServerContext } from "./context.ts";
-import { requestId, serializeRequest } from "./logger.ts";
 import { invalidRequest, OAuthError } from "./oauth/errors.ts";
 import { sendOAuthError } from "./oauth/respond.ts";
+import { requestObserver } from "./request-observer.ts";
 import { jwksHandler, oauthMetadataHandler, openIdConfigurationHandler } from "./routes/discovery.ts";
 import { introspectHandler } from "./routes/introspect.ts";
 import { managementRouter } from "./routes/management.ts";
@@ -17,21 +16,6 @@ import { tokenHandler } from "./routes/token.ts";
 
 /** OAuth request bodies are a handful of short parameters; anything larger is refused (413). */
 export const FORM_BODY_LIMIT = "8kb";
-
-function timing(ctx: ServerContext) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const started = process.hrtime.bigint();
-    res.once("finish", () => {
-      // The route pattern, not the URL: bounded label values.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
-      ctx.metrics.requestDuration.observe(
-        { method: req.method, route, status: String(res.statusCode) },
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
-    });
-    next();
-  };
-}
 
 function methodNotAllowed(allow: string) {
   return (_req: Request, res: Response): void => {
@@ -89,27 +73,7 @@ export function createApp(ctx: ServerContext): express.Express {
       xFrameOptions: { action: "deny" },
     }),
   );
-  app.use(
-    pinoHttp({
-      logger: ctx.logger,
-      genReqId: (req, res) => {
-        const id = requestId(req);
-        res.setHeader("X-Request-Id", id);
-        return id;
-      },
-      serializers: {
-        req: serializeRequest,
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-      customProps: (_req, res) => {
-        const clientId = (res as unknown as Response).locals?.clientId;
-        return clientId ? { clientId } : {};
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
-      quietReqLogger: true,
-    }),
-  );
-  app.use(timing(ctx));
+  app.use(requestObserver(ctx));
 
   app.get("/healthz", healthzHandler);
   app.get("/readyz", readyzHandler(ctx));
@@ -135,7 +99,7 @@ export function createApp(ctx: ServerContext): express.Express {
       sendOAuthError(res, oauth);
       return;
     }
-    req.log?.error({ err: error }, "request failed");
+    ctx.logger.error({ reqId: res.locals.requestId, path: req.path, err: error }, "request failed");
     res.status(500).json({ error: "server_error", error_description: "internal error; see the server log" });
   });
   return app;

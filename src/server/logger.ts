@@ -36,19 +36,3 @@ export function requestId(req: IncomingMessage): string {
   const given = req.headers["x-request-id"];
   return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
 }
-
-type LoggedRequest = IncomingMessage & { id?: unknown; raw?: IncomingMessage };
-
-/** The logged form of a request: no headers, no query string (it may carry a token), no body. */
-export function serializeRequest(wrapped: LoggedRequest): Record<string, unknown> {
-  // pino-http hands serializers a wrapper whose `raw` is the request itself.
-  const req: LoggedRequest = wrapped.raw ?? wrapped;
-  const url = req.url ?? "";
-  const query = url.indexOf("?");
-  return {
-    id: wrapped.id ?? req.id,
-    method: req.method,
-    path: query === -1 ? url : url.slice(0, query),
-    remoteAddress: req.socket?.remoteAddress,
-  };
-}
