@@ -216,6 +216,7 @@ describe("loadDesiredState on a valid tenant", () => {
         billing: { all: true, scopes: ["read:invoices", "pay:invoices"] },
       },
       tokens: { lifetimeSeconds: 600, includeApiScopesInPermissions: true },
+      disabled: false,
       source: { file: "apps.yaml", line: 1, column: 1 },
     });
     const portal = state.applications.get("portal");

@@ -176,8 +176,10 @@ spec:
       "create User dora",
       "replace ApiKey warehouse-scanner",
       "update Api orders",
-      "update Application order-exporter",
       // Its token lifetime follows the Settings default, which changed.
+      "update Application ops-dashboard",
+      "update Application order-exporter",
+      // So does this one's.
       "update Application storefront-backend",
       "update Role auditor",
       "update Settings default",
