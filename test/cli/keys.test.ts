@@ -146,4 +146,23 @@ describe("scopectl keys", () => {
       assert.doesNotMatch(output, /"d"|"ct"|"n"|"x"|PRIVATE|a master key for the test/);
     }
   });
+
+  test("rotate refuses to add an unencrypted key to a store whose keys are encrypted", async (t) => {
+    const { dir, store } = await appliedFolder(t);
+    const env = { SCOPECTL_MASTER_KEY: "a master key for the test" };
+    assert.equal(runCli(["keys", "rotate", "--store", store], { cwd: dir, env }).status, 0);
+    const refused = runCli(["keys", "rotate", "--store", store], {
+      cwd: dir,
+      env: { SCOPECTL_MASTER_KEY: "" },
+    });
+    assert.equal(refused.status, 1);
+    assert.match(
+      refused.stderr,
+      /^error: the signing keys of this store are encrypted at rest; set SCOPECTL_MASTER_KEY/m,
+    );
+    const listed = JSON.parse(
+      runCli(["keys", "list", "--store", store, "--json"], { cwd: dir }).stdout,
+    ) as ListedKey[];
+    assert.equal(listed.length, 1, "nothing was added");
+  });
 });

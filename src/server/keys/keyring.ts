@@ -183,6 +183,12 @@ export class SigningKeys {
     maxTokenLifetimeSeconds: number,
     onlyIfNoActive: boolean,
   ): Promise<{ kid: string; now: string; added: boolean }> {
+    // A store whose keys are sealed must not get an unsealed one because the variable was forgotten.
+    if (this.#masterKey === undefined && (await this.#store.signingKeys()).some((r) => r.encrypted)) {
+      throw new Error(
+        "the signing keys of this store are encrypted at rest; set SCOPECTL_MASTER_KEY so that the new key is encrypted too",
+      );
+    }
     const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
     const privateJwk = (await exportJWK(privateKey)) as Record<string, unknown>;
     const kid = await calculateJwkThumbprint((await exportJWK(publicKey)) as JWK, "sha256");
