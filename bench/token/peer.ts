@@ -21,6 +21,8 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
       redirect_uris: [],
       response_types: [],
       token_endpoint_auth_method: "client_secret_post",
+      // The client's default (RS256) must be a key the provider has: with only an ES256 key, set it.
+      id_token_signed_response_alg: alg,
       scope: "read:things write:things",
     },
   ],
