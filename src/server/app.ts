@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import helmet from "helmet";
 import type { ServerContext } from "./context.ts";
 import { invalidRequest, OAuthError } from "./oauth/errors.ts";
+import { formBody } from "./oauth/form-body.ts";
 import { sendOAuthError } from "./oauth/respond.ts";
 import { requestObserver } from "./request-observer.ts";
 import { jwksHandler, oauthMetadataHandler, openIdConfigurationHandler } from "./routes/discovery.ts";
@@ -54,6 +55,9 @@ function bodyError(error: { type?: string; status?: number }): OAuthError | unde
 export function createApp(ctx: ServerContext): express.Express {
   const app = express();
   app.disable("x-powered-by");
+  // Token responses are never cached, so an ETag (a SHA-1 of every body) buys nothing; the public
+  // documents are cacheable by max-age.
+  app.set("etag", false);
   app.set("query parser", "simple");
   // An API, not pages: no CSP beyond "nothing may load or frame this", and no HSTS (TLS ends elsewhere
   // in most deployments; a proxy that terminates it sets HSTS).
@@ -82,7 +86,7 @@ export function createApp(ctx: ServerContext): express.Express {
   app.get("/.well-known/openid-configuration", openIdConfigurationHandler(ctx));
   app.get("/.well-known/jwks.json", jwksHandler(ctx));
 
-  const form = express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 32 });
+  const form = formBody({ limit: FORM_BODY_LIMIT, maxParameters: 32 });
   app.post("/oauth2/token", form, tokenHandler(ctx));
   app.all("/oauth2/token", methodNotAllowed("POST"));
   app.post("/oauth2/introspect", form, introspectHandler(ctx));
