@@ -3,9 +3,9 @@
  * operations routes, behind security headers, request logging and latency metrics.
  */
 import express, { type NextFunction, type Request, type Response } from "express";
-import helmet from "helmet";
 import type { ServerContext } from "./context.ts";
-import { invalidRequest, OAuthError } from "./oauth/errors.ts";
+import { bodyError, FORM_BODY_LIMIT, FORM_MAX_PARAMETERS } from "./oauth/body-errors.ts";
+import { OAuthError } from "./oauth/errors.ts";
 import { formBody } from "./oauth/form-body.ts";
 import { sendOAuthError } from "./oauth/respond.ts";
 import { requestObserver } from "./request-observer.ts";
@@ -13,10 +13,7 @@ import { jwksHandler, oauthMetadataHandler, openIdConfigurationHandler } from ".
 import { introspectHandler } from "./routes/introspect.ts";
 import { managementRouter } from "./routes/management.ts";
 import { healthzHandler, metricsHandler, readyzHandler } from "./routes/ops.ts";
-import { tokenHandler } from "./routes/token.ts";
-
-/** OAuth request bodies are a handful of short parameters; anything larger is refused (413). */
-export const FORM_BODY_LIMIT = "8kb";
+import { securityHeaders } from "./security-headers.ts";
 
 function methodNotAllowed(allow: string) {
   return (_req: Request, res: Response): void => {
@@ -30,28 +27,6 @@ function methodNotAllowed(allow: string) {
   };
 }
 
-/** body-parser's errors (too large, bad charset, malformed) as OAuth errors that name the limit. */
-function bodyError(error: { type?: string; status?: number }): OAuthError | undefined {
-  switch (error.type) {
-    case "entity.too.large":
-      return new OAuthError("invalid_request", `the request body is larger than ${FORM_BODY_LIMIT}`, 413);
-    case "parameters.too.many":
-      return new OAuthError("invalid_request", "the request body has too many parameters", 413);
-    case "charset.unsupported":
-    case "encoding.unsupported":
-      return new OAuthError(
-        "invalid_request",
-        "the request body must be UTF-8, without content encoding",
-        415,
-      );
-    case "entity.parse.failed":
-    case "request.aborted":
-      return invalidRequest("the request body could not be read");
-    default:
-      return undefined;
-  }
-}
-
 export function createApp(ctx: ServerContext): express.Express {
   const app = express();
   app.disable("x-powered-by");
@@ -59,24 +34,7 @@ export function createApp(ctx: ServerContext): express.Express {
   // documents are cacheable by max-age.
   app.set("etag", false);
   app.set("query parser", "simple");
-  // An API, not pages: no CSP beyond "nothing may load or frame this", and no HSTS (TLS ends elsewhere
-  // in most deployments; a proxy that terminates it sets HSTS).
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      },
-      strictTransportSecurity: false,
-      crossOriginOpenerPolicy: false,
-      originAgentCluster: false,
-      xDnsPrefetchControl: false,
-      xDownloadOptions: false,
-      xPermittedCrossDomainPolicies: false,
-      xXssProtection: false,
-      xFrameOptions: { action: "deny" },
-    }),
-  );
+  app.use(securityHeaders);
   app.use(requestObserver(ctx));
 
   app.get("/healthz", healthzHandler);
@@ -86,8 +44,8 @@ export function createApp(ctx: ServerContext): express.Express {
   app.get("/.well-known/openid-configuration", openIdConfigurationHandler(ctx));
   app.get("/.well-known/jwks.json", jwksHandler(ctx));
 
-  const form = formBody({ limit: FORM_BODY_LIMIT, maxParameters: 32 });
-  app.post("/oauth2/token", form, tokenHandler(ctx));
+  const form = formBody({ limit: FORM_BODY_LIMIT, maxParameters: FORM_MAX_PARAMETERS });
+  // POST /oauth2/token is served by the fast path (fast-path.ts) before Express sees it.
   app.all("/oauth2/token", methodNotAllowed("POST"));
   app.post("/oauth2/introspect", form, introspectHandler(ctx));
   app.all("/oauth2/introspect", methodNotAllowed("POST"));

@@ -3,12 +3,13 @@
  * and on close stop accepting connections while in-flight requests finish.
  */
 import { once } from "node:events";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Store } from "../store/types.ts";
 import { createApp } from "./app.ts";
 import type { ServerContext } from "./context.ts";
 import { FailedAuthLimiter, type FailedAuthLimiterOptions } from "./failed-auth-limiter.ts";
+import { withTokenFastPath } from "./fast-path.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { DEFAULT_REUSE_SECONDS, TokenReuse } from "./oauth/token-reuse.ts";
@@ -82,7 +83,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       return reuse;
     },
   };
-  const server: Server = createApp(ctx).listen(options.port ?? 0, options.host ?? "127.0.0.1");
+  const server: Server = createServer(withTokenFastPath(ctx, createApp(ctx))).listen(
+    options.port ?? 0,
+    options.host ?? "127.0.0.1",
+  );
   try {
     await once(server, "listening");
   } catch (error) {

@@ -2,9 +2,9 @@
  * Client authentication as both OAuth endpoints run it: read the presented credentials, refuse a
  * client id + address that failed too often (429 + Retry-After), check the secret, and count a failure.
  */
-import type { Request } from "express";
 import type { ServerContext } from "../context.ts";
 import { FailedAuthLimiter } from "../failed-auth-limiter.ts";
+import type { OAuthRequest } from "../http/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { authenticateClient, presentedCredentials } from "./client-auth.ts";
 import { OAuthError, RateLimitedError } from "./errors.ts";
@@ -13,7 +13,7 @@ import type { Form } from "./form.ts";
 export async function authenticateRequest(
   ctx: ServerContext,
   snapshot: Snapshot,
-  req: Request,
+  req: OAuthRequest,
   form: Form,
 ): Promise<ClientEntry> {
   const credentials = presentedCredentials(req, form);

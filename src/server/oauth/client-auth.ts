@@ -5,7 +5,7 @@
  * and gets the same answer as a wrong secret, so the endpoint does not tell which client ids exist.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Request } from "express";
+import { header, type OAuthRequest } from "../http/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";
 import type { Form } from "./form.ts";
@@ -51,12 +51,12 @@ function parseBasic(header: string): { clientId: string; secret: string } {
  * The credentials the request presents, or undefined when it presents none. A request that mixes the
  * two methods, or names two different client ids, is an invalid_request.
  */
-export function presentedCredentials(req: Request, form: Form): PresentedCredentials | undefined {
-  const header = req.get("authorization");
+export function presentedCredentials(req: OAuthRequest, form: Form): PresentedCredentials | undefined {
+  const authorization = header(req, "authorization");
   const bodyId = form.one("client_id");
   const bodySecret = form.one("client_secret");
-  if (header !== undefined) {
-    if (!/^Basic /i.test(header)) {
+  if (authorization !== undefined) {
+    if (!/^Basic /i.test(authorization)) {
       throw new OAuthError(
         "invalid_client",
         "client authentication must use the Basic scheme (or client_id and client_secret in the body)",
@@ -69,7 +69,7 @@ export function presentedCredentials(req: Request, form: Form): PresentedCredent
         "use one client authentication method: Basic or client_secret in the body, not both",
       );
     }
-    const basic = parseBasic(header);
+    const basic = parseBasic(authorization);
     if (bodyId !== undefined && bodyId !== basic.clientId) {
       throw invalidRequest("client_id in the body differs from the client id of the Basic credentials");
     }

@@ -5,8 +5,8 @@
  * become arrays, which readForm() refuses except where an RFC allows them. The object has no prototype,
  * so a parameter named `__proto__` is only a name.
  */
-import type { NextFunction, Request, Response } from "express";
 import getRawBody from "raw-body";
+import { header, type OAuthRequest } from "../http/types.ts";
 import { isFormEncoded } from "./form.ts";
 
 export interface FormBodyOptions {
@@ -15,22 +15,22 @@ export interface FormBodyOptions {
 }
 
 export function formBody(options: FormBodyOptions) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
+  return (req: OAuthRequest, _res: unknown, next: (error?: unknown) => void): void => {
     if (!isFormEncoded(req)) {
       next();
       return;
     }
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.get("content-type") ?? "")?.[1];
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(header(req, "content-type") ?? "")?.[1];
     if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
       next(Object.assign(new Error("charset"), { type: "charset.unsupported" }));
       return;
     }
-    const encoding = req.get("content-encoding");
+    const encoding = header(req, "content-encoding");
     if (encoding !== undefined && encoding.toLowerCase() !== "identity") {
       next(Object.assign(new Error("content encoding"), { type: "encoding.unsupported" }));
       return;
     }
-    getRawBody(req, { limit: options.limit, length: req.get("content-length"), encoding: "utf8" })
+    getRawBody(req, { limit: options.limit, length: header(req, "content-length"), encoding: "utf8" })
       .then((text) => {
         const body: Record<string, string | string[]> = Object.create(null);
         let count = 0;

@@ -2,7 +2,7 @@
  * Reading an OAuth request body (RFC 6749 §3.2, §4.4): `application/x-www-form-urlencoded` only, every
  * parameter at most once (§3.1) except those a later RFC lets repeat (RFC 8707's `resource`).
  */
-import type { Request } from "express";
+import { header, type OAuthRequest } from "../http/types.ts";
 import { invalidRequest } from "./errors.ts";
 
 export interface Form {
@@ -13,12 +13,14 @@ export interface Form {
   has(name: string): boolean;
 }
 
-export function isFormEncoded(req: Request): boolean {
-  return req.is("application/x-www-form-urlencoded") === "application/x-www-form-urlencoded";
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+export function isFormEncoded(req: OAuthRequest): boolean {
+  return FORM_TYPE.test(header(req, "content-type") ?? "");
 }
 
 /** The parsed form, or an invalid_request that names the repeated parameter or the wrong content type. */
-export function readForm(req: Request, repeatable: readonly string[] = []): Form {
+export function readForm(req: OAuthRequest, repeatable: readonly string[] = []): Form {
   if (!isFormEncoded(req)) {
     throw invalidRequest("the request body must be application/x-www-form-urlencoded");
   }

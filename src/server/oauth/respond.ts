@@ -1,17 +1,17 @@
 /** Writing OAuth responses: JSON, never cached (RFC 6749 §5.1), errors per §5.2. */
-import type { Response } from "express";
+import { type OAuthResponse, sendJson } from "../http/types.ts";
 import { OAuthError, RateLimitedError } from "./errors.ts";
 
-export function noStore(res: Response): void {
-  res.set("Cache-Control", "no-store");
-  res.set("Pragma", "no-cache");
+export function noStore(res: OAuthResponse): void {
+  res.setHeader("Cache-Control", "no-store");
+  res.setHeader("Pragma", "no-cache");
 }
 
-export function sendOAuthError(res: Response, error: OAuthError): void {
+export function sendOAuthError(res: OAuthResponse, error: OAuthError): void {
   noStore(res);
-  if (error.authenticate) res.set("WWW-Authenticate", error.authenticate);
-  if (error instanceof RateLimitedError) res.set("Retry-After", String(error.retryAfterSeconds));
-  res.status(error.status).json(error.toJSON());
+  if (error.authenticate) res.setHeader("WWW-Authenticate", error.authenticate);
+  if (error instanceof RateLimitedError) res.setHeader("Retry-After", String(error.retryAfterSeconds));
+  sendJson(res, error.status, error.toJSON());
 }
 
 export const temporarilyUnavailable = () =>

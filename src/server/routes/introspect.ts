@@ -1,6 +1,6 @@
 /** `POST /oauth2/introspect` (RFC 7662): the caller authenticates as an application. */
-import type { Request, Response } from "express";
 import type { ServerContext } from "../context.ts";
+import { type OAuthRequest, type OAuthResponse, sendJson, setClientId } from "../http/types.ts";
 import { authenticateRequest } from "../oauth/authenticate-request.ts";
 import { invalidRequest, OAuthError } from "../oauth/errors.ts";
 import { readForm } from "../oauth/form.ts";
@@ -8,19 +8,19 @@ import { introspect } from "../oauth/introspection.ts";
 import { noStore, sendOAuthError, temporarilyUnavailable } from "../oauth/respond.ts";
 
 export function introspectHandler(ctx: ServerContext) {
-  return async (req: Request, res: Response): Promise<void> => {
+  return async (req: OAuthRequest, res: OAuthResponse): Promise<void> => {
     try {
       const snapshot = ctx.snapshot();
       if (!snapshot) throw temporarilyUnavailable();
       const form = readForm(req);
       const caller = await authenticateRequest(ctx, snapshot, req, form);
-      res.locals.clientId = caller.clientId;
+      setClientId(res, caller.clientId);
       const token = form.one("token");
       if (token === undefined) throw invalidRequest("token is required");
       const answer = await introspect(snapshot, caller, token);
       ctx.metrics.introspections.inc({ result: answer.active ? "active" : "inactive" });
       noStore(res);
-      res.json(answer);
+      sendJson(res, 200, answer);
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       ctx.metrics.introspections.inc({ result: "refused" });

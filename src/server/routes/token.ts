@@ -1,6 +1,6 @@
 /** `POST /oauth2/token` (RFC 6749 §3.2): the client credentials grant, with audiences (RFC 8707). */
-import type { Request, Response } from "express";
 import type { ServerContext } from "../context.ts";
+import { type OAuthRequest, type OAuthResponse, sendJson, setClientId } from "../http/types.ts";
 import { issueAccessToken } from "../oauth/access-token.ts";
 import { authenticateRequest } from "../oauth/authenticate-request.ts";
 import { clientCredentialsGrant } from "../oauth/client-credentials.ts";
@@ -12,7 +12,7 @@ import { type ReusableToken, TokenReuse } from "../oauth/token-reuse.ts";
 export const GRANT_TYPES_SUPPORTED = ["client_credentials"] as const;
 
 export function tokenHandler(ctx: ServerContext) {
-  return async (req: Request, res: Response): Promise<void> => {
+  return async (req: OAuthRequest, res: OAuthResponse): Promise<void> => {
     let grantType = "unknown";
     try {
       const snapshot = ctx.snapshot();
@@ -28,7 +28,7 @@ export function tokenHandler(ctx: ServerContext) {
       }
       grantType = given;
       const client = await authenticateRequest(ctx, snapshot, req, form);
-      res.locals.clientId = client.clientId;
+      setClientId(res, client.clientId);
       const audiences = [...new Set([...spaceList(form.one("audience")), ...form.all("resource")])];
       const grant = clientCredentialsGrant(snapshot, client, {
         audiences,
@@ -51,7 +51,7 @@ export function tokenHandler(ctx: ServerContext) {
         : await issue();
       ctx.metrics.tokensIssued.inc({ grant: grantType });
       noStore(res);
-      res.json({
+      sendJson(res, 200, {
         access_token: token.issued.token,
         token_type: "Bearer",
         expires_in: token.expiresAt - now,
