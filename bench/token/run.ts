@@ -11,6 +11,7 @@
  * Targets (RS256): scopectl >= 70% of the raw signing rate and >= 3x the peer; p99 < 50 ms at half peak.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -31,6 +32,24 @@ interface Load {
   p50: number;
   p99: number;
   errors: number;
+  /** Server CPU time (user + system, all its threads) per request, in microseconds: robust to noise. */
+  cpuPerRequest?: number;
+}
+
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+/** utime + stime of a process, in seconds (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** A load, with the server's CPU per request measured around it. */
+function measured(pid: number | undefined, run: () => Load & { requests: number }): Load {
+  const before = pid ? cpuSeconds(pid) : 0;
+  const result = run();
+  if (!pid || result.requests === 0) return result;
+  return { ...result, cpuPerRequest: ((cpuSeconds(pid) - before) * 1e6) / result.requests };
 }
 
 function freePort(): Promise<number> {
@@ -59,7 +78,12 @@ async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-function load(url: string, body: string, overallRate?: number, seconds = DURATION): Load {
+function load(
+  url: string,
+  body: string,
+  overallRate?: number,
+  seconds = DURATION,
+): Load & { requests: number } {
   const args = [
     AUTOCANNON,
     "-c",
@@ -81,7 +105,7 @@ function load(url: string, body: string, overallRate?: number, seconds = DURATIO
     stdio: ["ignore", "pipe", "ignore"],
   });
   const result = JSON.parse(out) as {
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     non2xx: number;
     errors: number;
@@ -91,6 +115,7 @@ function load(url: string, body: string, overallRate?: number, seconds = DURATIO
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.non2xx + result.errors,
+    requests: result.requests.total,
   };
 }
 
@@ -143,8 +168,8 @@ async function scopectl(alg: string, serveArgs: string[]): Promise<{ peak: Load;
       await waitFor(`${issuer}/readyz`);
       const body = `grant_type=client_credentials&client_id=bench-client&client_secret=${secret?.value}&audience=https%3A%2F%2Fapi.example.com`;
       load(`${issuer}/oauth2/token`, body, undefined, WARM_UP); // warm up
-      const peak = load(`${issuer}/oauth2/token`, body);
-      const half = load(`${issuer}/oauth2/token`, body, peak.rate / 2);
+      const peak = measured(server.pid, () => load(`${issuer}/oauth2/token`, body));
+      const half = measured(server.pid, () => load(`${issuer}/oauth2/token`, body, peak.rate / 2));
       return { peak, half };
     } finally {
       await stop(server);
@@ -164,7 +189,7 @@ async function peer(alg: string): Promise<Load> {
     const body =
       "grant_type=client_credentials&client_id=bench-client&client_secret=bench-secret-0123456789abcdef0123456789abcdef&scope=read%3Athings";
     load(`http://127.0.0.1:${port}/token`, body, undefined, WARM_UP);
-    return load(`http://127.0.0.1:${port}/token`, body);
+    return measured(child.pid, () => load(`http://127.0.0.1:${port}/token`, body));
   } finally {
     await stop(child);
   }
@@ -172,7 +197,7 @@ async function peer(alg: string): Promise<Load> {
 
 const started = Date.now();
 const fmt = (l: Load) =>
-  `${l.rate.toFixed(0).padStart(6)}/s  p50 ${String(l.p50).padStart(3)} ms  p99 ${String(l.p99).padStart(3)} ms${l.errors ? `  (${l.errors} errors)` : ""}`;
+  `${l.rate.toFixed(0).padStart(6)}/s  p50 ${String(l.p50).padStart(3)} ms  p99 ${String(l.p99).padStart(3)} ms${l.cpuPerRequest ? `  cpu ${l.cpuPerRequest.toFixed(0).padStart(3)} us/req` : ""}${l.errors ? `  (${l.errors} errors)` : ""}`;
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 let met = true;
 console.log(
@@ -185,7 +210,10 @@ for (const alg of ALGS) {
   const signing = await scopectl(alg, ["--token-reuse", "0"]);
   const theirs = await peer(alg);
   const vs = (l: Load) =>
-    `${pct(l.rate / baseline)} of baseline, ${pct(l.rate / ceiling)} of ceiling, ${(l.rate / theirs.rate).toFixed(2)}x the peer`;
+    `${pct(l.rate / baseline)} of baseline, ${pct(l.rate / ceiling)} of ceiling, ${(l.rate / theirs.rate).toFixed(2)}x the peer` +
+    (l.cpuPerRequest && theirs.cpuPerRequest
+      ? `, ${(theirs.cpuPerRequest / l.cpuPerRequest).toFixed(2)}x less CPU per token`
+      : "");
   console.log(`\n${alg}`);
   console.log(`  raw jose signing, 1 at a time (baseline)  ${baseline.toFixed(0).padStart(6)}/s`);
   console.log(`  raw jose signing, ${CONNECTIONS} at a time (ceiling) ${ceiling.toFixed(0).padStart(6)}/s`);
