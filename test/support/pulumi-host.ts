@@ -165,7 +165,8 @@ export async function startDynamicProviderHost(
     stderr: () => errors,
     close: async () => {
       client.close();
-      if (child.exitCode !== null) return;
+      // Idempotent: a host killed by a signal has a signalCode and no exitCode, and exits only once.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       await exited;
