@@ -187,7 +187,7 @@ describe("the serialized shim", () => {
     mkdirSync(path.join(newer, "dist/pulumi"), { recursive: true });
     writeFileSync(
       path.join(newer, "dist/pulumi/provider.js"),
-      "export async function diff(kind, id) { return { changes: true, replaces: [\"newer:\" + kind + \":\" + id] }; }\n",
+      'export async function diff(kind, id) { return { changes: true, replaces: ["newer:" + kind + ":" + id] }; }\n',
     );
     const result = await inDirectory(newer, () => hostProvider("Scope").diff("orders/read", {}, {}));
     assert.deepEqual(result, { changes: true, replaces: ["newer:Scope:orders/read"] });

@@ -111,9 +111,9 @@ export async function startDynamicProviderHost(
       const response = await call<any>("check", request);
       return {
         inputs: response.getInputs()?.toJavaScript() ?? {},
-        // biome-ignore lint/suspicious/noExplicitAny: protobuf list items
         failures: response
           .getFailuresList()
+          // biome-ignore lint/suspicious/noExplicitAny: protobuf list items
           .map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
       };
     },
