@@ -27,9 +27,8 @@ export function generateApiKey(): { key: string; prefix: string } {
   return { key: `${prefix}_${randomBytes(32).toString("base64url")}`, prefix };
 }
 
-/** Constant-time comparison of a presented secret with a stored SHA-256 (hex). */
-export function matchesSha256(presented: string, storedHex: string): boolean {
-  const a = createHash("sha256").update(presented, "utf8").digest();
-  const b = Buffer.from(storedHex, "hex");
-  return a.length === b.length && timingSafeEqual(a, b);
+/** Constant-time comparison of a presented secret with a stored SHA-256 digest. */
+export function matchesSha256(presented: string, digest: Buffer): boolean {
+  const hashed = createHash("sha256").update(presented, "utf8").digest();
+  return hashed.length === digest.length && timingSafeEqual(hashed, digest);
 }

@@ -4,7 +4,8 @@
  * both. Secrets are compared as SHA-256 digests in constant time; an unknown client costs the same hash
  * and gets the same answer as a wrong secret, so the endpoint does not tell which client ids exist.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
+import { matchesSha256 } from "../../resources/secrets.ts";
 import { header, type OAuthRequest } from "../http/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";
@@ -89,8 +90,8 @@ const UNKNOWN_CLIENT_DIGEST = createHash("sha256").update("scopectl: no such cli
 export function authenticateClient(snapshot: Snapshot, credentials: PresentedCredentials): ClientEntry {
   const client = snapshot.clients.get(credentials.clientId);
   const expected = client?.secretSha256 ?? UNKNOWN_CLIENT_DIGEST;
-  const presented = createHash("sha256").update(credentials.secret, "utf8").digest();
-  const matches = presented.length === expected.length && timingSafeEqual(presented, expected);
+  // An unknown client costs the same hash and comparison as a known one.
+  const matches = matchesSha256(credentials.secret, expected);
   const challenge = credentials.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
   if (!client?.secretSha256 || !matches) {
     throw new OAuthError("invalid_client", "client authentication failed", 401, challenge);

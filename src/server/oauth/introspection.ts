@@ -5,9 +5,8 @@
  * else (expired, unknown, revoked by a reload, for another audience) is `{active: false}` and nothing
  * more, so the endpoint tells no one why.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import { jwtVerify } from "jose";
-import { API_KEY_PREFIX } from "../../resources/secrets.ts";
+import { API_KEY_PREFIX, matchesSha256 } from "../../resources/secrets.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { ACCESS_TOKEN_TYPE } from "./access-token.ts";
 
@@ -25,8 +24,7 @@ function introspectApiKey(
 ): IntrospectionResponse {
   const entry = snapshot.apiKeys.get(key.slice(0, API_KEY_LOOKUP_LENGTH));
   if (!entry) return INACTIVE;
-  const digest = createHash("sha256").update(key, "utf8").digest();
-  if (digest.length !== entry.sha256.length || !timingSafeEqual(digest, entry.sha256)) return INACTIVE;
+  if (!matchesSha256(key, entry.sha256)) return INACTIVE;
   if (entry.expiresAt !== undefined && entry.expiresAt <= nowMs) return INACTIVE;
   if (!caller.authorizations.has(entry.audience)) return INACTIVE;
   return {
