@@ -4,6 +4,8 @@
  * snapshot from start to end and never queries the store; a reload builds a new snapshot and swaps it in
  * whole (see snapshot-source.ts), so a request never sees half of an apply.
  */
+
+import { defaultManagementAudience, SETTINGS_DEFAULTS } from "../manifest/schemas/settings.ts";
 import type { ApplicationType, ScopeOrigin } from "../model/desired.ts";
 import type {
   ApplicationProps,
@@ -83,11 +85,10 @@ export interface Snapshot {
   roles: ReadonlyMap<string, RoleProps>;
 }
 
+/** What a store without a Settings row means: the defaults a manifest folder without one gets. */
 export const DEFAULT_SETTINGS: SettingsProps = {
-  issuer: "http://localhost:8080",
-  signingAlg: "RS256",
-  accessTokenLifetimeSeconds: 3600,
-  managementAudience: "http://localhost:8080/v1",
+  ...SETTINGS_DEFAULTS,
+  managementAudience: defaultManagementAudience(SETTINGS_DEFAULTS.issuer),
 };
 
 /** The Settings row of a list of rows, or the defaults when the store has none yet. */
