@@ -6,12 +6,16 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
 
 export type { Logger };
 
-export function createLogger(level = process.env.SCOPECTL_LOG_LEVEL ?? "info"): Logger {
-  return pino({
+/** The service's logger; `destination` (default stdout) lets tests read the lines it writes. */
+export function createLogger(
+  level = process.env.SCOPECTL_LOG_LEVEL ?? "info",
+  destination?: DestinationStream,
+): Logger {
+  const options: LoggerOptions = {
     level,
     base: { service: "scopectl" },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -27,7 +31,8 @@ export function createLogger(level = process.env.SCOPECTL_LOG_LEVEL ?? "info"): 
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

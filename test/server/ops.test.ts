@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { describe, test } from "node:test";
-import { pino } from "pino";
+import { createLogger } from "../../src/server/logger.ts";
 import { REPO_ROOT, runCli } from "../support/cli.ts";
 import { API_HEADER, basic, postForm, type ServedTenant, serveTenant } from "../support/token-server.ts";
 
@@ -178,7 +178,7 @@ describe("HTTP hygiene", () => {
   });
 });
 
-/** A logger built like createLogger (src/server/logger.ts), writing its lines to memory. */
+/** The service's own logger (createLogger), writing its lines to memory. */
 function memoryLogger() {
   const chunks: string[] = [];
   const stream = new Writable({
@@ -187,27 +187,7 @@ function memoryLogger() {
       callback();
     },
   });
-  const logger = pino(
-    {
-      level: "info",
-      base: { service: "scopectl" },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: {
-        paths: [
-          "req.headers.authorization",
-          "req.headers.cookie",
-          "*.client_secret",
-          "*.secret",
-          "*.token",
-          "*.access_token",
-          "*.password",
-        ],
-        censor: "[redacted]",
-      },
-    },
-    stream,
-  );
-  return { logger, text: () => chunks.join("") };
+  return { logger: createLogger("info", stream), text: () => chunks.join("") };
 }
 
 describe("logs", () => {
@@ -265,7 +245,7 @@ describe("logs", () => {
       "log-query",
       "log-introspect",
     ];
-    // pino-http writes a request's line when its response finishes: wait for the last of them.
+    // A request's line is written when its response finishes: wait for the last of them.
     const until = Date.now() + 5000;
     while (!ids.every((id) => text().includes(`"reqId":"${id}"`))) {
       if (Date.now() > until) assert.fail(`missing request lines in the log:\n${text()}`);
