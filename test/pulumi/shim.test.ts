@@ -5,52 +5,24 @@
  * reading dist/ never see it half written.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { pathToFileURL } from "node:url";
-import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
-import { RESOURCE_KINDS } from "../../src/model/resources.ts";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
-
-const root = path.resolve(import.meta.dirname, "../..");
-
-/** A package root named scopectl: package.json, node_modules (linked) and dist/ built by tsc. */
-function packageRoot(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, "package.json"), readFileSync(path.join(root, "package.json")));
-  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
-}
+import { REPO_ROOT } from "../support/cli.ts";
+import { buildPackage, packageRoot, serializeShims } from "../support/pulumi-build.ts";
 
 let work: string;
 let built: string;
-const texts = new Map<string, string>();
+let texts = new Map<string, string>();
 
 before(async () => {
   work = mkdtempSync(path.join(tmpdir(), "scopectl-shim-"));
   built = path.join(work, "built");
-  packageRoot(built);
-  execFileSync(
-    process.execPath,
-    [
-      path.join(root, "node_modules/typescript/bin/tsc"),
-      "-p",
-      "tsconfig.build.json",
-      "--outDir",
-      path.join(built, "dist"),
-    ],
-    { cwd: root, stdio: "pipe" },
-  );
-  const shim = await import(pathToFileURL(path.join(built, "dist/pulumi/shim.js")).href);
-  for (const kind of RESOURCE_KINDS) {
-    const provider = shim.shimProvider(kind);
-    // What pulumi.dynamic.Resource does with its provider (dynamic/index.js, serializeFunctionMaybeSecret).
-    const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    texts.set(kind, serialized.text);
-  }
+  buildPackage(built);
+  texts = await serializeShims(built);
 });
 
 after(() => {
@@ -74,7 +46,7 @@ const hostProvider = (kind: string): any => requireFromString(texts.get(kind) as
 describe("the serialized shim", () => {
   it("holds no absolute path of this machine and stays small", () => {
     for (const [kind, text] of texts) {
-      for (const local of [root, work, homedir(), tmpdir(), "/work/", "/home/", "/Users/"]) {
+      for (const local of [REPO_ROOT, work, homedir(), tmpdir(), "/work/", "/home/", "/Users/"]) {
         assert.ok(!text.includes(local), `${kind}: the text names ${local}`);
       }
       assert.ok(!/file:\/\//.test(text), `${kind}: a file URL`);
