@@ -7,26 +7,15 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
 import { test } from "node:test";
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import { REPO_ROOT } from "../support/cli.ts";
 import { gitTenant } from "../support/git-tenant.ts";
+import { freePort } from "../support/net.ts";
 import { basic, postForm } from "../support/token-server.ts";
 
 const TSX = import.meta.resolve("tsx");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /** Collects a child's stdout and resolves when `pattern` matches it. */
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {

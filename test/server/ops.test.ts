@@ -14,6 +14,7 @@ import { Writable } from "node:stream";
 import { describe, test } from "node:test";
 import { createLogger } from "../../src/server/logger.ts";
 import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { freePort } from "../support/net.ts";
 import { API_HEADER, basic, postForm, type ServedTenant, serveTenant } from "../support/token-server.ts";
 
 const ORDERS = "https://orders.example";
@@ -312,17 +313,6 @@ describe("logs", () => {
     assert.equal(byId("log-introspect").clientId, "exporter");
   });
 });
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 function connects(port: number): Promise<boolean> {
   return new Promise((resolve) => {

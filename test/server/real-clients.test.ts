@@ -4,25 +4,12 @@
  * signing algorithm Settings offers.
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { describe, test } from "node:test";
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jose";
 import * as client from "openid-client";
 import type { SigningAlg } from "../../src/model/desired.ts";
+import { freePort } from "../support/net.ts";
 import { API_HEADER, serveTenant } from "../support/token-server.ts";
-
-/** A loopback port that was free a moment ago (discovery needs the issuer, hence the port, up front). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
 
 const ORDERS = "https://orders.example";
 const INVENTORY = "https://inventory.example";
