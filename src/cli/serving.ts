@@ -3,6 +3,7 @@
  * token service until SIGTERM or SIGINT, then shutting it down gracefully (in-flight requests finish).
  */
 import type { Command } from "commander";
+import { pino } from "pino";
 import { createLogger } from "../server/logger.ts";
 import { startTokenServer, type TokenServer } from "../server/server.ts";
 import { settingsOf } from "../server/snapshot.ts";
@@ -48,14 +49,23 @@ function parsePort(value: string, what: string): number {
   return port;
 }
 
-/** --port, else the port of a local issuer (so `up` serves where config/'s issuer says), else 8080. */
-export function listenPort(options: ServeOptions, issuer: string): number {
-  if (options.port !== undefined) return parsePort(options.port, "--port");
+/** Serve options, checked: what startServing needs. */
+export interface ServeSettings {
+  port?: number;
+  host: string;
+  issuer?: string;
+  pollIntervalMs: number;
+  tokenReuseSeconds: number;
+  logLevel?: string;
+}
+
+/** The port of a local issuer (so `up` serves where config/'s issuer says), else 8080. */
+function issuerPort(issuer: string): number {
   try {
     const url = new URL(issuer);
     if (LOCAL_HOSTS.has(url.hostname) && url.port) return Number(url.port);
   } catch {
-    // an issuer that is not a URL is reported where it is used
+    // a stored issuer was validated when it was applied
   }
   return 8080;
 }
@@ -73,8 +83,11 @@ function checkIssuer(issuer: string): string {
   return issuer.replace(/\/+$/, "");
 }
 
-export async function startServing(store: Store, options: ServeOptions): Promise<TokenServer> {
-  const issuer = options.issuer !== undefined ? checkIssuer(options.issuer) : undefined;
+/**
+ * Checks every serve option before anything is opened or written, so that a typo changes nothing (not
+ * even a new store file) and is reported as one sentence naming the option.
+ */
+export function checkServeOptions(options: ServeOptions): ServeSettings {
   const pollIntervalMs = Number(options.pollInterval);
   if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 10) {
     throw new Error(
@@ -87,17 +100,32 @@ export async function startServing(store: Store, options: ServeOptions): Promise
       `--token-reuse must be a whole number of seconds (0 to turn reuse off), not "${options.tokenReuse}"`,
     );
   }
-  const stored = settingsOf(await store.listAll());
-  const port = listenPort(options, issuer ?? stored.issuer);
-  return startTokenServer({
-    store,
-    port,
+  if (options.logLevel !== undefined && !(options.logLevel in pino.levels.values)) {
+    throw new Error(
+      `--log-level must be one of ${Object.keys(pino.levels.values).join(", ")}, not "${options.logLevel}"`,
+    );
+  }
+  return {
+    ...(options.port !== undefined ? { port: parsePort(options.port, "--port") } : {}),
     host: options.host,
-    issuer,
+    ...(options.issuer !== undefined ? { issuer: checkIssuer(options.issuer) } : {}),
     pollIntervalMs,
     tokenReuseSeconds,
+    ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+  };
+}
+
+export async function startServing(store: Store, settings: ServeSettings): Promise<TokenServer> {
+  const issuer = settings.issuer ?? settingsOf(await store.listAll()).issuer;
+  return startTokenServer({
+    store,
+    port: settings.port ?? issuerPort(issuer),
+    host: settings.host,
+    issuer: settings.issuer,
+    pollIntervalMs: settings.pollIntervalMs,
+    tokenReuseSeconds: settings.tokenReuseSeconds,
     masterKey: process.env.SCOPECTL_MASTER_KEY || undefined,
-    logger: createLogger(options.logLevel),
+    logger: createLogger(settings.logLevel),
   });
 }
 

@@ -3,7 +3,13 @@ import type { Command } from "commander";
 import { openSqliteStore } from "../../store/sqlite.ts";
 import { note } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
-import { addServeOptions, type ServeOptions, startServing, untilSignal } from "../serving.ts";
+import {
+  addServeOptions,
+  checkServeOptions,
+  type ServeOptions,
+  startServing,
+  untilSignal,
+} from "../serving.ts";
 
 export function registerServeCommand(program: Command): void {
   addStoreOption(
@@ -15,9 +21,10 @@ export function registerServeCommand(program: Command): void {
         ),
     ),
   ).action(async (options: ServeOptions & StoreOption) => {
+    const settings = checkServeOptions(options);
     const store = await openSqliteStore(storePath(options));
     try {
-      const server = await startServing(store, options);
+      const server = await startServing(store, settings);
       note(`scopectl serve: listening on ${server.url}, issuer ${server.snapshot().issuer}`);
       await untilSignal(server);
     } finally {

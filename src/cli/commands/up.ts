@@ -15,7 +15,13 @@ import { openSqliteStore } from "../../store/sqlite.ts";
 import type { Store } from "../../store/types.ts";
 import { colors, note, out, reportFailure, table } from "../output.ts";
 import { addStoreOption, planFolder, type StoreOption, storePath } from "../reconcile.ts";
-import { addServeOptions, type ServeOptions, startServing, untilSignal } from "../serving.ts";
+import {
+  addServeOptions,
+  checkServeOptions,
+  type ServeOptions,
+  startServing,
+  untilSignal,
+} from "../serving.ts";
 
 interface UpOptions extends ServeOptions, StoreOption {
   watch: boolean;
@@ -100,11 +106,12 @@ export function registerUpCommand(program: Command): void {
     ),
   ).action(async (dir: string, options: UpOptions) => {
     const root = path.resolve(dir);
+    const settings = checkServeOptions(options);
     const store = await openSqliteStore(storePath(options));
     try {
       const first = await reconcile(store, dir);
       await printApplications(store, first.secrets);
-      const server = await startServing(store, options);
+      const server = await startServing(store, settings);
       const issuer = server.snapshot().issuer;
       out();
       out(
