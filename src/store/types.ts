@@ -133,7 +133,92 @@ export interface AddSigningKeyOptions {
   onlyIfNoActive?: SigningAlg;
 }
 
-export interface Store extends StoreReader {
+
+/**
+ * Sign-in state (issue 6): passwords, grants, authorization codes and refresh tokens. Like signing keys,
+ * none of it is a manifest resource: the token service writes it, it never moves the store revision, and
+ * no plan shows or prunes it. Codes and refresh tokens are stored as SHA-256 digests (hex) only.
+ * Times are ISO 8601 (UTC) strings.
+ */
+
+/** One sign-in of one user at one client: what the codes and refresh tokens it issues all share. */
+export interface GrantRecord {
+  /** Random and opaque; access tokens carry it as `sid`, so that revoking the grant revokes them. */
+  id: string;
+  clientId: string;
+  /** The User resource's id (the manifest name): the token's `sub`. */
+  userId: string;
+  /** The scopes the client asked for at /oauth2/authorize (OpenID and API scopes), in request order. */
+  scopes: string[];
+  /** The audiences it asked for (empty: the client's default). */
+  audiences: string[];
+  /** When the user entered their password (epoch seconds): the ID token's `auth_time`. */
+  authTime: number;
+  /** The OpenID Connect nonce of the authorization request, for the first ID token. */
+  nonce?: string;
+  createdAt: string;
+  /** Set once: a reused code or refresh token, a disabled user. Revoked grants issue nothing more. */
+  revokedAt?: string;
+  revokedReason?: string;
+}
+
+export interface AuthorizationCodeRecord {
+  codeSha256: string;
+  grantId: string;
+  redirectUri: string;
+  /** The PKCE S256 challenge (base64url). */
+  codeChallenge: string;
+  expiresAt: string;
+}
+
+export interface RefreshTokenRecord {
+  tokenSha256: string;
+  grantId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** The outcome of redeeming a code: only the first redemption of an unexpired code is `ok`. */
+export type CodeRedemption =
+  | { status: "ok"; code: AuthorizationCodeRecord; grant: GrantRecord }
+  /** The code had been redeemed before: its grant (and everything it issued) is revoked now. */
+  | { status: "reused"; grant: GrantRecord }
+  | { status: "expired" | "unknown" | "revoked" };
+
+/** The outcome of rotating a refresh token. */
+export type RefreshRotation =
+  | { status: "ok"; grant: GrantRecord }
+  /** The token had been rotated before: its grant (the whole family) is revoked now. */
+  | { status: "reused"; grant: GrantRecord }
+  /** Issued to another client: nothing changed. */
+  | { status: "wrong_client" }
+  | { status: "expired" | "unknown" | "revoked" };
+
+export interface SignInStore {
+  /** Sets (or replaces) a user's password hash (a PHC string such as `$argon2id$...`). */
+  setPassword(userId: string, hash: string, now: string): Promise<void>;
+  passwordHash(userId: string): Promise<string | undefined>;
+  /** Stores a new grant and its authorization code together. */
+  createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void>;
+  /** Marks the code used, once; a second redemption revokes the code's grant. */
+  redeemCode(codeSha256: string, now: string): Promise<CodeRedemption>;
+  /** Adds a refresh token to a grant (after a code exchange). */
+  addRefreshToken(token: RefreshTokenRecord): Promise<void>;
+  /**
+   * In one write transaction: find the token; when it is unused, unexpired, of a live grant and issued to
+   * `clientId`, mark it used and store `next` in the same grant. A token used before revokes its grant.
+   */
+  rotateRefreshToken(
+    tokenSha256: string,
+    clientId: string,
+    next: Omit<RefreshTokenRecord, "grantId">,
+    now: string,
+  ): Promise<RefreshRotation>;
+  revokeGrant(grantId: string, reason: string, now: string): Promise<void>;
+  grant(grantId: string): Promise<GrantRecord | undefined>;
+}
+
+export interface Store extends StoreReader, SignInStore {
   /**
    * Runs `fn` in one transaction that holds the store's write lock. When `expectedRevision` is given
    * and the store is elsewhere, throws StaleRevisionError before running `fn`. On success the revision
