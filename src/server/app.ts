@@ -4,15 +4,18 @@
  */
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { ServerContext } from "./context.ts";
+import { publicCors, spaCors } from "./cors.ts";
 import { bodyError, FORM_BODY_LIMIT, FORM_MAX_PARAMETERS } from "./oauth/body-errors.ts";
 import { OAuthError } from "./oauth/errors.ts";
 import { formBody } from "./oauth/form-body.ts";
 import { sendOAuthError } from "./oauth/respond.ts";
 import { requestObserver } from "./request-observer.ts";
+import { authorizeHandler, loginHandler } from "./routes/authorize.ts";
 import { jwksHandler, oauthMetadataHandler, openIdConfigurationHandler } from "./routes/discovery.ts";
 import { introspectHandler } from "./routes/introspect.ts";
 import { managementRouter } from "./routes/management.ts";
 import { healthzHandler, metricsHandler, readyzHandler } from "./routes/ops.ts";
+import { userinfoHandler } from "./routes/userinfo.ts";
 import { securityHeaders } from "./security-headers.ts";
 
 function methodNotAllowed(allow: string) {
@@ -40,6 +43,10 @@ export function createApp(ctx: ServerContext): express.Express {
   app.get("/healthz", healthzHandler);
   app.get("/readyz", readyzHandler(ctx));
   app.get("/metrics", metricsHandler(ctx));
+  app.use("/.well-known", publicCors);
+  const browsers = spaCors(ctx);
+  app.options(["/oauth2/token", "/oauth2/userinfo"], browsers);
+  app.use("/oauth2/userinfo", browsers);
   app.get("/.well-known/oauth-authorization-server", oauthMetadataHandler(ctx));
   app.get("/.well-known/openid-configuration", openIdConfigurationHandler(ctx));
   app.get("/.well-known/jwks.json", jwksHandler(ctx));
@@ -49,6 +56,13 @@ export function createApp(ctx: ServerContext): express.Express {
   app.all("/oauth2/token", methodNotAllowed("POST"));
   app.post("/oauth2/introspect", form, introspectHandler(ctx));
   app.all("/oauth2/introspect", methodNotAllowed("POST"));
+  app.get("/oauth2/authorize", authorizeHandler(ctx));
+  app.all("/oauth2/authorize", methodNotAllowed("GET"));
+  app.post("/oauth2/login", form, loginHandler(ctx));
+  app.all("/oauth2/login", methodNotAllowed("POST"));
+  app.get("/oauth2/userinfo", userinfoHandler(ctx));
+  app.post("/oauth2/userinfo", userinfoHandler(ctx));
+  app.all("/oauth2/userinfo", methodNotAllowed("GET, POST"));
 
   app.use("/v1", managementRouter(ctx));
 

@@ -3,6 +3,7 @@
 import type { Store } from "../store/types.ts";
 import type { FailedAuthLimiter } from "./failed-auth-limiter.ts";
 import type { Logger } from "./logger.ts";
+import type { LoginLimiter } from "./login/login-limiter.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { TokenReuse } from "./oauth/token-reuse.ts";
 import type { Snapshot } from "./snapshot.ts";
@@ -10,10 +11,14 @@ import type { Snapshot } from "./snapshot.ts";
 export interface ServerContext {
   /** The snapshot to serve; undefined until the first one is loaded (requests get 503). */
   snapshot(): Snapshot | undefined;
-  /** For the management views that show history (import pages); never read on the token path. */
+  /**
+   * The management views' history (import pages) and the sign-in state (passwords, grants, codes,
+   * refresh tokens); the client credentials path never reads it.
+   */
   store: Store;
   metrics: ServerMetrics;
   limiter: FailedAuthLimiter;
+  loginLimiter: LoginLimiter;
   logger: Logger;
   /** The token reuse cache of a snapshot, or undefined when reuse is off. */
   tokenReuse(snapshot: Snapshot): TokenReuse | undefined;

@@ -40,4 +40,9 @@ export class FailedAuthLimiter {
   async recordFailure(key: string): Promise<void> {
     await this.#limiter.penalty(key, 1);
   }
+
+  /** Forgets the failures of a key (a user who signs in successfully starts from zero). */
+  async forgive(key: string): Promise<void> {
+    await this.#limiter.delete(key);
+  }
 }

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { ServerContext } from "./context.ts";
+import { spaCors } from "./cors.ts";
 import { bodyError, FORM_BODY_LIMIT, FORM_MAX_PARAMETERS } from "./oauth/body-errors.ts";
 import { OAuthError } from "./oauth/errors.ts";
 import { formBody } from "./oauth/form-body.ts";
@@ -27,6 +28,7 @@ function isTokenRequest(req: IncomingMessage): boolean {
 export function withTokenFastPath(ctx: ServerContext, app: RequestListener): RequestListener {
   const readBody = formBody({ limit: FORM_BODY_LIMIT, maxParameters: FORM_MAX_PARAMETERS });
   const token = tokenHandler(ctx);
+  const browsers = spaCors(ctx);
   const fail = (res: ServerResponse, error: unknown) => {
     const oauth = error instanceof OAuthError ? error : bodyError(error as { type?: string });
     if (oauth) {
@@ -49,6 +51,8 @@ export function withTokenFastPath(ctx: ServerContext, app: RequestListener): Req
     }
     observeRequest(ctx, req, res, TOKEN_ROUTE);
     securityHeaders(req, res, () => {});
+    // Synchronous for requests without Origin (every server-side client): it only sets headers.
+    browsers(req, res, () => {});
     readBody(req, res, (error?: unknown) => {
       if (error) {
         fail(res, error);

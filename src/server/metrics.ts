@@ -10,6 +10,7 @@ export interface ServerMetrics {
   tokensIssued: Counter<"grant">;
   tokensRefused: Counter<"grant" | "reason">;
   introspections: Counter<"result">;
+  signIns: Counter<"result">;
   requestDuration: Histogram<"method" | "route" | "status">;
   snapshotRevision: Gauge;
   snapshotReloads: Counter<"result">;
@@ -35,6 +36,12 @@ export function createMetrics(): ServerMetrics {
     introspections: new Counter({
       name: "scopectl_introspections_total",
       help: "Introspection answers, by result (active, inactive, refused).",
+      labelNames: ["result"],
+      registers: [registry],
+    }),
+    signIns: new Counter({
+      name: "scopectl_sign_ins_total",
+      help: "Login form submissions, by result (ok, failed, disabled, rate_limited, refused).",
       labelNames: ["result"],
       registers: [registry],
     }),

@@ -11,6 +11,7 @@ import type { ServerContext } from "./context.ts";
 import { FailedAuthLimiter, type FailedAuthLimiterOptions } from "./failed-auth-limiter.ts";
 import { withTokenFastPath } from "./fast-path.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { LoginLimiter, type LoginLimiterOptions } from "./login/login-limiter.ts";
 import { createMetrics } from "./metrics.ts";
 import { DEFAULT_REUSE_SECONDS, TokenReuse } from "./oauth/token-reuse.ts";
 import type { Snapshot } from "./snapshot.ts";
@@ -26,6 +27,8 @@ export interface TokenServerOptions {
   masterKey?: string | undefined;
   logger?: Logger;
   failedAuth?: FailedAuthLimiterOptions;
+  /** Limits on failed sign-ins at the login page, per account and per address. */
+  failedLogin?: LoginLimiterOptions;
   /** Longest window in which identical client credentials requests get the same token (default 60; 0: off). */
   tokenReuseSeconds?: number;
   /** How long close() lets in-flight requests run before it cuts their connections (default 10 s). */
@@ -72,6 +75,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     store: options.store,
     metrics,
     limiter: new FailedAuthLimiter(options.failedAuth),
+    loginLimiter: new LoginLimiter(options.failedLogin),
     logger,
     tokenReuse: (snapshot) => {
       if (reuseSeconds <= 0) return undefined;

@@ -49,6 +49,8 @@ export interface ClientEntry {
   name: string;
   clientId: string;
   type: ApplicationType;
+  /** Registered redirect URIs, matched exactly. */
+  redirectUris: readonly string[];
   /** SHA-256 of the client secret; absent for a public client or a generated secret not yet made. */
   secretSha256?: Buffer;
   disabled: boolean;
@@ -82,6 +84,8 @@ export interface Snapshot {
   /** By the key's public lookup prefix (`sck_<8 hex>`). */
   apiKeys: ReadonlyMap<string, ApiKeyEntry>;
   users: ReadonlyMap<string, UserProps>;
+  /** User id by e-mail address, lower-cased: how the login page finds the user who signs in. */
+  usersByEmail: ReadonlyMap<string, string>;
   roles: ReadonlyMap<string, RoleProps>;
 }
 
@@ -154,6 +158,7 @@ function compileClient(
     name,
     clientId: props.clientId,
     type: props.type,
+    redirectUris: [...props.redirectUris],
     ...(sha256 ? { secretSha256: Buffer.from(sha256, "hex") } : {}),
     disabled: props.disabled === true,
     lifetimeSeconds: props.tokens.lifetimeSeconds,
@@ -210,6 +215,7 @@ export function compileSnapshot(input: SnapshotInput): Snapshot {
     }
   }
   const apisByAudience = new Map([...apis.values()].map((api) => [api.audience, api]));
+  const usersByEmail = new Map([...users].map(([id, user]) => [user.email.toLowerCase(), id]));
   return Object.freeze({
     revision: input.revision,
     loadedAt: input.now ?? Date.now(),
@@ -221,6 +227,7 @@ export function compileSnapshot(input: SnapshotInput): Snapshot {
     apisByAudience,
     apiKeys,
     users,
+    usersByEmail,
     roles,
   });
 }

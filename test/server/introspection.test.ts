@@ -154,10 +154,10 @@ describe("introspection of access tokens", () => {
     const exp = Number(claimsOf(token).exp);
     const snapshot = tenant.server.snapshot();
     const caller = snapshot.clients.get("orders-rs") ?? assert.fail("no orders-rs client");
-    const before = await introspect(snapshot, caller, token, (exp - 1) * 1000);
+    const before = await introspect(tenant.store, snapshot, caller, token, (exp - 1) * 1000);
     assert.equal(before.active, true);
-    assert.deepEqual(await introspect(snapshot, caller, token, (exp + 1) * 1000), INACTIVE);
-    assert.deepEqual(await introspect(snapshot, caller, token, Date.now() + 3600_000), INACTIVE);
+    assert.deepEqual(await introspect(tenant.store, snapshot, caller, token, (exp + 1) * 1000), INACTIVE);
+    assert.deepEqual(await introspect(tenant.store, snapshot, caller, token, Date.now() + 3600_000), INACTIVE);
   });
 
   test("a token with the right claims signed by another key is inactive", async (t) => {
@@ -251,9 +251,9 @@ describe("introspection of API keys", () => {
     const snapshot = tenant.server.snapshot();
     const caller = snapshot.clients.get("orders-rs") ?? assert.fail("no orders-rs client");
     const expires = Date.parse(KEY_EXPIRES);
-    assert.equal((await introspect(snapshot, caller, key, expires - 1)).active, true);
-    assert.deepEqual(await introspect(snapshot, caller, key, expires), INACTIVE);
-    assert.deepEqual(await introspect(snapshot, caller, key, expires + 1000), INACTIVE);
+    assert.equal((await introspect(tenant.store, snapshot, caller, key, expires - 1)).active, true);
+    assert.deepEqual(await introspect(tenant.store, snapshot, caller, key, expires), INACTIVE);
+    assert.deepEqual(await introspect(tenant.store, snapshot, caller, key, expires + 1000), INACTIVE);
   });
 
   test("a caller not authorized for the key's Api gets {active: false}", async (t) => {

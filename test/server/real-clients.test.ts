@@ -59,7 +59,16 @@ function checkMetadata(body: Record<string, unknown>, issuer: string): void {
   assert.deepEqual([...(body.token_endpoint_auth_methods_supported as string[])].sort(), [
     "client_secret_basic",
     "client_secret_post",
+    "none",
   ]);
+  // Introspection has no public clients: a caller must authenticate.
+  assert.deepEqual(body.introspection_endpoint_auth_methods_supported, [
+    "client_secret_basic",
+    "client_secret_post",
+  ]);
+  assert.equal(body.authorization_endpoint, `${issuer}/oauth2/authorize`);
+  assert.deepEqual(body.response_types_supported, ["code"]);
+  assert.deepEqual(body.code_challenge_methods_supported, ["S256"]);
 }
 
 for (const alg of ["RS256", "ES256", "EdDSA"] as const) {

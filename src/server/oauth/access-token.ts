@@ -16,6 +16,10 @@ export interface AccessTokenGrant {
   scopes: readonly string[];
   lifetimeSeconds: number;
   includePermissions: boolean;
+  /** The `permissions` claim when the app asks for it; default: `scopes` (client credentials). */
+  permissions?: readonly string[];
+  /** A user sign-in's grant id (`sid`): revoking the grant makes its tokens inactive. */
+  sessionId?: string;
 }
 
 export interface IssuedAccessToken {
@@ -38,7 +42,8 @@ export async function issueAccessToken(
     scope: scopes.join(" "),
     scp: scopes,
   };
-  if (grant.includePermissions) claims.permissions = scopes;
+  if (grant.includePermissions) claims.permissions = [...(grant.permissions ?? scopes)];
+  if (grant.sessionId !== undefined) claims.sid = grant.sessionId;
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: signer.alg, typ: ACCESS_TOKEN_TYPE, kid: signer.kid })
     .setIssuer(snapshot.issuer)

@@ -15,6 +15,8 @@ export async function authenticateRequest(
   snapshot: Snapshot,
   req: OAuthRequest,
   form: Form,
+  /** Accept a public client's bare client_id (the user grants of the token endpoint). */
+  allowPublic = false,
 ): Promise<ClientEntry> {
   const credentials = presentedCredentials(req, form);
   if (!credentials) {
@@ -27,7 +29,7 @@ export async function authenticateRequest(
   const wait = await ctx.limiter.retryAfter(key);
   if (wait > 0) throw new RateLimitedError(wait);
   try {
-    return authenticateClient(snapshot, credentials);
+    return authenticateClient(snapshot, credentials, allowPublic);
   } catch (error) {
     if (error instanceof OAuthError && error.code === "invalid_client") await ctx.limiter.recordFailure(key);
     throw error;

@@ -13,11 +13,13 @@ import type { Form } from "./form.ts";
 
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
 
-export interface PresentedCredentials {
-  method: ClientAuthMethod;
-  clientId: string;
-  secret: string;
-}
+/**
+ * What a request presents: a secret by one of the two methods, or (`none`) only a client id in the
+ * body, which is all a public client (a spa) has (RFC 6749 §2.1; its code exchange is bound by PKCE).
+ */
+export type PresentedCredentials =
+  | { method: ClientAuthMethod; clientId: string; secret: string }
+  | { method: "none"; clientId: string };
 
 export const BASIC_CHALLENGE = 'Basic realm="scopectl", charset="UTF-8"';
 
@@ -77,17 +79,33 @@ export function presentedCredentials(req: OAuthRequest, form: Form): PresentedCr
     return { method: "client_secret_basic", ...basic };
   }
   if (bodyId === undefined) return undefined;
-  if (bodySecret === undefined) {
-    // A public client (no secret) cannot authenticate: there is nothing to check.
-    throw new OAuthError("invalid_client", `client ${bodyId} did not authenticate (no client_secret)`);
-  }
+  if (bodySecret === undefined) return { method: "none", clientId: bodyId };
   return { method: "client_secret_post", clientId: bodyId, secret: bodySecret };
 }
 
 const UNKNOWN_CLIENT_DIGEST = createHash("sha256").update("scopectl: no such client").digest();
 
+/**
+ * A public client identified by its id alone: only where the caller allows it (the token endpoint's
+ * user grants), and only for an application that has no secret. A confidential client that leaves its
+ * secret out is refused as before.
+ */
+function identifyPublicClient(snapshot: Snapshot, clientId: string, allowPublic: boolean): ClientEntry {
+  const client = snapshot.clients.get(clientId);
+  if (!allowPublic || !client || client.secretSha256 || client.type !== "spa") {
+    throw new OAuthError("invalid_client", `client ${clientId} did not authenticate (no client_secret)`);
+  }
+  if (client.disabled) throw new OAuthError("invalid_client", `client ${client.clientId} is disabled`);
+  return client;
+}
+
 /** The authenticated client, or invalid_client (401; with a Basic challenge when Basic was used). */
-export function authenticateClient(snapshot: Snapshot, credentials: PresentedCredentials): ClientEntry {
+export function authenticateClient(
+  snapshot: Snapshot,
+  credentials: PresentedCredentials,
+  allowPublic = false,
+): ClientEntry {
+  if (credentials.method === "none") return identifyPublicClient(snapshot, credentials.clientId, allowPublic);
   const client = snapshot.clients.get(credentials.clientId);
   const expected = client?.secretSha256 ?? UNKNOWN_CLIENT_DIGEST;
   // An unknown client costs the same hash and comparison as a known one.

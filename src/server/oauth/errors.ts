@@ -11,7 +11,14 @@ export type OAuthErrorCode =
   | "unsupported_grant_type"
   | "invalid_scope"
   | "invalid_target"
-  | "slow_down";
+  | "slow_down"
+  // Authorization endpoint errors, sent back to the client's redirect URI (RFC 6749 §4.1.2.1, OpenID
+  // Connect Core §3.1.2.6).
+  | "unsupported_response_type"
+  | "access_denied"
+  | "login_required"
+  | "request_not_supported"
+  | "request_uri_not_supported";
 
 export class OAuthError extends Error {
   constructor(

@@ -2,13 +2,15 @@
  * Token introspection (RFC 7662) for access tokens this server issued and for API keys. The caller is
  * an authenticated application; a token is reported active only to its own client or to an application
  * authorized for one of its audiences (a resource server asks about tokens meant for it). Anything
- * else (expired, unknown, revoked by a reload, for another audience) is `{active: false}` and nothing
+ * else (expired, unknown, revoked by a reload or with its sign-in, for another audience) is `{active: false}` and nothing
  * more, so the endpoint tells no one why.
  */
 import { jwtVerify } from "jose";
 import { API_KEY_PREFIX, matchesSha256 } from "../../resources/secrets.ts";
+import type { Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { ACCESS_TOKEN_TYPE } from "./access-token.ts";
+import { userSessionLive } from "./user-session.ts";
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -41,6 +43,7 @@ function introspectApiKey(
 }
 
 async function introspectJwt(
+  store: Store,
   snapshot: Snapshot,
   caller: ClientEntry,
   token: string,
@@ -63,6 +66,8 @@ async function introspectJwt(
   const audiences = typeof payload.aud === "string" ? [payload.aud] : (payload.aud ?? []);
   const forCaller = caller.clientId === clientId || audiences.some((aud) => caller.authorizations.has(aud));
   if (!forCaller) return INACTIVE;
+  // A user token dies with its sign-in: a revoked grant, a removed or disabled user.
+  if (!(await userSessionLive(store, snapshot, payload))) return INACTIVE;
   return {
     active: true,
     token_type: "Bearer",
@@ -78,6 +83,7 @@ async function introspectJwt(
 }
 
 export function introspect(
+  store: Store,
   snapshot: Snapshot,
   caller: ClientEntry,
   token: string,
@@ -85,5 +91,5 @@ export function introspect(
 ): Promise<IntrospectionResponse> {
   if (token.startsWith(API_KEY_PREFIX))
     return Promise.resolve(introspectApiKey(snapshot, caller, token, nowMs));
-  return introspectJwt(snapshot, caller, token, nowMs);
+  return introspectJwt(store, snapshot, caller, token, nowMs);
 }

@@ -4,11 +4,24 @@
  */
 import type { Request, Response } from "express";
 import type { ServerContext } from "../context.ts";
+import { CODE_CHALLENGE_METHODS } from "../oauth/pkce.ts";
 import { sendOAuthError, temporarilyUnavailable } from "../oauth/respond.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { GRANT_TYPES_SUPPORTED } from "./token.ts";
 
+/** `offline` (Kinde's spelling) is accepted too, but not advertised. */
+const OPENID_SCOPES_ADVERTISED = ["openid", "profile", "email", "offline_access"];
+
+/** Every API scope of the tenant, once, sorted (RFC 8414: scopes_supported is a RECOMMENDED list). */
+function apiScopeNames(snapshot: Snapshot): string[] {
+  const names = new Set<string>();
+  for (const api of snapshot.apis.values()) for (const scope of api.scopes) names.add(scope.name);
+  return [...names].sort();
+}
+
 const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"];
+/** `none`: a public client (spa) at the token endpoint, bound by PKCE. */
+const TOKEN_AUTH_METHODS = [...CLIENT_AUTH_METHODS, "none"];
 /** Clients and resource servers may cache these documents this long (seconds). */
 export const METADATA_MAX_AGE = 300;
 
@@ -16,13 +29,18 @@ export function authorizationServerMetadata(snapshot: Snapshot): Record<string, 
   const { issuer } = snapshot;
   return {
     issuer,
+    authorization_endpoint: `${issuer}/oauth2/authorize`,
     token_endpoint: `${issuer}/oauth2/token`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     introspection_endpoint: `${issuer}/oauth2/introspect`,
     grant_types_supported: [...GRANT_TYPES_SUPPORTED],
-    // No authorization endpoint yet: only the client credentials grant, which has no response type.
-    response_types_supported: [],
-    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    response_types_supported: ["code"],
+    response_modes_supported: ["query"],
+    code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
+    // RFC 9207: the authorization response names its issuer, against mix-up attacks.
+    authorization_response_iss_parameter_supported: true,
+    scopes_supported: [...OPENID_SCOPES_ADVERTISED, ...apiScopeNames(snapshot)],
+    token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     access_token_signing_alg_values_supported: [snapshot.keys.signer.alg],
     service_documentation: "https://github.com/scopectl/scopectl#readme",
@@ -50,8 +68,23 @@ export const oauthMetadataHandler = (ctx: ServerContext) => withSnapshot(ctx, au
 export const openIdConfigurationHandler = (ctx: ServerContext) =>
   withSnapshot(ctx, (snapshot) => ({
     ...authorizationServerMetadata(snapshot),
+    userinfo_endpoint: `${snapshot.issuer}/oauth2/userinfo`,
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: [snapshot.keys.signer.alg],
+    claims_supported: [
+      "sub",
+      "iss",
+      "aud",
+      "exp",
+      "iat",
+      "auth_time",
+      "nonce",
+      "azp",
+      "sid",
+      "email",
+      "name",
+    ],
+    prompt_values_supported: ["login"],
   }));
 
 export const jwksHandler = (ctx: ServerContext) => withSnapshot(ctx, (snapshot) => snapshot.keys.jwks);

@@ -17,7 +17,7 @@ export function introspectHandler(ctx: ServerContext) {
       setClientId(res, caller.clientId);
       const token = form.one("token");
       if (token === undefined) throw invalidRequest("token is required");
-      const answer = await introspect(snapshot, caller, token);
+      const answer = await introspect(ctx.store, snapshot, caller, token);
       ctx.metrics.introspections.inc({ result: answer.active ? "active" : "inactive" });
       noStore(res);
       sendJson(res, 200, answer);

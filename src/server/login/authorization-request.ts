@@ -1,0 +1,179 @@
+/**
+ * The authorization request (RFC 6749 §4.1.1, RFC 7636, OpenID Connect Core §3.1.2.1), checked in two
+ * stages. Until the client and its redirect URI are known to match, nothing can be sent anywhere: those
+ * errors are shown on a page (RFC 6749 §4.1.2.1, RFC 9700 §4.1). Every later error goes back to the
+ * client's redirect URI with `error`, `state` and `iss` (RFC 9207).
+ */
+import { OAuthError } from "../oauth/errors.ts";
+import { spaceList } from "../oauth/form.ts";
+import { isS256Challenge } from "../oauth/pkce.ts";
+import { checkRequestedScopes, USER_CLIENT_TYPES, userAudiences } from "../oauth/user-grant.ts";
+import type { ClientEntry, Snapshot } from "../snapshot.ts";
+
+export interface AuthorizationRequest {
+  client: ClientEntry;
+  redirectUri: string;
+  state?: string;
+  nonce?: string;
+  /** As asked for, OpenID and API scopes mixed. */
+  scopes: string[];
+  /** As asked for (`audience` split on spaces, then each RFC 8707 `resource`); empty: the default. */
+  audiences: string[];
+  codeChallenge: string;
+}
+
+/** Shown on a page: the request cannot be answered at any redirect URI. */
+export class UntrustedRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UntrustedRequestError";
+  }
+}
+
+/** Sent back to the client: its redirect URI is registered, so the error may go there. */
+export class RedirectedError extends Error {
+  constructor(
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+    readonly error: OAuthError,
+  ) {
+    super(error.description);
+    this.name = "RedirectedError";
+  }
+}
+
+/** The request's parameters: single values, as a plain object (what the login form carries along). */
+export type RequestParams = Record<string, string | string[]>;
+
+export function paramsOf(search: URLSearchParams): RequestParams {
+  const params: RequestParams = Object.create(null);
+  for (const [name, value] of search) {
+    const seen = params[name];
+    params[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return params;
+}
+
+function one(params: RequestParams, name: string): string | undefined {
+  const value = params[name];
+  if (Array.isArray(value)) return undefined;
+  return value === "" ? undefined : value;
+}
+
+function trustedRedirect(
+  snapshot: Snapshot,
+  params: RequestParams,
+): { client: ClientEntry; redirectUri: string } {
+  for (const name of ["client_id", "redirect_uri"]) {
+    if (Array.isArray(params[name]))
+      throw new UntrustedRequestError(`The parameter ${name} is given more than once.`);
+  }
+  const clientId = one(params, "client_id");
+  if (clientId === undefined) throw new UntrustedRequestError("The request has no client_id.");
+  const client = snapshot.clients.get(clientId);
+  if (!client) throw new UntrustedRequestError(`There is no application with the client id "${clientId}".`);
+  if (client.disabled) throw new UntrustedRequestError(`The application "${client.name}" is disabled.`);
+  if (!USER_CLIENT_TYPES.has(client.type)) {
+    throw new UntrustedRequestError(
+      `The application "${client.name}" is a machine-to-machine application; it cannot sign users in.`,
+    );
+  }
+  const redirectUri = one(params, "redirect_uri");
+  if (redirectUri === undefined) throw new UntrustedRequestError("The request has no redirect_uri.");
+  // Exact string match (RFC 9700 §4.1.3): no prefix, no normalization.
+  if (!client.redirectUris.includes(redirectUri)) {
+    throw new UntrustedRequestError(
+      `The redirect_uri "${redirectUri}" is not registered for the application "${client.name}".`,
+    );
+  }
+  return { client, redirectUri };
+}
+
+const invalid = (description: string) => new OAuthError("invalid_request", description);
+
+function checkTrusted(snapshot: Snapshot, params: RequestParams, client: ClientEntry): AuthorizationRequest {
+  const repeated = Object.keys(params).filter((name) => Array.isArray(params[name]) && name !== "resource");
+  if (repeated.length > 0) throw invalid(`the parameter ${repeated[0]} is given more than once`);
+  if (one(params, "request") !== undefined) {
+    throw new OAuthError("request_not_supported", "request objects are not supported");
+  }
+  if (one(params, "request_uri") !== undefined) {
+    throw new OAuthError("request_uri_not_supported", "request_uri is not supported");
+  }
+  const responseType = one(params, "response_type");
+  if (responseType === undefined) throw invalid("response_type is required");
+  if (responseType !== "code") {
+    throw new OAuthError("unsupported_response_type", `response_type must be code, not ${responseType}`);
+  }
+  const responseMode = one(params, "response_mode");
+  if (responseMode !== undefined && responseMode !== "query") {
+    throw invalid(`response_mode must be query, not ${responseMode}`);
+  }
+  const challenge = one(params, "code_challenge");
+  if (challenge === undefined) throw invalid("code_challenge is required: this server requires PKCE (S256)");
+  const method = one(params, "code_challenge_method");
+  if (method !== "S256") {
+    throw invalid(
+      method === undefined
+        ? "code_challenge_method is required and must be S256 (without it, the method would be plain)"
+        : `code_challenge_method must be S256, not ${method}`,
+    );
+  }
+  if (!isS256Challenge(challenge)) {
+    throw invalid("code_challenge must be the 43-character base64url SHA-256 of the code_verifier");
+  }
+  // No sign-in session is kept between requests, so a request that may not show the login page fails.
+  const prompt = spaceList(one(params, "prompt"));
+  if (prompt.includes("none")) throw new OAuthError("login_required", "the user must sign in");
+  const scopes = spaceList(one(params, "scope"));
+  const resources = params.resource === undefined ? [] : [params.resource].flat();
+  const audiences = [
+    ...new Set([...spaceList(one(params, "audience")), ...resources.filter((r) => r !== "")]),
+  ];
+  const targets = userAudiences(snapshot, client, { scopes, audiences });
+  checkRequestedScopes(snapshot, targets, scopes);
+  const state = one(params, "state");
+  const nonce = one(params, "nonce");
+  return {
+    client,
+    redirectUri: one(params, "redirect_uri") as string,
+    ...(state !== undefined ? { state } : {}),
+    ...(nonce !== undefined ? { nonce } : {}),
+    scopes,
+    audiences,
+    codeChallenge: challenge,
+  };
+}
+
+/**
+ * The checked request, or UntrustedRequestError (show it) or RedirectedError (send it to the client).
+ * Runs on the authorization request and again on the login form's submission, against the snapshot of
+ * that moment.
+ */
+export function checkAuthorizationRequest(snapshot: Snapshot, params: RequestParams): AuthorizationRequest {
+  const { client, redirectUri } = trustedRedirect(snapshot, params);
+  try {
+    return checkTrusted(snapshot, params, client);
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error;
+    throw new RedirectedError(
+      redirectUri,
+      Array.isArray(params.state) ? undefined : one(params, "state"),
+      error,
+    );
+  }
+}
+
+/** The client's redirect URI with the response parameters added (its own query is kept). */
+export function redirectTo(
+  snapshot: Snapshot,
+  redirectUri: string,
+  state: string | undefined,
+  response: Record<string, string>,
+): string {
+  const url = new URL(redirectUri);
+  for (const [name, value] of Object.entries(response)) url.searchParams.set(name, value);
+  if (state !== undefined) url.searchParams.set("state", state);
+  url.searchParams.set("iss", snapshot.issuer);
+  return url.href;
+}

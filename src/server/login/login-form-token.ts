@@ -1,0 +1,101 @@
+/**
+ * The login form's CSRF protection, without server-side sessions: a signed double-submit token.
+ *
+ * The authorization request sets a random cookie (`scopectl_csrf`, HttpOnly, SameSite=Strict) and puts
+ * in the form a short-lived JWT, signed with the service's signing key, that carries the authorization
+ * request and the SHA-256 of that cookie. A submission is taken only when the token verifies and the
+ * cookie the browser sends hashes to the value in it: a page elsewhere can neither read the cookie nor
+ * forge the token, so it cannot submit the form for the user (or sign the user in as someone else).
+ * Because the signing keys live in the store, any replica verifies a token another one made.
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { parseCookie, stringifySetCookie } from "cookie";
+import { jwtVerify, SignJWT } from "jose";
+import type { Snapshot } from "../snapshot.ts";
+import type { RequestParams } from "./authorization-request.ts";
+
+export const CSRF_COOKIE = "scopectl_csrf";
+/** The JWT type of the token, so it can never pass for an access token (at+jwt) or an ID token. */
+const FORM_TOKEN_TYPE = "scopectl-login+jwt";
+/** How long a login page may stay open before its form is refused. */
+export const LOGIN_FORM_LIFETIME_SECONDS = 600;
+
+const digest = (value: string) => createHash("sha256").update(value).digest("base64url");
+const formAudience = (snapshot: Snapshot) => `${snapshot.issuer}/oauth2/login`;
+
+/** The browser's CSRF cookie value, if it sent a well-formed one. */
+export function csrfCookieOf(cookieHeader: string | undefined): string | undefined {
+  if (!cookieHeader) return undefined;
+  const value = parseCookie(cookieHeader)[CSRF_COOKIE];
+  return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
+}
+
+export const newCsrfCookieValue = (): string => randomBytes(32).toString("base64url");
+
+export function csrfSetCookie(snapshot: Snapshot, value: string): string {
+  return stringifySetCookie({
+    name: CSRF_COOKIE,
+    value,
+    httpOnly: true,
+    sameSite: "strict",
+    path: "/oauth2/",
+    secure: snapshot.issuer.startsWith("https:"),
+  });
+}
+
+export async function signLoginFormToken(
+  snapshot: Snapshot,
+  params: RequestParams,
+  csrfCookie: string,
+  nowSeconds: number,
+): Promise<string> {
+  const { signer } = snapshot.keys;
+  return new SignJWT({ req: params, csrf: digest(csrfCookie) })
+    .setProtectedHeader({ alg: signer.alg, typ: FORM_TOKEN_TYPE, kid: signer.kid })
+    .setIssuer(snapshot.issuer)
+    .setAudience(formAudience(snapshot))
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(nowSeconds + LOGIN_FORM_LIFETIME_SECONDS)
+    .sign(signer.key);
+}
+
+export class LoginFormError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LoginFormError";
+  }
+}
+
+/** The authorization request the form carries, when the token verifies and matches the cookie. */
+export async function verifyLoginFormToken(
+  snapshot: Snapshot,
+  token: string | undefined,
+  csrfCookie: string | undefined,
+  nowSeconds: number,
+): Promise<RequestParams> {
+  if (token === undefined) throw new LoginFormError("The form has no CSRF token.");
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, snapshot.keys.verifyKey, {
+      issuer: snapshot.issuer,
+      audience: formAudience(snapshot),
+      typ: FORM_TOKEN_TYPE,
+      currentDate: new Date(nowSeconds * 1000),
+    }));
+  } catch {
+    throw new LoginFormError("The form's CSRF token is not valid or has expired.");
+  }
+  const expected = typeof payload.csrf === "string" ? Buffer.from(payload.csrf) : Buffer.alloc(0);
+  const presented = Buffer.from(csrfCookie === undefined ? "" : digest(csrfCookie));
+  if (
+    csrfCookie === undefined ||
+    expected.length !== presented.length ||
+    !timingSafeEqual(expected, presented)
+  ) {
+    throw new LoginFormError("The form's CSRF token does not belong to this browser.");
+  }
+  const req = payload.req;
+  if (typeof req !== "object" || req === null)
+    throw new LoginFormError("The form's CSRF token is not valid.");
+  return Object.assign(Object.create(null), req) as RequestParams;
+}

@@ -1,0 +1,68 @@
+/**
+ * The authorization code grant at the token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5): the code is
+ * redeemed once, by the client it was issued to, with the redirect URI it was issued for and the PKCE
+ * verifier of its challenge. A code presented a second time revokes its grant: the tokens the first
+ * exchange issued stop working (RFC 6749 §4.1.2, RFC 9700 §4.5).
+ */
+import { sha256Hex } from "../../resources/secrets.ts";
+import type { Store } from "../../store/types.ts";
+import type { ClientEntry, Snapshot } from "../snapshot.ts";
+import { invalidRequest, OAuthError } from "./errors.ts";
+import type { Form } from "./form.ts";
+import { isCodeVerifier, verifierMatches } from "./pkce.ts";
+import { USER_CLIENT_TYPES } from "./user-grant.ts";
+import { issueUserTokens, type TokenResponseBody } from "./user-tokens.ts";
+
+const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
+
+export async function authorizationCodeGrant(
+  store: Store,
+  snapshot: Snapshot,
+  client: ClientEntry,
+  form: Form,
+  nowSeconds: number,
+): Promise<TokenResponseBody> {
+  if (!USER_CLIENT_TYPES.has(client.type)) {
+    throw new OAuthError(
+      "unauthorized_client",
+      `client ${client.clientId} is an ${client.type} application; only regular and spa applications use the authorization_code grant`,
+    );
+  }
+  const code = form.one("code");
+  const redirectUri = form.one("redirect_uri");
+  const verifier = form.one("code_verifier");
+  if (code === undefined) throw invalidRequest("code is required");
+  if (redirectUri === undefined) throw invalidRequest("redirect_uri is required");
+  if (verifier === undefined) throw invalidRequest("code_verifier is required (PKCE)");
+  if (!isCodeVerifier(verifier)) {
+    throw invalidRequest("code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'");
+  }
+  const nowIso = new Date(nowSeconds * 1000).toISOString();
+  const redeemed = await store.redeemCode(sha256Hex(code), nowIso);
+  switch (redeemed.status) {
+    case "ok":
+      break;
+    case "reused":
+      throw invalidGrant("the authorization code was used before; the tokens it issued are revoked");
+    case "expired":
+      throw invalidGrant("the authorization code has expired; sign in again");
+    default:
+      throw invalidGrant("the authorization code is not valid");
+  }
+  const { grant, code: record } = redeemed;
+  // Checked after the code is spent, so that a guessing attacker gets one try per code.
+  if (grant.clientId !== client.clientId)
+    throw invalidGrant("the authorization code was issued to another client");
+  if (record.redirectUri !== redirectUri) {
+    throw invalidGrant("redirect_uri differs from the one of the authorization request");
+  }
+  if (!verifierMatches(verifier, record.codeChallenge)) {
+    throw invalidGrant("code_verifier does not match the code_challenge of the authorization request");
+  }
+  return issueUserTokens(
+    store,
+    snapshot,
+    { client, grant, request: { scopes: grant.scopes, audiences: grant.audiences }, nonce: grant.nonce },
+    nowSeconds,
+  );
+}

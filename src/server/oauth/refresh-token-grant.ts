@@ -1,0 +1,62 @@
+/**
+ * The refresh token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14.2): every use spends the token and
+ * returns a new one in the same grant; a spent token presented again means it leaked, so the whole grant
+ * (every refresh token and access token of that sign-in) is revoked. The new access token is computed
+ * from the current snapshot: a role or user change shows at the next refresh.
+ */
+import { sha256Hex } from "../../resources/secrets.ts";
+import type { Store } from "../../store/types.ts";
+import type { ClientEntry, Snapshot } from "../snapshot.ts";
+import { invalidRequest, OAuthError } from "./errors.ts";
+import { type Form, spaceList } from "./form.ts";
+import { narrowOnRefresh, USER_CLIENT_TYPES, userAudiences } from "./user-grant.ts";
+import { issueUserTokens, mintRefreshToken, type TokenResponseBody } from "./user-tokens.ts";
+
+const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
+
+export async function refreshTokenGrant(
+  store: Store,
+  snapshot: Snapshot,
+  client: ClientEntry,
+  form: Form,
+  nowSeconds: number,
+): Promise<TokenResponseBody> {
+  if (!USER_CLIENT_TYPES.has(client.type)) {
+    throw new OAuthError(
+      "unauthorized_client",
+      `client ${client.clientId} is an ${client.type} application; only regular and spa applications use refresh tokens`,
+    );
+  }
+  const presented = form.one("refresh_token");
+  if (presented === undefined) throw invalidRequest("refresh_token is required");
+  const next = mintRefreshToken(nowSeconds);
+  const rotation = await store.rotateRefreshToken(
+    sha256Hex(presented),
+    client.clientId,
+    next.record,
+    new Date(nowSeconds * 1000).toISOString(),
+  );
+  switch (rotation.status) {
+    case "ok":
+      break;
+    case "reused":
+      throw invalidGrant("the refresh token was used before; every token of its sign-in is revoked");
+    case "expired":
+      throw invalidGrant("the refresh token has expired; sign in again");
+    case "revoked":
+      throw invalidGrant("the refresh token's sign-in has been revoked; sign in again");
+    case "wrong_client":
+      throw invalidGrant("the refresh token was issued to another client");
+    default:
+      throw invalidGrant("the refresh token is not valid");
+  }
+  const { grant } = rotation;
+  const original = { scopes: grant.scopes, audiences: grant.audiences };
+  const request = narrowOnRefresh(
+    snapshot,
+    original,
+    userAudiences(snapshot, client, original),
+    spaceList(form.one("scope")),
+  );
+  return issueUserTokens(store, snapshot, { client, grant, request, refreshToken: next.token }, nowSeconds);
+}

@@ -1,0 +1,180 @@
+/**
+ * The browser side of the authorization code flow: `GET /oauth2/authorize` checks the request and shows
+ * the login page; `POST /oauth2/login` checks the form (CSRF token, rate limits, password), then sends
+ * the browser back to the client with a single-use code bound to the client, the redirect URI and the
+ * PKCE challenge. No sign-in session outlives the request: each authorization shows the login page.
+ */
+import type { Request, Response } from "express";
+import { sha256Hex } from "../../resources/secrets.ts";
+import type { ServerContext } from "../context.ts";
+import {
+  type AuthorizationRequest,
+  checkAuthorizationRequest,
+  paramsOf,
+  RedirectedError,
+  redirectTo,
+  UntrustedRequestError,
+} from "../login/authorization-request.ts";
+import {
+  csrfCookieOf,
+  csrfSetCookie,
+  LoginFormError,
+  newCsrfCookieValue,
+  signLoginFormToken,
+  verifyLoginFormToken,
+} from "../login/login-form-token.ts";
+import { formActionSource, sendErrorPage, sendLoginPage } from "../login/pages.ts";
+import { verifyPassword } from "../login/password.ts";
+import { OAuthError } from "../oauth/errors.ts";
+import { readForm } from "../oauth/form.ts";
+import { newAuthorizationCode, newGrantId } from "../oauth/opaque-tokens.ts";
+import type { Snapshot } from "../snapshot.ts";
+
+/** An authorization code must be exchanged within this (RFC 6749 §4.1.2 recommends at most 10 minutes). */
+export const AUTHORIZATION_CODE_LIFETIME_SECONDS = 60;
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+function sendAuthorizeError(res: Response, snapshot: Snapshot, error: unknown, status: 302 | 303): void {
+  if (error instanceof UntrustedRequestError) {
+    sendErrorPage(res, 400, "This sign-in request cannot be completed", error.message);
+    return;
+  }
+  if (error instanceof RedirectedError) {
+    res.redirect(
+      status,
+      redirectTo(snapshot, error.redirectUri, error.state, {
+        error: error.error.code,
+        error_description: error.error.description,
+      }),
+    );
+    return;
+  }
+  throw error;
+}
+
+const unavailable = (res: Response) =>
+  sendErrorPage(res, 503, "Sign-in is starting", "The sign-in service is starting. Try again in a moment.");
+
+export function authorizeHandler(ctx: ServerContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const snapshot = ctx.snapshot();
+    if (!snapshot) return unavailable(res);
+    const params = paramsOf(new URL(req.originalUrl, "http://localhost").searchParams);
+    let request: AuthorizationRequest;
+    try {
+      request = checkAuthorizationRequest(snapshot, params);
+    } catch (error) {
+      sendAuthorizeError(res, snapshot, error, 302);
+      return;
+    }
+    let cookie = csrfCookieOf(req.headers.cookie);
+    if (cookie === undefined) {
+      cookie = newCsrfCookieValue();
+      res.setHeader("Set-Cookie", csrfSetCookie(snapshot, cookie));
+    }
+    sendLoginPage(res, 200, {
+      applicationName: request.client.name,
+      formToken: await signLoginFormToken(snapshot, params, cookie, nowSeconds()),
+      redirectOrigin: formActionSource(request.redirectUri),
+    });
+  };
+}
+
+export function loginHandler(ctx: ServerContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const snapshot = ctx.snapshot();
+    if (!snapshot) return unavailable(res);
+    let form: ReturnType<typeof readForm>;
+    try {
+      form = readForm(req);
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      ctx.metrics.signIns.inc({ result: "refused" });
+      sendErrorPage(res, 400, "Sign-in form refused", error.description);
+      return;
+    }
+    const formToken = form.one("csrf_token");
+    let request: AuthorizationRequest;
+    try {
+      const params = await verifyLoginFormToken(
+        snapshot,
+        formToken,
+        csrfCookieOf(req.headers.cookie),
+        nowSeconds(),
+      );
+      request = checkAuthorizationRequest(snapshot, params);
+    } catch (error) {
+      if (error instanceof LoginFormError) {
+        ctx.metrics.signIns.inc({ result: "refused" });
+        sendErrorPage(res, 403, "Sign-in form refused", error.message);
+        return;
+      }
+      sendAuthorizeError(res, snapshot, error, 303);
+      return;
+    }
+    const email = (form.one("email") ?? "").trim();
+    const password = form.one("password") ?? "";
+    const page = (status: number, error: string) =>
+      sendLoginPage(res, status, {
+        applicationName: request.client.name,
+        formToken: formToken as string,
+        redirectOrigin: formActionSource(request.redirectUri),
+        email,
+        error,
+      });
+    if (email === "" || password === "") return page(400, "Enter your email and your password.");
+
+    const address = req.socket.remoteAddress ?? "unknown";
+    const wait = await ctx.loginLimiter.retryAfter(email, address);
+    if (wait > 0) {
+      ctx.metrics.signIns.inc({ result: "rate_limited" });
+      res.setHeader("Retry-After", String(wait));
+      return page(
+        429,
+        `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute${wait > 60 ? "s" : ""}.`,
+      );
+    }
+    const userId = snapshot.usersByEmail.get(email.toLowerCase());
+    // An unknown email costs the same password hash as a known one, and gets the same answer.
+    const hash = userId === undefined ? undefined : await ctx.store.passwordHash(userId);
+    const user = userId === undefined ? undefined : snapshot.users.get(userId);
+    if (!(await verifyPassword(hash, password)) || userId === undefined || !user) {
+      await ctx.loginLimiter.recordFailure(email, address);
+      ctx.metrics.signIns.inc({ result: "failed" });
+      ctx.logger.warn({ client: request.client.clientId, address }, "sign-in failed");
+      return page(401, "The email or password is incorrect.");
+    }
+    if (user.disabled) {
+      ctx.metrics.signIns.inc({ result: "disabled" });
+      return page(403, "This account is disabled. Ask your administrator to enable it.");
+    }
+    await ctx.loginLimiter.recordSuccess(email);
+
+    const now = nowSeconds();
+    const code = newAuthorizationCode();
+    const grantId = newGrantId();
+    await ctx.store.createGrant(
+      {
+        id: grantId,
+        clientId: request.client.clientId,
+        userId,
+        scopes: request.scopes,
+        audiences: request.audiences,
+        authTime: now,
+        ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
+        createdAt: new Date(now * 1000).toISOString(),
+      },
+      {
+        codeSha256: sha256Hex(code),
+        grantId,
+        redirectUri: request.redirectUri,
+        codeChallenge: request.codeChallenge,
+        expiresAt: new Date((now + AUTHORIZATION_CODE_LIFETIME_SECONDS) * 1000).toISOString(),
+      },
+    );
+    ctx.metrics.signIns.inc({ result: "ok" });
+    ctx.logger.info({ client: request.client.clientId, user: userId, sid: grantId }, "signed in");
+    res.redirect(303, redirectTo(snapshot, request.redirectUri, request.state, { code }));
+  };
+}
