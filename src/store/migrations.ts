@@ -100,6 +100,73 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: "user_passwords, grants, authorization_codes, refresh_tokens",
+    sql: `
+      -- Sign-in state (issue 6). Like signing_keys, none of it is a manifest resource: the token service
+      -- writes it, outside revisions and audit. Times are ISO 8601 text as the caller wrote them; every
+      -- comparison goes through julianday(), and the indexes that serve those comparisons are on the same
+      -- julianday(...) expression, since SQLite uses an expression index only for that exact expression.
+
+      -- A user's password as an argon2id PHC string (salt and parameters are inside it). user_id is the
+      -- User resource's id. No foreign key: resources is generic (kind, id), and sign-in looks the User up
+      -- first, so a row left behind by a removed user lets nobody in.
+      CREATE TABLE user_passwords (
+        user_id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      -- One sign-in of one user at one client; its codes and refresh tokens hang off it, so revoking it
+      -- (revoked_at, set once) stops all of them, and deleting it deletes them (ON DELETE CASCADE).
+      -- scopes and audiences are JSON arrays. prune_after is bookkeeping for the opportunistic pruning in
+      -- createGrant, not part of the record: the julian day after which the grant may be deleted, the latest
+      -- of created_at + 1 day, its code's expiry + 1 hour and its refresh tokens' expiries (raised as tokens
+      -- are added). Its index turns "which grants might be empty and old" into a range scan over the
+      -- candidates only, instead of a probe of every grant (most are live sessions) per sign-in.
+      CREATE TABLE grants (
+        id TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        audiences TEXT NOT NULL,
+        auth_time INTEGER NOT NULL,
+        nonce TEXT,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT,
+        revoked_reason TEXT,
+        prune_after REAL NOT NULL
+      );
+      CREATE INDEX grants_by_prune_after ON grants (prune_after);
+
+      -- Codes and refresh tokens are stored as the SHA-256 (hex) of the value only, keyed by it (a lookup
+      -- is one b-tree search; WITHOUT ROWID keeps it to one b-tree). used_at is kept after use, so that a
+      -- second redemption is recognised as reuse (and revokes the grant) until the row is pruned. The
+      -- grant_id indexes serve the cascade when a grant is deleted and the "has it any rows left" checks of
+      -- pruning; the expiry indexes let pruning delete by range.
+      CREATE TABLE authorization_codes (
+        code_sha256 TEXT PRIMARY KEY,
+        grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+        redirect_uri TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX authorization_codes_by_grant ON authorization_codes (grant_id);
+      CREATE INDEX authorization_codes_by_expiry ON authorization_codes (julianday(expires_at));
+
+      CREATE TABLE refresh_tokens (
+        token_sha256 TEXT PRIMARY KEY,
+        grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX refresh_tokens_by_grant ON refresh_tokens (grant_id);
+      CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (julianday(expires_at));
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's number. */

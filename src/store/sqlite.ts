@@ -13,7 +13,8 @@
  * dies; what NORMAL gives up is the last commits on power loss or a kernel crash (they roll back, the file
  * stays consistent). We pay the one fsync per apply because an apply shows generated secrets once: an
  * apply reported as done must not come undone. Applies are few and large, so the cost is one fsync per
- * apply, not per row.
+ * apply, not per row. Sign-in writes (grants, codes, refresh tokens) are the exception: they run with
+ * `NORMAL` (see `#signInWrite`).
  *
  * Lock waits. Waiting for another process's write lock polls asynchronously (up to `busyTimeoutMs`), so
  * a process that also serves tokens keeps answering while its reconciler waits.
@@ -31,7 +32,12 @@ import { migrate } from "./migrations.ts";
 import {
   type AddSigningKeyOptions,
   type AuditRecord,
+  type AuthorizationCodeRecord,
+  type CodeRedemption,
+  type GrantRecord,
   type ImportRecord,
+  type RefreshRotation,
+  type RefreshTokenRecord,
   type RevisionRecord,
   type SigningKeyRecord,
   StaleRevisionError,
@@ -106,6 +112,8 @@ const AUDIT_COLUMNS = "revision, actor, commit_sha, kind, id, before_props, afte
 const IMPORT_COLUMNS = "id, source, api, action, file, revision, commit_sha, time, log";
 const REVISION_COLUMNS = "revision, actor, commit_info, time, summary";
 const KEY_COLUMNS = "kid, alg, public_jwk, private_key, encrypted, created_at, retired_at, expires_at";
+const GRANT_COLUMNS =
+  "id, client_id, user_id, scopes, audiences, auth_time, nonce, created_at, revoked_at, revoked_reason";
 
 type Row = unknown[];
 
@@ -203,6 +211,106 @@ class WriteStatements {
   }
 }
 
+/**
+ * Sign-in reads, prepared once per connection: the reader's serve the Store's `passwordHash` and `grant`,
+ * the writer's the reads inside a sign-in write (which must see that transaction's state).
+ */
+class SignInReads {
+  readonly passwordHash: Database.Statement<[string], string>;
+  readonly grant: Database.Statement<[string], Row>;
+
+  constructor(db: Database.Database) {
+    this.passwordHash = db
+      .prepare<[string], string>("SELECT hash FROM user_passwords WHERE user_id = ?")
+      .pluck();
+    this.grant = db.prepare<[string], Row>(`SELECT ${GRANT_COLUMNS} FROM grants WHERE id = ?`).raw();
+  }
+}
+
+/** Sign-in writes, on the writer connection. */
+class SignInWrites {
+  readonly setPassword: Database.Statement<[string, string, string]>;
+  readonly insertGrant: Database.Statement<
+    [
+      string,
+      string,
+      string,
+      string,
+      string,
+      number,
+      string | null,
+      string,
+      string | null,
+      string | null,
+      string,
+      string,
+    ]
+  >;
+  readonly insertCode: Database.Statement<[string, string, string, string, string]>;
+  readonly insertRefreshToken: Database.Statement<[string, string, string, string]>;
+  /** Raises a grant's prune_after to (at least) a refresh token's expiry. */
+  readonly keepGrantUntil: Database.Statement<[string, string]>;
+  /** [expired (0/1) at now, grant_id, redirect_uri, code_challenge, expires_at, used_at] of a code. */
+  readonly code: Database.Statement<[string, string], Row>;
+  readonly useCode: Database.Statement<[string, string]>;
+  /** [expired (0/1) at now, grant_id, used_at] of a refresh token. */
+  readonly refreshToken: Database.Statement<[string, string], Row>;
+  readonly useRefreshToken: Database.Statement<[string, string]>;
+  readonly revokeGrant: Database.Statement<[string, string, string]>;
+  readonly pruneCodes: Database.Statement<[string]>;
+  readonly pruneRefreshTokens: Database.Statement<[string]>;
+  readonly pruneGrants: Database.Statement<[string]>;
+
+  constructor(db: Database.Database) {
+    this.setPassword = db.prepare(
+      "INSERT INTO user_passwords (user_id, hash, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at",
+    );
+    // prune_after: a day after creation, or an hour after the code expires, whichever is later.
+    this.insertGrant = db.prepare(
+      `INSERT INTO grants (${GRANT_COLUMNS}, prune_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, max(julianday(?) + 1, julianday(?) + 1.0 / 24))`,
+    );
+    this.insertCode = db.prepare(
+      "INSERT INTO authorization_codes (code_sha256, grant_id, redirect_uri, code_challenge, expires_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.insertRefreshToken = db.prepare(
+      "INSERT INTO refresh_tokens (token_sha256, grant_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    );
+    this.keepGrantUntil = db.prepare(
+      "UPDATE grants SET prune_after = max(prune_after, julianday(?)) WHERE id = ?",
+    );
+    // A time julianday() cannot read counts as expired (fail closed); the store refuses such times anyway.
+    this.code = db
+      .prepare<[string, string], Row>(
+        "SELECT coalesce(julianday(expires_at) <= julianday(?), 1), grant_id, redirect_uri, code_challenge, expires_at, used_at FROM authorization_codes WHERE code_sha256 = ?",
+      )
+      .raw();
+    this.useCode = db.prepare("UPDATE authorization_codes SET used_at = ? WHERE code_sha256 = ?");
+    this.refreshToken = db
+      .prepare<[string, string], Row>(
+        "SELECT coalesce(julianday(expires_at) <= julianday(?), 1), grant_id, used_at FROM refresh_tokens WHERE token_sha256 = ?",
+      )
+      .raw();
+    this.useRefreshToken = db.prepare("UPDATE refresh_tokens SET used_at = ? WHERE token_sha256 = ?");
+    this.revokeGrant = db.prepare(
+      "UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL",
+    );
+    // The three prunes are range scans of the expiry / prune_after indexes (the WHERE clauses repeat the
+    // indexed expressions exactly), so each visits only rows it deletes or nearly does; the NOT EXISTS
+    // checks are one grant_id index probe each, per candidate grant.
+    this.pruneCodes = db.prepare(
+      "DELETE FROM authorization_codes WHERE julianday(expires_at) < julianday(?) - 1.0 / 24",
+    );
+    this.pruneRefreshTokens = db.prepare(
+      "DELETE FROM refresh_tokens WHERE julianday(expires_at) <= julianday(?)",
+    );
+    this.pruneGrants = db.prepare(
+      `DELETE FROM grants WHERE prune_after < julianday(?)
+        AND NOT EXISTS (SELECT 1 FROM authorization_codes WHERE grant_id = grants.id)
+        AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE grant_id = grants.id)`,
+    );
+  }
+}
+
 const parseJson = (text: unknown): unknown => (text === null ? null : JSON.parse(text as string));
 
 function toResource(row: Row): StoredResource {
@@ -272,9 +380,39 @@ function toSigningKey(row: Row): SigningKeyRecord {
   return record;
 }
 
+function toGrant(row: Row): GrantRecord {
+  const grant: GrantRecord = {
+    id: row[0] as string,
+    clientId: row[1] as string,
+    userId: row[2] as string,
+    scopes: JSON.parse(row[3] as string),
+    audiences: JSON.parse(row[4] as string),
+    authTime: row[5] as number,
+    createdAt: row[7] as string,
+  };
+  if (row[6] !== null) grant.nonce = row[6] as string;
+  if (row[8] !== null) grant.revokedAt = row[8] as string;
+  if (row[9] !== null) grant.revokedReason = row[9] as string;
+  return grant;
+}
+
 /** Refuses a time SQLite's julianday() could not compare (it would make pruning silently wrong). */
 function checkTime(name: string, value: string): void {
   if (Number.isNaN(Date.parse(value))) throw new Error(`${name} must be an ISO 8601 time, not "${value}"`);
+}
+
+/**
+ * A sign-in time: besides checkTime, it must be the ISO 8601 form that Date.parse and julianday() read
+ * alike (date, `T`, time, and `Z` or an offset). Without a zone, Date.parse reads local time and
+ * julianday() UTC; a form julianday() cannot read would make a code or token never expire.
+ */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+function checkSignInTime(name: string, value: string): void {
+  if (typeof value !== "string" || !ISO_TIME.test(value)) {
+    throw new Error(`${name} must be an ISO 8601 time, not "${value}"`);
+  }
+  checkTime(name, value);
 }
 
 function checkKind(kind: string): void {
@@ -409,6 +547,9 @@ class SqliteStore extends SqliteReader implements Store {
   readonly #reader: Database.Database;
   readonly #writerReads: ReadStatements;
   readonly #writes: WriteStatements;
+  readonly #signInReads: SignInReads;
+  readonly #writerSignInReads: SignInReads;
+  readonly #signInWrites: SignInWrites;
   /** Transactions of this store run one after the other: each waits for the previous one's end. */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -425,6 +566,9 @@ class SqliteStore extends SqliteReader implements Store {
     this.#reader = reader;
     this.#writerReads = new ReadStatements(writer);
     this.#writes = new WriteStatements(writer);
+    this.#signInReads = new SignInReads(reader);
+    this.#writerSignInReads = new SignInReads(writer);
+    this.#signInWrites = new SignInWrites(writer);
   }
 
   protected override check(): void {
@@ -541,6 +685,190 @@ class SqliteStore extends SqliteReader implements Store {
       this.#rollback();
       throw error;
     }
+  }
+
+  /**
+   * Runs `fn` (synchronous: nothing else may run on the writer meanwhile) in one write transaction, queued
+   * behind this store's transactions and under SQLite's write lock like addSigningKey, without a revision
+   * or audit rows: sign-in state is not a manifest resource.
+   *
+   * Durability: `NORMAL` by default, restored to `FULL` afterwards. These writes happen per sign-in and
+   * per token request, so an fsync each would put the disk's flush latency on every token request and
+   * serialize them behind it. In WAL mode NORMAL still keeps every commit through a crash of the process;
+   * only a power cut or kernel crash can roll back the last few, leaving the file consistent. For sign-in
+   * state that costs little and tells no one anything false for good: a lost grant or code means signing
+   * in again, a lost rotation means the client's newest refresh token is unknown (sign in again) or its
+   * previous one usable once more. An apply is different (see the file's head): it reports generated
+   * secrets and a revision to a person once, so it pays for FULL. `setPassword` is such a report too
+   * ("password set"), and rare, so it passes `FULL`.
+   */
+  #signInWrite<T>(fn: () => T, synchronous: "NORMAL" | "FULL" = "NORMAL"): Promise<T> {
+    if (this.#closing) return Promise.reject(new Error(`the store ${this.file} is closed`));
+    const run = this.#queue.then(async () => {
+      this.check();
+      const writer = this.#writer;
+      // Set outside the transaction (SQLite reads it at COMMIT; it is per connection).
+      writer.pragma(`synchronous = ${synchronous}`);
+      try {
+        await this.#begin();
+        try {
+          const result = fn();
+          writer.exec("COMMIT");
+          return result;
+        } catch (error) {
+          this.#rollback();
+          throw error;
+        }
+      } finally {
+        writer.pragma("synchronous = FULL");
+      }
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The grant as this sign-in write sees it (it exists: codes and tokens reference it). */
+  #grantInWrite(grantId: string): GrantRecord {
+    const row = this.#writerSignInReads.grant.get(grantId);
+    if (!row) throw new Error(`the store has no grant "${grantId}"`);
+    return toGrant(row);
+  }
+
+  async setPassword(userId: string, hash: string, now: string): Promise<void> {
+    checkSignInTime("now", now);
+    if (!hash) throw new Error("a password hash must not be empty");
+    await this.#signInWrite(() => {
+      this.#signInWrites.setPassword.run(userId, hash, now);
+    }, "FULL");
+  }
+
+  async passwordHash(userId: string): Promise<string | undefined> {
+    this.check();
+    return this.#signInReads.passwordHash.get(userId);
+  }
+
+  /**
+   * Also prunes, as of the grant's createdAt, in the same transaction: codes expired more than an hour
+   * ago, refresh tokens past their expiry, and then grants created more than a day ago that have no code
+   * and no refresh token left. Sign-ins are what create these rows, so pruning at each one keeps the
+   * tables at about the size of the live sessions without a timer; every step is an index range scan.
+   */
+  async createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
+    checkSignInTime("the grant's createdAt", grant.createdAt);
+    checkSignInTime("the code's expiresAt", code.expiresAt);
+    if (grant.revokedAt !== undefined) checkSignInTime("the grant's revokedAt", grant.revokedAt);
+    if (code.grantId !== grant.id) {
+      throw new Error(`the code belongs to grant "${code.grantId}", not to the new grant "${grant.id}"`);
+    }
+    if (!Number.isSafeInteger(grant.authTime)) throw new Error("the grant's authTime must be whole seconds");
+    const scopes = JSON.stringify(grant.scopes);
+    const audiences = JSON.stringify(grant.audiences);
+    await this.#signInWrite(() => {
+      const writes = this.#signInWrites;
+      const now = grant.createdAt;
+      writes.pruneCodes.run(now);
+      writes.pruneRefreshTokens.run(now);
+      writes.pruneGrants.run(now);
+      writes.insertGrant.run(
+        grant.id,
+        grant.clientId,
+        grant.userId,
+        scopes,
+        audiences,
+        grant.authTime,
+        grant.nonce ?? null,
+        grant.createdAt,
+        grant.revokedAt ?? null,
+        grant.revokedReason ?? null,
+        grant.createdAt,
+        code.expiresAt,
+      );
+      writes.insertCode.run(
+        code.codeSha256,
+        code.grantId,
+        code.redirectUri,
+        code.codeChallenge,
+        code.expiresAt,
+      );
+    });
+  }
+
+  async redeemCode(codeSha256: string, now: string): Promise<CodeRedemption> {
+    checkSignInTime("now", now);
+    return this.#signInWrite((): CodeRedemption => {
+      const writes = this.#signInWrites;
+      const row = writes.code.get(now, codeSha256);
+      if (!row) return { status: "unknown" };
+      const grant = this.#grantInWrite(row[1] as string);
+      if (grant.revokedAt !== undefined) return { status: "revoked" };
+      if (row[5] !== null) {
+        writes.revokeGrant.run(now, "authorization code reused", grant.id);
+        return { status: "reused", grant: this.#grantInWrite(grant.id) };
+      }
+      if (row[0] === 1) return { status: "expired" };
+      writes.useCode.run(now, codeSha256);
+      const code: AuthorizationCodeRecord = {
+        codeSha256,
+        grantId: grant.id,
+        redirectUri: row[2] as string,
+        codeChallenge: row[3] as string,
+        expiresAt: row[4] as string,
+      };
+      return { status: "ok", code, grant };
+    });
+  }
+
+  async addRefreshToken(token: RefreshTokenRecord): Promise<void> {
+    checkSignInTime("the refresh token's createdAt", token.createdAt);
+    checkSignInTime("the refresh token's expiresAt", token.expiresAt);
+    await this.#signInWrite(() => {
+      this.#grantInWrite(token.grantId);
+      const writes = this.#signInWrites;
+      writes.insertRefreshToken.run(token.tokenSha256, token.grantId, token.createdAt, token.expiresAt);
+      writes.keepGrantUntil.run(token.expiresAt, token.grantId);
+    });
+  }
+
+  async rotateRefreshToken(
+    tokenSha256: string,
+    clientId: string,
+    next: Omit<RefreshTokenRecord, "grantId">,
+    now: string,
+  ): Promise<RefreshRotation> {
+    checkSignInTime("now", now);
+    checkSignInTime("the next refresh token's createdAt", next.createdAt);
+    checkSignInTime("the next refresh token's expiresAt", next.expiresAt);
+    return this.#signInWrite((): RefreshRotation => {
+      const writes = this.#signInWrites;
+      const row = writes.refreshToken.get(now, tokenSha256);
+      if (!row) return { status: "unknown" };
+      const grant = this.#grantInWrite(row[1] as string);
+      if (grant.revokedAt !== undefined) return { status: "revoked" };
+      if (row[2] !== null) {
+        writes.revokeGrant.run(now, "refresh token reused", grant.id);
+        return { status: "reused", grant: this.#grantInWrite(grant.id) };
+      }
+      if (row[0] === 1) return { status: "expired" };
+      if (grant.clientId !== clientId) return { status: "wrong_client" };
+      writes.useRefreshToken.run(now, tokenSha256);
+      writes.insertRefreshToken.run(next.tokenSha256, grant.id, next.createdAt, next.expiresAt);
+      writes.keepGrantUntil.run(next.expiresAt, grant.id);
+      return { status: "ok", grant };
+    });
+  }
+
+  /** Revokes once: a grant revoked before keeps its first time and reason. An unknown grant is no error. */
+  async revokeGrant(grantId: string, reason: string, now: string): Promise<void> {
+    checkSignInTime("now", now);
+    await this.#signInWrite(() => {
+      this.#signInWrites.revokeGrant.run(now, reason, grantId);
+    });
+  }
+
+  async grant(grantId: string): Promise<GrantRecord | undefined> {
+    this.check();
+    const row = this.#signInReads.grant.get(grantId);
+    return row ? toGrant(row) : undefined;
   }
 
   /** Takes the write lock, polling without blocking the event loop until busyTimeoutMs has passed. */

@@ -133,7 +133,6 @@ export interface AddSigningKeyOptions {
   onlyIfNoActive?: SigningAlg;
 }
 
-
 /**
  * Sign-in state (issue 6): passwords, grants, authorization codes and refresh tokens. Like signing keys,
  * none of it is a manifest resource: the token service writes it, it never moves the store revision, and

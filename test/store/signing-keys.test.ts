@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { MIGRATIONS, migrate } from "../../src/store/migrations.ts";
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/store/migrations.ts";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
 import type { SigningKeyRecord } from "../../src/store/types.ts";
 import { ctxOf, tempDirs } from "./helpers.ts";
@@ -206,7 +206,7 @@ describe("signing keys in the SQLite store", () => {
     }
   });
 
-  test("a version-1 file migrates to 2 and keeps its rows", async () => {
+  test("a version-1 file migrates to the latest version and keeps its rows", async () => {
     const file = path.join(await tempDir(), "v1.db");
     const db = new Database(file);
     const first = MIGRATIONS[0];
@@ -233,7 +233,7 @@ describe("signing keys in the SQLite store", () => {
     }
     const check = new Database(file, { readonly: true });
     try {
-      assert.equal(check.pragma("user_version", { simple: true }), 2);
+      assert.equal(check.pragma("user_version", { simple: true }), SCHEMA_VERSION);
     } finally {
       check.close();
     }

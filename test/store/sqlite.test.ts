@@ -128,7 +128,18 @@ describe("SQLite store: file and migrations", () => {
         )
         .pluck()
         .all();
-      assert.deepEqual(tables, ["audit", "imports", "meta", "resources", "revisions", "signing_keys"]);
+      assert.deepEqual(tables, [
+        "audit",
+        "authorization_codes",
+        "grants",
+        "imports",
+        "meta",
+        "refresh_tokens",
+        "resources",
+        "revisions",
+        "signing_keys",
+        "user_passwords",
+      ]);
     } finally {
       db.close();
     }
