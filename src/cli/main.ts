@@ -10,6 +10,7 @@ import { registerPlanCommand } from "./commands/plan.ts";
 import { registerSchemaCommand } from "./commands/schema.ts";
 import { registerServeCommand } from "./commands/serve.ts";
 import { registerUpCommand } from "./commands/up.ts";
+import { registerUsersCommand } from "./commands/users.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
 import { reportFailure } from "./output.ts";
 import { VERSION } from "./version.ts";
@@ -34,6 +35,7 @@ Examples:
   scopectl plan config --out plan.json      what an apply would change, saved for review
   scopectl apply plan.json                  apply exactly that plan (refused if the store moved)
   scopectl keys rotate                      new token signing key; the old one stays published a while
+  scopectl users set-password EMAIL         set a user's sign-in password (asked twice, or from stdin)
   scopectl explain user alice               effective scopes per Api, with their sources
   scopectl up                               apply config/ to the embedded store and serve tokens
   scopectl serve --port 8080                serve tokens from the store (follows each new revision)`,
@@ -46,6 +48,7 @@ Examples:
   registerExplainCommand(program);
   registerHistoryCommand(program);
   registerKeysCommand(program);
+  registerUsersCommand(program);
   registerServeCommand(program);
   registerUpCommand(program);
   return program;

@@ -16,10 +16,12 @@ export interface CliResult {
 
 export function runCli(
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  /** `input`: what the child reads on stdin (a pipe, not a terminal). */
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): CliResult {
   const result = spawnSync(process.execPath, ["--import", TSX, MAIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
+    ...(options.input === undefined ? {} : { input: options.input }),
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     encoding: "utf8",
     timeout: 60_000,
