@@ -180,6 +180,7 @@ class WriteStatements {
     [string, string, string, string, number, string, string | null, string | null]
   >;
   readonly bumpKeysVersion: Database.Statement<[]>;
+  readonly forgetPassword: Database.Statement<[string]>;
 
   constructor(db: Database.Database) {
     this.current = db
@@ -208,6 +209,7 @@ class WriteStatements {
     );
     this.insertKey = db.prepare(`INSERT INTO signing_keys (${KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.bumpKeysVersion = db.prepare("UPDATE meta SET keys_version = keys_version + 1 WHERE id = 1");
+    this.forgetPassword = db.prepare("DELETE FROM user_passwords WHERE user_id = ?");
   }
 }
 
@@ -514,6 +516,9 @@ class SqliteTransaction extends SqliteReader implements StoreTransaction {
     const existing = this.write.current.get(kind, id);
     if (!existing) throw new Error(`cannot remove ${kind} "${id}": it is not in the store`);
     this.write.delete.run(kind, id);
+    // A password belongs to its user: a user removed and later declared again under the same name
+    // must not sign in with the old one.
+    if (kind === "User") this.write.forgetPassword.run(id);
     this.counts.delete++;
     const commit = ctx.commit?.sha ?? null;
     this.write.audit.run(this.next, ctx.actor, commit, kind, id, existing[0] as string, null, this.time);

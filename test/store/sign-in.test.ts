@@ -96,6 +96,30 @@ describe("sign-in state in the SQLite store", () => {
     });
   });
 
+  test("removing a User removes its password: declared again, the user has none", async () => {
+    await withStore(async (store) => {
+      const user = {
+        email: "alice@example.com",
+        displayName: "Alice",
+        roles: [],
+        additionalScopes: {},
+        disabled: false,
+      };
+      await store.transaction((tx) => tx.put("User", "alice", user, ctxOf("test")), { ctx: ctxOf("test") });
+      await store.setPassword("alice", "$argon2id$v=19$m=19456,t=2,p=1$old", T0);
+      await store.setPassword("bob", "$argon2id$v=19$m=19456,t=2,p=1$bob", T0);
+      await store.transaction((tx) => tx.remove("User", "alice", ctxOf("test")), { ctx: ctxOf("test") });
+      assert.equal(await store.passwordHash("alice"), undefined);
+      assert.equal(
+        await store.passwordHash("bob"),
+        "$argon2id$v=19$m=19456,t=2,p=1$bob",
+        "other users keep theirs",
+      );
+      await store.transaction((tx) => tx.put("User", "alice", user, ctxOf("test")), { ctx: ctxOf("test") });
+      assert.equal(await store.passwordHash("alice"), undefined);
+    });
+  });
+
   test("a grant and its code are stored together; the first redemption is ok and returns both", async () => {
     await withStore(async (store) => {
       const grant = grantOf("g1", T0, { nonce: "n-123" });
