@@ -72,12 +72,23 @@ async function printApplications(store: Store, secrets: readonly OneTimeSecret[]
   if (secrets.length > 0) out(colors.yellow("Secrets above are shown once: only their hashes are stored."));
 }
 
-function example(issuer: string, secrets: readonly OneTimeSecret[]): void {
-  const first = secrets.find((s) => s.kind === "Application");
-  if (!first) return;
+/** A first request to try: a client credentials curl for a new m2m secret, and how users sign in. */
+async function example(store: Store, issuer: string, secrets: readonly OneTimeSecret[]): Promise<void> {
+  const m2m = new Set(
+    (await store.list("Application")).filter((a) => a.props.type === "m2m").map((a) => a.id),
+  );
+  const first = secrets.find((s) => s.kind === "Application" && m2m.has(s.id));
+  const users = await store.list("User");
+  if (!first && users.length === 0) return;
   out();
   out(colors.bold("Try it:"));
-  out(`  curl -s -u '${first.id}:${first.value}' -d grant_type=client_credentials ${issuer}/oauth2/token`);
+  if (first) {
+    out(`  curl -s -u '${first.id}:${first.value}' -d grant_type=client_credentials ${issuer}/oauth2/token`);
+  }
+  const user = users.find((u) => !u.props.disabled);
+  if (user) {
+    out(`  users sign in once they have a password: npx scopectl users set-password ${user.props.email}`);
+  }
 }
 
 /** Applies again after a burst of file changes settles; one apply at a time. */
@@ -117,7 +128,7 @@ export function registerUpCommand(program: Command): void {
       out(
         `Serving tokens at ${server.url} (issuer ${issuer}); discovery: ${server.url}/.well-known/openid-configuration`,
       );
-      example(server.url, first.secrets);
+      await example(store, server.url, first.secrets);
       let watcher: FSWatcher | undefined;
       if (options.watch) {
         out(`Watching ${root} for changes; press Ctrl+C to stop.`);
