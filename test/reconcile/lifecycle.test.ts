@@ -181,6 +181,8 @@ spec:
       "update Application order-exporter",
       // So does this one's.
       "update Application storefront-backend",
+      // And the example web app's.
+      "update Application web-example",
       "update Role auditor",
       "update Settings default",
       "update User bob",
