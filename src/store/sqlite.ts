@@ -839,6 +839,7 @@ class SqliteStore extends SqliteReader implements Store {
     clientId: string,
     next: Omit<RefreshTokenRecord, "grantId">,
     now: string,
+    accept?: (grant: GrantRecord) => void,
   ): Promise<RefreshRotation> {
     checkSignInTime("now", now);
     checkSignInTime("the next refresh token's createdAt", next.createdAt);
@@ -855,6 +856,7 @@ class SqliteStore extends SqliteReader implements Store {
       }
       if (row[0] === 1) return { status: "expired" };
       if (grant.clientId !== clientId) return { status: "wrong_client" };
+      accept?.(grant); // throws to refuse: the write rolls back and the token stays unspent
       writes.useRefreshToken.run(now, tokenSha256);
       writes.insertRefreshToken.run(next.tokenSha256, grant.id, next.createdAt, next.expiresAt);
       writes.keepGrantUntil.run(next.expiresAt, grant.id);

@@ -206,12 +206,16 @@ export interface SignInStore {
   /**
    * In one write transaction: find the token; when it is unused, unexpired, of a live grant and issued to
    * `clientId`, mark it used and store `next` in the same grant. A token used before revokes its grant.
+   * `accept`, when given, sees the grant before the token is spent and throws to refuse the request: then
+   * nothing is written and the token stays usable (a refresh asking for too much must not cost the
+   * client its sign-in).
    */
   rotateRefreshToken(
     tokenSha256: string,
     clientId: string,
     next: Omit<RefreshTokenRecord, "grantId">,
     now: string,
+    accept?: (grant: GrantRecord) => void,
   ): Promise<RefreshRotation>;
   revokeGrant(grantId: string, reason: string, now: string): Promise<void>;
   grant(grantId: string): Promise<GrantRecord | undefined>;

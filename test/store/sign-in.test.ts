@@ -199,6 +199,30 @@ describe("sign-in state in the SQLite store", () => {
     });
   });
 
+  test("a rotation its caller refuses (accept throws) writes nothing: the token stays unspent", async () => {
+    await withStore(async (store) => {
+      const grant = await signedIn(store);
+      const seen: string[] = [];
+      const refuse = (g: GrantRecord) => {
+        seen.push(g.id);
+        throw new Error("invalid_scope");
+      };
+      await assert.rejects(
+        store.rotateRefreshToken("g1-r1", "web", tokenOf("g1-r2", at(5), at(DAY)), at(5), refuse),
+        /invalid_scope/,
+      );
+      assert.deepEqual(seen, ["g1"]);
+      // The replacement was not stored, and the presented token still rotates once.
+      assert.deepEqual(await store.rotateRefreshToken("g1-r2", "web", tokenOf("x", at(6), at(DAY)), at(6)), {
+        status: "unknown",
+      });
+      assert.deepEqual(
+        await store.rotateRefreshToken("g1-r1", "web", tokenOf("g1-r3", at(6), at(DAY)), at(6), () => {}),
+        { status: "ok", grant },
+      );
+    });
+  });
+
   test("a reused refresh token revokes the family: the newer token then finds the grant revoked", async () => {
     await withStore(async (store) => {
       await signedIn(store);

@@ -5,11 +5,17 @@
  * from the current snapshot: a role or user change shows at the next refresh.
  */
 import { sha256Hex } from "../../resources/secrets.ts";
-import type { Store } from "../../store/types.ts";
+import type { GrantRecord, Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";
 import { type Form, spaceList } from "./form.ts";
-import { narrowOnRefresh, USER_CLIENT_TYPES, userAudiences } from "./user-grant.ts";
+import {
+  narrowOnRefresh,
+  USER_CLIENT_TYPES,
+  type UserGrantRequest,
+  userAudiences,
+  userTokenGrant,
+} from "./user-grant.ts";
 import { issueUserTokens, mintRefreshToken, type TokenResponseBody } from "./user-tokens.ts";
 
 const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
@@ -30,11 +36,24 @@ export async function refreshTokenGrant(
   const presented = form.one("refresh_token");
   if (presented === undefined) throw invalidRequest("refresh_token is required");
   const next = mintRefreshToken(nowSeconds);
+  const asked = spaceList(form.one("scope"));
+  let request: UserGrantRequest | undefined;
+  // Checked before the token is spent: a refresh refused for its scope or audience keeps the sign-in.
+  const accept = (grant: GrantRecord) => {
+    const original = { scopes: grant.scopes, audiences: grant.audiences };
+    request = narrowOnRefresh(snapshot, original, userAudiences(snapshot, client, original), asked);
+    const user = snapshot.users.get(grant.userId);
+    // A removed or disabled user is handled after the rotation: the grant is revoked then.
+    if (user && !user.disabled) {
+      userTokenGrant(snapshot, { client, userId: grant.userId, user, request, sessionId: grant.id });
+    }
+  };
   const rotation = await store.rotateRefreshToken(
     sha256Hex(presented),
     client.clientId,
     next.record,
     new Date(nowSeconds * 1000).toISOString(),
+    accept,
   );
   switch (rotation.status) {
     case "ok":
@@ -50,13 +69,10 @@ export async function refreshTokenGrant(
     default:
       throw invalidGrant("the refresh token is not valid");
   }
-  const { grant } = rotation;
-  const original = { scopes: grant.scopes, audiences: grant.audiences };
-  const request = narrowOnRefresh(
+  return issueUserTokens(
+    store,
     snapshot,
-    original,
-    userAudiences(snapshot, client, original),
-    spaceList(form.one("scope")),
+    { client, grant: rotation.grant, request: request as UserGrantRequest, refreshToken: next.token },
+    nowSeconds,
   );
-  return issueUserTokens(store, snapshot, { client, grant, request, refreshToken: next.token }, nowSeconds);
 }
