@@ -261,8 +261,8 @@ describe("the login form's CSRF protection", () => {
     const page = await openAuthorize(authorizeUrl(one.url).url);
     assert.equal(page.status, 200, page.html.slice(0, 300));
     const form = { csrf_token: page.csrfToken ?? "", email: "nobody@example.com", password: "x" };
-    // The server that made the token takes the form (and refuses the unknown user with 401) ...
-    assert.equal((await submitLogin(one.url, form, page.cookie)).status, 401);
+    // The server that made the token takes the form (and refuses the unknown user with 400) ...
+    assert.equal((await submitLogin(one.url, form, page.cookie)).status, 400);
     // ... the other refuses the form itself.
     assertRefused(await submitLogin(other.url, form, page.cookie));
   });
@@ -289,7 +289,7 @@ describe("sign-in refusals", () => {
       submitLogin(issuer, { csrf_token: page.csrfToken ?? "", email, password }, page.cookie);
     const wrongPassword = await attempt("alice@example.com", "not the password");
     const unknownEmail = await attempt("nobody@example.com", PASSWORD);
-    assert.equal(wrongPassword.status, 401);
+    assert.equal(wrongPassword.status, 400);
     assert.equal(unknownEmail.status, wrongPassword.status);
     assert.equal(errorMessageOf(unknownEmail.html), errorMessageOf(wrongPassword.html));
     assert.equal(wrongPassword.location, undefined);
@@ -303,7 +303,7 @@ describe("sign-in refusals", () => {
     const page = await loginPage(issuer);
     const attempt = (email: string, password: string) =>
       submitLogin(issuer, { csrf_token: page.csrfToken ?? "", email, password }, page.cookie);
-    for (let i = 0; i < 3; i++) assert.equal((await attempt("alice@example.com", `wrong ${i}`)).status, 401);
+    for (let i = 0; i < 3; i++) assert.equal((await attempt("alice@example.com", `wrong ${i}`)).status, 400);
 
     // The 4th attempt is refused before the password is checked: even the right one.
     const limited = await attempt("ALICE@example.com", PASSWORD);
@@ -327,8 +327,8 @@ describe("sign-in refusals", () => {
     const page = await loginPage(issuer);
     const attempt = (email: string, password: string) =>
       submitLogin(issuer, { csrf_token: page.csrfToken ?? "", email, password }, page.cookie);
-    assert.equal((await attempt("alice@example.com", "wrong")).status, 401);
-    assert.equal((await attempt("nobody@example.com", "wrong")).status, 401);
+    assert.equal((await attempt("alice@example.com", "wrong")).status, 400);
+    assert.equal((await attempt("nobody@example.com", "wrong")).status, 400);
 
     const bob = await attempt("bob@example.com", PASSWORD);
     assert.equal(bob.status, 429, bob.html.slice(0, 300));
@@ -377,7 +377,7 @@ describe("the login page", () => {
       { csrf_token: page.csrfToken ?? "", email, password: "wrong password" },
       page.cookie,
     );
-    assert.equal(answer.status, 401);
+    assert.equal(answer.status, 400);
     assert.doesNotMatch(answer.html, /<script|<img/i);
     assert.match(
       answer.html,

@@ -1,7 +1,7 @@
 /**
  * The login form's CSRF protection, without server-side sessions: a signed double-submit token.
  *
- * The authorization request sets a random cookie (`scopectl_csrf`, HttpOnly, SameSite=Strict) and puts
+ * The authorization request sets a random cookie (HttpOnly, SameSite=Strict) and puts
  * in the form a short-lived JWT, signed with the service's signing key, that carries the authorization
  * request and the SHA-256 of that cookie. A submission is taken only when the token verifies and the
  * cookie the browser sends hashes to the value in it: a page elsewhere can neither read the cookie nor
@@ -14,7 +14,15 @@ import { jwtVerify, SignJWT } from "jose";
 import type { Snapshot } from "../snapshot.ts";
 import type { RequestParams } from "./authorization-request.ts";
 
-export const CSRF_COOKIE = "scopectl_csrf";
+/**
+ * Behind https the cookie is `__Host-` prefixed (Secure, Path=/, no Domain), so a sibling subdomain
+ * cannot plant one of its own; a plain-http issuer (local development) cannot set Secure cookies.
+ */
+export function csrfCookieName(snapshot: Snapshot): string {
+  return isHttps(snapshot) ? "__Host-scopectl_csrf" : "scopectl_csrf";
+}
+
+const isHttps = (snapshot: Snapshot) => snapshot.issuer.startsWith("https:");
 /** The JWT type of the token, so it can never pass for an access token (at+jwt) or an ID token. */
 const FORM_TOKEN_TYPE = "scopectl-login+jwt";
 /** How long a login page may stay open before its form is refused. */
@@ -24,9 +32,9 @@ const digest = (value: string) => createHash("sha256").update(value).digest("bas
 const formAudience = (snapshot: Snapshot) => `${snapshot.issuer}/oauth2/login`;
 
 /** The browser's CSRF cookie value, if it sent a well-formed one. */
-export function csrfCookieOf(cookieHeader: string | undefined): string | undefined {
+export function csrfCookieOf(snapshot: Snapshot, cookieHeader: string | undefined): string | undefined {
   if (!cookieHeader) return undefined;
-  const value = parseCookie(cookieHeader)[CSRF_COOKIE];
+  const value = parseCookie(cookieHeader)[csrfCookieName(snapshot)];
   return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 }
 
@@ -34,12 +42,12 @@ export const newCsrfCookieValue = (): string => randomBytes(32).toString("base64
 
 export function csrfSetCookie(snapshot: Snapshot, value: string): string {
   return stringifySetCookie({
-    name: CSRF_COOKIE,
+    name: csrfCookieName(snapshot),
     value,
     httpOnly: true,
     sameSite: "strict",
-    path: "/oauth2/",
-    secure: snapshot.issuer.startsWith("https:"),
+    path: isHttps(snapshot) ? "/" : "/oauth2/",
+    secure: isHttps(snapshot),
   });
 }
 

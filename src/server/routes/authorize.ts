@@ -68,7 +68,7 @@ export function authorizeHandler(ctx: ServerContext) {
       sendAuthorizeError(res, snapshot, error, 302);
       return;
     }
-    let cookie = csrfCookieOf(req.headers.cookie);
+    let cookie = csrfCookieOf(snapshot, req.headers.cookie);
     if (cookie === undefined) {
       cookie = newCsrfCookieValue();
       res.setHeader("Set-Cookie", csrfSetCookie(snapshot, cookie));
@@ -100,7 +100,7 @@ export function loginHandler(ctx: ServerContext) {
       const params = await verifyLoginFormToken(
         snapshot,
         formToken,
-        csrfCookieOf(req.headers.cookie),
+        csrfCookieOf(snapshot, req.headers.cookie),
         nowSeconds(),
       );
       request = checkAuthorizationRequest(snapshot, params);
@@ -143,7 +143,8 @@ export function loginHandler(ctx: ServerContext) {
       await ctx.loginLimiter.recordFailure(email, address);
       ctx.metrics.signIns.inc({ result: "failed" });
       ctx.logger.warn({ client: request.client.clientId, address }, "sign-in failed");
-      return page(401, "The email or password is incorrect.");
+      // 400, not 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2), and a form is none.
+      return page(400, "The email or password is incorrect.");
     }
     if (user.disabled) {
       ctx.metrics.signIns.inc({ result: "disabled" });
