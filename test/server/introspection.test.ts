@@ -157,7 +157,10 @@ describe("introspection of access tokens", () => {
     const before = await introspect(tenant.store, snapshot, caller, token, (exp - 1) * 1000);
     assert.equal(before.active, true);
     assert.deepEqual(await introspect(tenant.store, snapshot, caller, token, (exp + 1) * 1000), INACTIVE);
-    assert.deepEqual(await introspect(tenant.store, snapshot, caller, token, Date.now() + 3600_000), INACTIVE);
+    assert.deepEqual(
+      await introspect(tenant.store, snapshot, caller, token, Date.now() + 3600_000),
+      INACTIVE,
+    );
   });
 
   test("a token with the right claims signed by another key is inactive", async (t) => {
