@@ -11,6 +11,7 @@ import { calculatePkce } from "../support/pkce.ts";
 import { SPA_REDIRECT, serveUserTenant, signIn, type UserTenant, WEB_REDIRECT } from "../support/sign-in.ts";
 import { basic, postForm } from "../support/token-server.ts";
 import {
+  assertOAuthError,
   codeOf,
   introspectAsWeb,
   redeemCode,
@@ -20,16 +21,6 @@ import {
 } from "../support/user-tokens.ts";
 
 const SPA_ORIGIN = new URL(SPA_REDIRECT).origin;
-
-function assertOAuthError(
-  answer: { status: number; body: Record<string, unknown> },
-  status: number,
-  error: string,
-) {
-  assert.equal(answer.status, status, JSON.stringify(answer.body));
-  assert.equal(answer.body.error, error, JSON.stringify(answer.body));
-  assert.equal(answer.body.access_token, undefined);
-}
 
 /** Alice signed in at `web`: the code and its verifier. */
 async function webCode(user: UserTenant, scope = "openid profile email offline_access") {

@@ -11,6 +11,7 @@ import { CATALOG, ORDERS, serveUserTenant } from "../support/sign-in.ts";
 import { claimsOf, postForm } from "../support/token-server.ts";
 import {
   applyAndServe,
+  assertOAuthError,
   editedTenantFiles,
   introspectAsWeb,
   refreshAsWeb,
@@ -18,16 +19,6 @@ import {
   tokensOf,
   userinfo,
 } from "../support/user-tokens.ts";
-
-function assertOAuthError(
-  answer: { status: number; body: Record<string, unknown> },
-  status: number,
-  error: string,
-) {
-  assert.equal(answer.status, status, JSON.stringify(answer.body));
-  assert.equal(answer.body.error, error, JSON.stringify(answer.body));
-  assert.equal(answer.body.access_token, undefined);
-}
 
 const refreshTokenOf = (tokens: { refresh_token?: string }): string =>
   tokens.refresh_token ?? assert.fail("no refresh token");

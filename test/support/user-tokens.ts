@@ -18,6 +18,17 @@ export interface UserTokenBody {
 
 export type TokenAnswer = Awaited<ReturnType<typeof postForm>>;
 
+/** An OAuth error answer with this status and code, and no token in it. */
+export function assertOAuthError(
+  answer: { status: number; body: Record<string, unknown> },
+  status: number,
+  error: string,
+): void {
+  assert.equal(answer.status, status, JSON.stringify(answer.body));
+  assert.equal(answer.body.error, error, JSON.stringify(answer.body));
+  assert.equal(answer.body.access_token, undefined);
+}
+
 /** The code of a redirect back to the client. */
 export const codeOf = (redirect: URL): string =>
   redirect.searchParams.get("code") ?? assert.fail(`no code in ${redirect.href}`);

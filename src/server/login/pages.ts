@@ -17,6 +17,7 @@ label{display:block;font-weight:600;margin:1rem 0 .25rem}
 input{box-sizing:border-box;width:100%;padding:.6rem;font:inherit;border:1px solid #8a9099;border-radius:4px}
 input:focus,button:focus{outline:3px solid #2f6fde;outline-offset:1px}
 button{margin-top:1.5rem;width:100%;padding:.7rem;font:inherit;font-weight:600;color:#fff;background:#2351b5;border:0;border-radius:4px;cursor:pointer}
+h1+.error{margin-top:1rem}
 .error{margin:0 0 1rem;padding:.75rem;border-left:4px solid #b3261e;background:#fdecea;color:#7a1712}
 `;
 /** The CSP allows this one stylesheet by its hash, and nothing else: no script, no other source. */

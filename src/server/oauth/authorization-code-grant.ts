@@ -7,13 +7,11 @@
 import { sha256Hex } from "../../resources/secrets.ts";
 import type { Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
-import { invalidRequest, OAuthError } from "./errors.ts";
+import { invalidGrant, invalidRequest } from "./errors.ts";
 import type { Form } from "./form.ts";
 import { isCodeVerifier, verifierMatches } from "./pkce.ts";
-import { USER_CLIENT_TYPES } from "./user-grant.ts";
+import { requireUserClient } from "./user-grant.ts";
 import { issueUserTokens, type TokenResponseBody } from "./user-tokens.ts";
-
-const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
 
 export async function authorizationCodeGrant(
   store: Store,
@@ -22,12 +20,7 @@ export async function authorizationCodeGrant(
   form: Form,
   nowSeconds: number,
 ): Promise<TokenResponseBody> {
-  if (!USER_CLIENT_TYPES.has(client.type)) {
-    throw new OAuthError(
-      "unauthorized_client",
-      `client ${client.clientId} is an ${client.type} application; only regular and spa applications use the authorization_code grant`,
-    );
-  }
+  requireUserClient(client, "use the authorization_code grant");
   const code = form.one("code");
   const redirectUri = form.one("redirect_uri");
   const verifier = form.one("code_verifier");

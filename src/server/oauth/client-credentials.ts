@@ -5,6 +5,7 @@
  */
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import type { AccessTokenGrant } from "./access-token.ts";
+import { checkAudiences } from "./audiences.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";
 
 /** Only machine-to-machine applications may use the grant; regular and spa clients act for users. */
@@ -28,18 +29,7 @@ function targets(snapshot: Snapshot, client: ClientEntry, requested: readonly st
       `audience is required: client ${client.clientId} is authorized for ${authorized.length} Apis (${authorized.join(", ")})`,
     );
   }
-  for (const audience of requested) {
-    if (!snapshot.apisByAudience.has(audience)) {
-      throw new OAuthError("invalid_target", `unknown audience ${audience}`);
-    }
-    if (!client.authorizations.has(audience)) {
-      throw new OAuthError(
-        "invalid_target",
-        `client ${client.clientId} is not authorized for the audience ${audience}`,
-      );
-    }
-  }
-  return [...requested];
+  return checkAudiences(snapshot, client, requested);
 }
 
 export function clientCredentialsGrant(

@@ -38,6 +38,7 @@ export class OAuthError extends Error {
 }
 
 export const invalidRequest = (description: string) => new OAuthError("invalid_request", description);
+export const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
 
 /** 429 with Retry-After: the client id failed to authenticate too often from this address. */
 export class RateLimitedError extends OAuthError {

@@ -7,18 +7,16 @@
 import { sha256Hex } from "../../resources/secrets.ts";
 import type { GrantRecord, Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
-import { invalidRequest, OAuthError } from "./errors.ts";
+import { invalidGrant, invalidRequest } from "./errors.ts";
 import { type Form, spaceList } from "./form.ts";
 import {
   narrowOnRefresh,
-  USER_CLIENT_TYPES,
+  requireUserClient,
   type UserGrantRequest,
   userAudiences,
   userTokenGrant,
 } from "./user-grant.ts";
 import { issueUserTokens, mintRefreshToken, type TokenResponseBody } from "./user-tokens.ts";
-
-const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
 
 export async function refreshTokenGrant(
   store: Store,
@@ -27,12 +25,7 @@ export async function refreshTokenGrant(
   form: Form,
   nowSeconds: number,
 ): Promise<TokenResponseBody> {
-  if (!USER_CLIENT_TYPES.has(client.type)) {
-    throw new OAuthError(
-      "unauthorized_client",
-      `client ${client.clientId} is an ${client.type} application; only regular and spa applications use refresh tokens`,
-    );
-  }
+  requireUserClient(client, "use refresh tokens");
   const presented = form.one("refresh_token");
   if (presented === undefined) throw invalidRequest("refresh_token is required");
   const next = mintRefreshToken(nowSeconds);

@@ -10,6 +10,7 @@ import { effectiveScopes } from "../../model/effective.ts";
 import type { UserProps } from "../../model/resources.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import type { AccessTokenGrant } from "./access-token.ts";
+import { checkAudiences } from "./audiences.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";
 
 /** `offline` is Kinde's name for `offline_access`; both ask for a refresh token. */
@@ -39,6 +40,16 @@ export interface UserTokenGrant extends AccessTokenGrant {
   openid: boolean;
 }
 
+/** unauthorized_client unless the client acts for users (regular or spa); `what` says what it may not do. */
+export function requireUserClient(client: ClientEntry, what: string): void {
+  if (!USER_CLIENT_TYPES.has(client.type)) {
+    throw new OAuthError(
+      "unauthorized_client",
+      `client ${client.clientId} is an ${client.type} application; only regular and spa applications ${what}`,
+    );
+  }
+}
+
 /** The audience a token gets when the client asked for none and only signs the user in (`openid`). */
 export const userinfoAudience = (snapshot: Snapshot): string => `${snapshot.issuer}/oauth2/userinfo`;
 
@@ -54,18 +65,7 @@ export function userAudiences(snapshot: Snapshot, client: ClientEntry, request: 
         : `audience is required: client ${client.clientId} is authorized for ${authorized.length} Apis (${authorized.join(", ")})`,
     );
   }
-  for (const audience of request.audiences) {
-    if (!snapshot.apisByAudience.has(audience)) {
-      throw new OAuthError("invalid_target", `unknown audience ${audience}`);
-    }
-    if (!client.authorizations.has(audience)) {
-      throw new OAuthError(
-        "invalid_target",
-        `client ${client.clientId} is not authorized for the audience ${audience}`,
-      );
-    }
-  }
-  return [...request.audiences];
+  return checkAudiences(snapshot, client, request.audiences);
 }
 
 /** Refuses API scopes that no requested Api defines (a typo should not silently grant less). */
@@ -97,12 +97,7 @@ export interface UserTokenInput {
 
 export function userTokenGrant(snapshot: Snapshot, input: UserTokenInput): UserTokenGrant {
   const { client, userId, user, request } = input;
-  if (!USER_CLIENT_TYPES.has(client.type)) {
-    throw new OAuthError(
-      "unauthorized_client",
-      `client ${client.clientId} is an ${client.type} application; only regular and spa applications sign users in`,
-    );
-  }
+  requireUserClient(client, "sign users in");
   const audiences = userAudiences(snapshot, client, request);
   checkRequestedScopes(snapshot, audiences, request.scopes);
   const openIdScopes = request.scopes.filter((scope) => OPENID_SCOPES.has(scope));
