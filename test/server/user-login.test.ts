@@ -50,6 +50,9 @@ describe("the authorization code flow with openid-client", () => {
     assert.equal(metadata.authorization_endpoint, `${issuer}/oauth2/authorize`);
     assert.equal(metadata.userinfo_endpoint, `${issuer}/oauth2/userinfo`);
     assert.deepEqual(metadata.code_challenge_methods_supported, ["S256"]);
+    assert.deepEqual(metadata.scopes_supported, ["openid", "profile", "email", "offline_access"]);
+    assert.deepEqual(metadata.response_types_supported, ["code"]);
+    assert.equal(metadata.authorization_response_iss_parameter_supported, true);
     for (const grant of ["authorization_code", "refresh_token", "client_credentials"])
       assert.ok(metadata.grant_types_supported?.includes(grant), grant);
 

@@ -9,15 +9,12 @@ import { sendOAuthError, temporarilyUnavailable } from "../oauth/respond.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { GRANT_TYPES_SUPPORTED } from "./token.ts";
 
-/** `offline` (Kinde's spelling) is accepted too, but not advertised. */
+/**
+ * RFC 8414 lets a server leave scopes out of scopes_supported: API scopes are many (one per OpenAPI
+ * operation) and belong to their Api, so only the OpenID Connect ones are listed. `offline` (Kinde's
+ * spelling of offline_access) is accepted too, but not advertised.
+ */
 const OPENID_SCOPES_ADVERTISED = ["openid", "profile", "email", "offline_access"];
-
-/** Every API scope of the tenant, once, sorted (RFC 8414: scopes_supported is a RECOMMENDED list). */
-function apiScopeNames(snapshot: Snapshot): string[] {
-  const names = new Set<string>();
-  for (const api of snapshot.apis.values()) for (const scope of api.scopes) names.add(scope.name);
-  return [...names].sort();
-}
 
 const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"];
 /** `none`: a public client (spa) at the token endpoint, bound by PKCE. */
@@ -39,7 +36,7 @@ export function authorizationServerMetadata(snapshot: Snapshot): Record<string, 
     code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
     // RFC 9207: the authorization response names its issuer, against mix-up attacks.
     authorization_response_iss_parameter_supported: true,
-    scopes_supported: [...OPENID_SCOPES_ADVERTISED, ...apiScopeNames(snapshot)],
+    scopes_supported: OPENID_SCOPES_ADVERTISED,
     token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     access_token_signing_alg_values_supported: [snapshot.keys.signer.alg],
