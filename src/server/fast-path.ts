@@ -51,8 +51,8 @@ export function withTokenFastPath(ctx: ServerContext, app: RequestListener): Req
     }
     observeRequest(ctx, req, res, TOKEN_ROUTE);
     securityHeaders(req, res, () => {});
-    // Synchronous for requests without Origin (every server-side client): it only sets headers.
-    browsers(req, res, () => {});
+    // Only browsers send Origin; server-side clients skip CORS altogether. It runs synchronously.
+    if (req.headers.origin !== undefined) browsers(req, res, () => {});
     readBody(req, res, (error?: unknown) => {
       if (error) {
         fail(res, error);
