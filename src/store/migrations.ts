@@ -167,6 +167,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (julianday(expires_at));
     `,
   },
+  {
+    version: 4,
+    description: "sync_status",
+    sql: `
+      -- The git sync loop's status (issue 7): one row per sync target, the status as JSON. Written by the
+      -- loop after every attempt and drift check, read by \`scopectl status\` and GET /v1/sync in other
+      -- processes. Not a manifest resource: it never moves the store revision.
+      CREATE TABLE sync_status (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's number. */

@@ -41,6 +41,7 @@ import {
   type RevisionRecord,
   type SigningKeyRecord,
   StaleRevisionError,
+  type SyncStatus,
   type Store,
   StoreLockedError,
   type StoreReader,
@@ -220,18 +221,23 @@ class WriteStatements {
 class SignInReads {
   readonly passwordHash: Database.Statement<[string], string>;
   readonly grant: Database.Statement<[string], Row>;
+  readonly syncStatus: Database.Statement<[string], string>;
 
   constructor(db: Database.Database) {
     this.passwordHash = db
       .prepare<[string], string>("SELECT hash FROM user_passwords WHERE user_id = ?")
       .pluck();
     this.grant = db.prepare<[string], Row>(`SELECT ${GRANT_COLUMNS} FROM grants WHERE id = ?`).raw();
+    this.syncStatus = db
+      .prepare<[string], string>("SELECT status FROM sync_status WHERE id = ?")
+      .pluck();
   }
 }
 
 /** Sign-in writes, on the writer connection. */
 class SignInWrites {
   readonly setPassword: Database.Statement<[string, string, string]>;
+  readonly saveSyncStatus: Database.Statement<[string, string, string]>;
   readonly insertGrant: Database.Statement<
     [
       string,
@@ -266,6 +272,9 @@ class SignInWrites {
   constructor(db: Database.Database) {
     this.setPassword = db.prepare(
       "INSERT INTO user_passwords (user_id, hash, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at",
+    );
+    this.saveSyncStatus = db.prepare(
+      "INSERT INTO sync_status (id, status, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
     );
     // prune_after: a day after creation, or an hour after the code expires, whichever is later.
     this.insertGrant = db.prepare(
@@ -745,6 +754,19 @@ class SqliteStore extends SqliteReader implements Store {
     await this.#signInWrite(() => {
       this.#signInWrites.setPassword.run(userId, hash, now);
     }, "FULL");
+  }
+
+  async syncStatus(id = "default"): Promise<SyncStatus | undefined> {
+    this.check();
+    const text = this.#signInReads.syncStatus.get(id);
+    return text === undefined ? undefined : (JSON.parse(text) as SyncStatus);
+  }
+
+  /** Like sign-in state: beside the resources, no revision; NORMAL durability (the loop rewrites it). */
+  async saveSyncStatus(status: SyncStatus, id = "default"): Promise<void> {
+    await this.#signInWrite(() => {
+      this.#signInWrites.saveSyncStatus.run(id, JSON.stringify(status), new Date().toISOString());
+    });
   }
 
   async passwordHash(userId: string): Promise<string | undefined> {

@@ -138,6 +138,7 @@ describe("SQLite store: file and migrations", () => {
         "resources",
         "revisions",
         "signing_keys",
+        "sync_status",
         "user_passwords",
       ]);
     } finally {

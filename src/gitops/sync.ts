@@ -1,0 +1,264 @@
+/**
+ * The git sync loop (issue 7): fetch the tracked branch, apply each new commit in order (validate,
+ * plan, apply: all or nothing), then compare the store with what the last applied commit produced
+ * (drift) and, with self-heal, restore it. The status after every pass is saved in the store, where
+ * `scopectl status` and `GET /v1/sync` read it.
+ *
+ * Order and failure. The cursor is the last commit tried: the next pass tries the commits after it,
+ * oldest first, so a bad commit is reported once (status Failed, the store unchanged) and the next good
+ * commit applies on top of the last good state. A head that no longer descends from the cursor means
+ * the history was rewritten (a force-push): that is reported and the new head is applied.
+ */
+import path from "node:path";
+import { planFolder } from "../cli/reconcile.ts";
+import { applyPlan } from "../engine/apply.ts";
+import { RECONCILER } from "../model/resources.ts";
+import type { OneTimeSecret } from "../resources/types.ts";
+import type { Logger } from "../server/logger.ts";
+import type { DriftEntry, Store, SyncCommit, SyncStatus } from "../store/types.ts";
+import type { GitMirror } from "./mirror.ts";
+
+export interface SyncOptions {
+  store: Store;
+  mirror: GitMirror;
+  /** The manifest folder inside the repository ("." for its root). */
+  path: string;
+  /** Restore rows that drifted from the last applied commit. */
+  selfHeal?: boolean;
+  /**
+   * Refuse commits that are not signed by a key of this allowed-signers file; returns why a commit is
+   * refused, or undefined when it may be applied.
+   */
+  verifyCommit?: (sha: string) => Promise<string | undefined>;
+  logger: Logger;
+  /** Generated secrets of an apply (new applications, API keys): shown nowhere else. */
+  onSecrets?: (secrets: OneTimeSecret[], commit: string) => Promise<void> | void;
+  /** Called after each applied commit, with the store revision it produced. */
+  onApplied?: (commit: SyncCommit) => void;
+}
+
+const ACTOR = "scopectl sync";
+
+/** One line per diagnostic, with paths relative to the repository rather than the clone. */
+function describe(error: unknown, cloneDir: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split(`${cloneDir}${path.sep}`).join("");
+}
+
+export class SyncLoop {
+  readonly #options: SyncOptions;
+  #running: Promise<SyncStatus> | undefined;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: SyncOptions) {
+    this.#options = options;
+  }
+
+  get #folder(): string {
+    return path.join(this.#options.mirror.dir, this.#options.path);
+  }
+
+  /**
+   * One pass; passes never overlap: a call during a pass runs one more pass after it (a webhook during
+   * a sync is not lost) and resolves with that pass's status.
+   */
+  syncOnce(): Promise<SyncStatus> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running.then(() => this.syncOnce());
+    }
+    this.#running = this.#pass().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** Syncs now, then every `intervalMs`, until stop(). Errors are in the status, never thrown. */
+  start(intervalMs: number): void {
+    const tick = () => {
+      if (this.#stopped) return;
+      this.syncOnce()
+        .catch((error: unknown) => this.#options.logger.error({ err: error }, "sync pass failed"))
+        .finally(() => {
+          if (this.#stopped) return;
+          this.#timer = setTimeout(tick, this.#again ? 0 : intervalMs);
+          this.#again = false;
+        });
+    };
+    tick();
+  }
+
+  /** A sync as soon as the current pass (if any) ends: what a webhook calls. */
+  trigger(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.syncOnce().catch((error: unknown) =>
+        this.#options.logger.error({ err: error }, "sync pass failed"),
+      );
+    }, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running?.catch(() => undefined);
+  }
+
+  async #pass(): Promise<SyncStatus> {
+    const { store, mirror, logger } = this.#options;
+    const previous = await store.syncStatus();
+    const now = () => new Date().toISOString();
+    const status: SyncStatus = {
+      state: "Synced",
+      repo: mirror.url,
+      branch: mirror.branch,
+      path: this.#options.path,
+      drift: [],
+      checkedAt: now(),
+      ...(previous?.lastApplied ? { lastApplied: previous.lastApplied } : {}),
+      ...(previous?.lastAttempted ? { lastAttempted: previous.lastAttempted } : {}),
+      // A failed commit stays reported until a later one applies; a failed fetch only until the next one.
+      ...(previous?.error && previous.lastAttempted?.sha !== previous.lastApplied?.sha
+        ? { error: previous.error }
+        : {}),
+      ...(previous?.rewrite ? { rewrite: previous.rewrite } : {}),
+    };
+    let head: string;
+    try {
+      head = await mirror.fetch();
+    } catch (error) {
+      status.state = "Failed";
+      status.error = describe(error, mirror.dir);
+      logger.error({ repo: mirror.url, branch: mirror.branch, err: status.error }, "sync: fetch failed");
+      await store.saveSyncStatus(status);
+      return status;
+    }
+    status.head = head;
+
+    for (const sha of await this.#pending(status, head)) {
+      await this.#applyCommit(status, sha);
+    }
+    await this.#checkDrift(status);
+    status.state = status.error
+      ? "Failed"
+      : status.lastApplied?.sha !== head || status.drift.length > 0
+        ? "OutOfSync"
+        : "Synced";
+    status.checkedAt = now();
+    await store.saveSyncStatus(status);
+    return status;
+  }
+
+  /** The commits to try, oldest first; records a history rewrite when the cursor left the branch. */
+  async #pending(status: SyncStatus, head: string): Promise<string[]> {
+    const { mirror, logger } = this.#options;
+    const cursor = status.lastAttempted?.sha;
+    if (cursor === undefined) return [head];
+    if (cursor === head) return [];
+    if (await mirror.isAncestor(cursor, head)) return mirror.commitsAfter(cursor, head);
+    status.rewrite = { from: cursor, to: head, time: new Date().toISOString() };
+    logger.warn(
+      { branch: mirror.branch, from: cursor, to: head },
+      "sync: the branch history was rewritten (force-push); applying its new head",
+    );
+    return [head];
+  }
+
+  async #applyCommit(status: SyncStatus, sha: string): Promise<void> {
+    const { store, mirror, logger } = this.#options;
+    const info = await mirror.commitInfo(sha);
+    const attempt: SyncCommit = {
+      sha,
+      subject: info.subject,
+      author: info.author,
+      time: new Date().toISOString(),
+    };
+    status.lastAttempted = attempt;
+    try {
+      const refused = await this.#options.verifyCommit?.(sha);
+      if (refused !== undefined) throw new Error(refused);
+      await mirror.checkout(sha);
+      const { plan } = await planFolder(store, this.#folder);
+      if (plan.conflicts.length > 0) {
+        throw new Error(plan.conflicts.map((c) => `${c.kind} ${c.id}: ${c.message}`).join("\n"));
+      }
+      let revision: number | undefined;
+      if (plan.changes.length > 0) {
+        const result = await applyPlan(store, plan, { actor: ACTOR, managedBy: RECONCILER, commit: info });
+        revision = result.revision;
+        if (result.secrets.length > 0) await this.#options.onSecrets?.(result.secrets, sha);
+      }
+      const applied = revision === undefined ? attempt : { ...attempt, revision };
+      status.lastApplied = applied;
+      delete status.error;
+      logger.info(
+        { commit: sha, subject: info.subject, revision, changes: plan.changes.length },
+        "sync: applied a commit",
+      );
+      this.#options.onApplied?.(applied);
+    } catch (error) {
+      status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was not applied (manifests in ${this.#options.path}/): ${describe(error, mirror.dir)}`;
+      logger.error(
+        { commit: sha, subject: info.subject, err: status.error },
+        "sync: a commit was not applied",
+      );
+    }
+  }
+
+  /**
+   * Drift: plan the last applied commit against the store. Any change is a row someone else changed
+   * (the reconciler would have no change to make); self-heal applies that plan. Pruning stays limited
+   * to rows the reconciler manages, as in every plan.
+   */
+  async #checkDrift(status: SyncStatus): Promise<void> {
+    const { store, mirror, logger } = this.#options;
+    status.drift = [];
+    const applied = status.lastApplied?.sha;
+    if (applied === undefined) return;
+    try {
+      await mirror.checkout(applied);
+      const { plan } = await planFolder(store, this.#folder);
+      const drift: DriftEntry[] = plan.changes.map((change) => ({
+        action: change.action,
+        kind: change.kind,
+        id: change.id,
+        diff: change.diff.map(({ path: field, before, after, added, removed }) => ({
+          path: field,
+          ...(before !== undefined ? { before } : {}),
+          ...(after !== undefined ? { after } : {}),
+          ...(added ? { added } : {}),
+          ...(removed ? { removed } : {}),
+        })),
+      }));
+      if (drift.length === 0) return;
+      if (!this.#options.selfHeal) {
+        status.drift = drift;
+        logger.warn(
+          { rows: drift.map((d) => `${d.kind} ${d.id}`) },
+          "sync: the store has drifted from the last applied commit",
+        );
+        return;
+      }
+      const info = await mirror.commitInfo(applied);
+      const result = await applyPlan(store, plan, {
+        actor: `${ACTOR} (self-heal)`,
+        managedBy: RECONCILER,
+        commit: info,
+      });
+      if (result.secrets.length > 0) await this.#options.onSecrets?.(result.secrets, applied);
+      logger.info(
+        { rows: drift.map((d) => `${d.kind} ${d.id}`), revision: result.revision },
+        "sync: healed drift",
+      );
+    } catch (error) {
+      logger.error({ err: describe(error, mirror.dir) }, "sync: drift check failed");
+    }
+  }
+}
