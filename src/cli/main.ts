@@ -9,6 +9,8 @@ import { registerOpenApiCommand } from "./commands/openapi.ts";
 import { registerPlanCommand } from "./commands/plan.ts";
 import { registerSchemaCommand } from "./commands/schema.ts";
 import { registerServeCommand } from "./commands/serve.ts";
+import { registerStatusCommand } from "./commands/status.ts";
+import { registerSyncCommand } from "./commands/sync.ts";
 import { registerUpCommand } from "./commands/up.ts";
 import { registerUsersCommand } from "./commands/users.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
@@ -38,7 +40,9 @@ Examples:
   scopectl users set-password EMAIL         set a user's sign-in password (asked twice, or from stdin)
   scopectl explain user alice               effective scopes per Api, with their sources
   scopectl up                               apply config/ to the embedded store and serve tokens
-  scopectl serve --port 8080                serve tokens from the store (follows each new revision)`,
+  scopectl serve --port 8080                serve tokens from the store (follows each new revision)
+  scopectl sync --repo URL --branch main    follow a branch: apply each new commit of config/, in order
+  scopectl status                           the sync status: Synced, OutOfSync or Failed, and any drift`,
     );
   registerValidateCommand(program);
   registerSchemaCommand(program);
@@ -50,6 +54,8 @@ Examples:
   registerKeysCommand(program);
   registerUsersCommand(program);
   registerServeCommand(program);
+  registerSyncCommand(program);
+  registerStatusCommand(program);
   registerUpCommand(program);
   return program;
 }

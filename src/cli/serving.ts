@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { pino } from "pino";
+import type { SyncLoop } from "../gitops/sync.ts";
 import { createLogger } from "../server/logger.ts";
 import { startTokenServer, type TokenServer } from "../server/server.ts";
 import { settingsOf } from "../server/snapshot.ts";
@@ -115,7 +116,11 @@ export function checkServeOptions(options: ServeOptions): ServeSettings {
   };
 }
 
-export async function startServing(store: Store, settings: ServeSettings): Promise<TokenServer> {
+export async function startServing(
+  store: Store,
+  settings: ServeSettings,
+  sync?: { loop: SyncLoop; branch: string },
+): Promise<TokenServer> {
   const issuer = settings.issuer ?? settingsOf(await store.listAll()).issuer;
   return startTokenServer({
     store,
@@ -126,6 +131,15 @@ export async function startServing(store: Store, settings: ServeSettings): Promi
     tokenReuseSeconds: settings.tokenReuseSeconds,
     masterKey: process.env.SCOPECTL_MASTER_KEY || undefined,
     logger: createLogger(settings.logLevel),
+    ...(sync
+      ? {
+          sync: {
+            branch: sync.branch,
+            trigger: () => sync.loop.trigger(),
+            webhookSecret: process.env.SCOPECTL_WEBHOOK_SECRET || undefined,
+          },
+        }
+      : {}),
   });
 }
 

@@ -8,6 +8,14 @@ import type { ServerMetrics } from "./metrics.ts";
 import type { TokenReuse } from "./oauth/token-reuse.ts";
 import type { Snapshot } from "./snapshot.ts";
 
+/** The git sync loop of the process, as the webhook sees it. */
+export interface SyncHook {
+  branch: string;
+  trigger(): void;
+  /** SCOPECTL_WEBHOOK_SECRET; without it the webhook refuses every delivery. */
+  webhookSecret?: string | undefined;
+}
+
 export interface ServerContext {
   /** The snapshot to serve; undefined until the first one is loaded (requests get 503). */
   snapshot(): Snapshot | undefined;
@@ -19,6 +27,8 @@ export interface ServerContext {
   metrics: ServerMetrics;
   limiter: FailedAuthLimiter;
   loginLimiter: LoginLimiter;
+  /** Present when this process also follows a git branch (`serve --sync-repo`). */
+  sync?: SyncHook;
   logger: Logger;
   /** The token reuse cache of a snapshot, or undefined when reuse is off. */
   tokenReuse(snapshot: Snapshot): TokenReuse | undefined;

@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Store } from "../store/types.ts";
 import { createApp } from "./app.ts";
-import type { ServerContext } from "./context.ts";
+import type { ServerContext, SyncHook } from "./context.ts";
 import { FailedAuthLimiter, type FailedAuthLimiterOptions } from "./failed-auth-limiter.ts";
 import { withTokenFastPath } from "./fast-path.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -31,6 +31,8 @@ export interface TokenServerOptions {
   failedLogin?: LoginLimiterOptions;
   /** Longest window in which identical client credentials requests get the same token (default 60; 0: off). */
   tokenReuseSeconds?: number;
+  /** A git sync loop this process runs: POST /hooks/git triggers it (with the webhook secret). */
+  sync?: SyncHook;
   /** How long close() lets in-flight requests run before it cuts their connections (default 10 s). */
   shutdownGraceMs?: number;
 }
@@ -76,6 +78,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     metrics,
     limiter: new FailedAuthLimiter(options.failedAuth),
     loginLimiter: new LoginLimiter(options.failedLogin),
+    ...(options.sync ? { sync: options.sync } : {}),
     logger,
     tokenReuse: (snapshot) => {
       if (reuseSeconds <= 0) return undefined;

@@ -1,5 +1,6 @@
 /** `scopectl serve`: the token service over the store, following each new revision. */
 import type { Command } from "commander";
+import { createLogger } from "../../server/logger.ts";
 import { openSqliteStore } from "../../store/sqlite.ts";
 import { note } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
@@ -10,6 +11,31 @@ import {
   startServing,
   untilSignal,
 } from "../serving.ts";
+import { checkSyncOptions, createSyncLoop } from "../syncing.ts";
+
+interface SyncFlags {
+  syncRepo?: string;
+  syncBranch: string;
+  syncPath: string;
+  syncInterval: string;
+  syncSelfHeal?: boolean;
+  syncRequireSigned?: string;
+  syncCloneDir?: string;
+  syncSecretsOut?: string;
+}
+
+function syncOptionsOf(flags: SyncFlags) {
+  return {
+    repo: flags.syncRepo ?? "",
+    branch: flags.syncBranch,
+    path: flags.syncPath,
+    interval: flags.syncInterval,
+    ...(flags.syncSelfHeal ? { selfHeal: true } : {}),
+    ...(flags.syncRequireSigned !== undefined ? { requireSigned: flags.syncRequireSigned } : {}),
+    ...(flags.syncCloneDir !== undefined ? { cloneDir: flags.syncCloneDir } : {}),
+    ...(flags.syncSecretsOut !== undefined ? { secretsOut: flags.syncSecretsOut } : {}),
+  };
+}
 
 export function registerServeCommand(program: Command): void {
   addStoreOption(
@@ -20,15 +46,44 @@ export function registerServeCommand(program: Command): void {
           "issue OAuth 2.0 access tokens from the store (token, discovery, JWKS, introspection, /v1)",
         ),
     ),
-  ).action(async (options: ServeOptions & StoreOption) => {
-    const settings = checkServeOptions(options);
-    const store = await openSqliteStore(storePath(options));
-    try {
-      const server = await startServing(store, settings);
-      note(`scopectl serve: listening on ${server.url}, issuer ${server.snapshot().issuer}`);
-      await untilSignal(server);
-    } finally {
-      await store.close();
-    }
-  });
+  )
+    .option("--sync-repo <url|path>", "also follow this git repository's branch and apply each new commit")
+    .option("--sync-branch <name>", "the branch to follow", "main")
+    .option("--sync-path <folder>", "the manifest folder inside the repository", "config")
+    .option(
+      "--sync-interval <duration>",
+      "how often to fetch (30s, 5m, ...); POST /hooks/git syncs at once",
+      "30s",
+    )
+    .option("--sync-self-heal", "restore rows that drifted from the last applied commit")
+    .option("--sync-require-signed <allowed-signers>", "apply only commits signed by a key of this file")
+    .option("--sync-clone-dir <folder>", "where to keep the clone (default: beside the store, under sync/)")
+    .option("--sync-secrets-out <file>", "append generated secrets here (mode 0600)")
+    .action(async (options: ServeOptions & StoreOption & SyncFlags) => {
+      const settings = checkServeOptions(options);
+      const sync =
+        options.syncRepo === undefined
+          ? undefined
+          : await checkSyncOptions(syncOptionsOf(options), (n) => `--sync-${n}`);
+      const file = storePath(options);
+      const store = await openSqliteStore(file);
+      try {
+        const loop = sync ? createSyncLoop(store, file, sync, createLogger(settings.logLevel)) : undefined;
+        const server = await startServing(
+          store,
+          settings,
+          loop && sync ? { loop, branch: sync.branch } : undefined,
+        );
+        note(`scopectl serve: listening on ${server.url}, issuer ${server.snapshot().issuer}`);
+        if (loop && sync) {
+          note(
+            `following ${sync.branch} of ${sync.repo} (${sync.path}/) every ${options.syncInterval}; webhook: POST ${server.url}/hooks/git`,
+          );
+          loop.start(sync.intervalMs);
+        }
+        await untilSignal(server, async () => loop?.stop());
+      } finally {
+        await store.close();
+      }
+    });
 }

@@ -1,7 +1,7 @@
 /**
  * Read-only management views under `/v1/` (JSON). Each needs a bearer access token of this server for
  * the management audience (`Settings.managementAudience`) carrying the view's permission: `read:apis`
- * for Apis and their import pages, `read:users` for users (DESIGN §2, "Management permissions").
+ * for Apis, their import pages and the git sync status, `read:users` for users (DESIGN §2, "Management permissions").
  * Errors follow RFC 6750 §3: 401 with `WWW-Authenticate: Bearer` for a missing or invalid token, 403
  * `insufficient_scope` for a token without the permission.
  */
@@ -95,6 +95,16 @@ export function managementRouter(ctx: ServerContext): Router {
 
   router.get("/apis", requirePermission(ctx, "read:apis"), (_req, res) => {
     res.json({ apis: [...snapshotOf(res).apis.values()].map(apiView) });
+  });
+
+  // The git sync status, as `scopectl status` shows it: what is applied, what failed, what drifted.
+  router.get("/sync", requirePermission(ctx, "read:apis"), async (_req, res) => {
+    const status = await ctx.store.syncStatus();
+    if (!status) {
+      res.status(404).json({ error: "not_found", error_description: "no git sync has run against this store" });
+      return;
+    }
+    res.json(status);
   });
 
   router.get("/apis/:name", requirePermission(ctx, "read:apis"), (req, res) => {

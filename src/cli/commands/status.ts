@@ -1,0 +1,66 @@
+/** `scopectl status`: the git sync loop's status as the store holds it. */
+import type { Command } from "commander";
+import type { SyncCommit, SyncStatus } from "../../store/types.ts";
+import { colors, out } from "../output.ts";
+import { addStoreOption, type StoreOption, withStore } from "../reconcile.ts";
+
+const commitLine = (c: SyncCommit) =>
+  `${c.sha.slice(0, 12)} ${c.subject} (${c.author}, ${c.time}${c.revision !== undefined ? `, revision ${c.revision}` : ""})`;
+
+const value = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
+
+/** The status as lines of text: state first, then what explains it. */
+export function describeStatus(status: SyncStatus): string[] {
+  const paint =
+    status.state === "Synced" ? colors.green : status.state === "Failed" ? colors.red : colors.yellow;
+  const lines = [
+    `${paint(status.state)}  ${status.branch} of ${status.repo} (${status.path}/), checked ${status.checkedAt}`,
+  ];
+  if (status.head) lines.push(`  head:           ${status.head.slice(0, 12)}`);
+  lines.push(`  last applied:   ${status.lastApplied ? commitLine(status.lastApplied) : "(none)"}`);
+  if (status.lastAttempted && status.lastAttempted.sha !== status.lastApplied?.sha) {
+    lines.push(`  last attempted: ${commitLine(status.lastAttempted)}`);
+  }
+  if (status.error) lines.push(`  error:          ${status.error.split("\n").join("\n                  ")}`);
+  if (status.rewrite) {
+    lines.push(
+      `  history rewritten (force-push) at ${status.rewrite.time}: ${status.rewrite.from.slice(0, 12)} is no longer on the branch; applied ${status.rewrite.to.slice(0, 12)}`,
+    );
+  }
+  if (status.drift.length > 0) {
+    lines.push(
+      `  drift: ${status.drift.length} row${status.drift.length === 1 ? "" : "s"} differ from the last applied commit (sync --self-heal restores them)`,
+    );
+    for (const entry of status.drift) {
+      lines.push(`    ${entry.action} ${entry.kind} ${entry.id}`);
+      for (const d of entry.diff) {
+        const change =
+          d.added || d.removed
+            ? [...(d.added ?? []).map((a) => `+${a}`), ...(d.removed ?? []).map((r) => `-${r}`)].join(" ")
+            : `store has ${value(d.before)}, the commit says ${value(d.after)}`;
+        lines.push(`      ${d.path}: ${change}`);
+      }
+    }
+  }
+  return lines;
+}
+
+export function registerStatusCommand(program: Command): void {
+  addStoreOption(
+    program
+      .command("status")
+      .description(
+        "show the git sync status: Synced, OutOfSync or Failed, the commits, the error and any drift",
+      )
+      .option("--json", "print the status as JSON"),
+  ).action(async (options: StoreOption & { json?: boolean }) => {
+    await withStore(options, async (store) => {
+      const status = await store.syncStatus();
+      if (!status)
+        throw new Error("no sync has run against this store; start one with `scopectl sync --repo ...`");
+      if (options.json) out(JSON.stringify(status, null, 2));
+      else for (const line of describeStatus(status)) out(line);
+      if (status.state === "Failed") process.exitCode = 1;
+    });
+  });
+}

@@ -1,0 +1,63 @@
+/** `scopectl sync`: follow a git branch and apply each new commit of its manifest folder. */
+import type { Command } from "commander";
+import { createLogger } from "../../server/logger.ts";
+import { openSqliteStore } from "../../store/sqlite.ts";
+import { note } from "../output.ts";
+import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
+import { checkSyncOptions, createSyncLoop, type RawSyncOptions } from "../syncing.ts";
+import { describeStatus } from "./status.ts";
+
+interface SyncCommandOptions extends RawSyncOptions, StoreOption {
+  once?: boolean;
+  logLevel?: string;
+}
+
+export function registerSyncCommand(program: Command): void {
+  addStoreOption(
+    program
+      .command("sync")
+      .description("follow a git branch: fetch, and apply each new commit of its manifest folder, in order")
+      .requiredOption("--repo <url|path>", "the git repository to follow (a URL or a local path)")
+      .option("--branch <name>", "the branch to follow", "main")
+      .option("--path <folder>", "the manifest folder inside the repository", "config")
+      .option("--interval <duration>", "how often to fetch (30s, 5m, ...)", "30s")
+      .option("--self-heal", "restore rows that drifted from the last applied commit")
+      .option(
+        "--require-signed <allowed-signers>",
+        "apply only commits signed (git SSH signing) by a key of this allowed-signers file",
+      )
+      .option("--clone-dir <folder>", "where to keep the clone (default: beside the store, under sync/)")
+      .option("--secrets-out <file>", "append generated client secrets and API keys here (mode 0600)")
+      .option("--once", "one pass (fetch, apply, check drift), print the status and exit")
+      .option("--log-level <level>", "JSON log level (default: $SCOPECTL_LOG_LEVEL or info)"),
+  ).action(async (options: SyncCommandOptions) => {
+    const settings = await checkSyncOptions(options, (name) => `--${name}`);
+    const file = storePath(options);
+    const store = await openSqliteStore(file);
+    const loop = createSyncLoop(store, file, settings, createLogger(options.logLevel));
+    try {
+      if (options.once) {
+        const status = await loop.syncOnce();
+        for (const line of describeStatus(status)) process.stdout.write(`${line}\n`);
+        if (status.state === "Failed") process.exitCode = 1;
+        return;
+      }
+      note(
+        `scopectl sync: following ${settings.branch} of ${settings.repo} (${settings.path}/) every ${options.interval}`,
+      );
+      loop.start(settings.intervalMs);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGTERM", stop);
+          process.off("SIGINT", stop);
+          resolve();
+        };
+        process.on("SIGTERM", stop);
+        process.on("SIGINT", stop);
+      });
+    } finally {
+      await loop.stop();
+      await store.close();
+    }
+  });
+}

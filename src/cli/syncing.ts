@@ -1,0 +1,135 @@
+/**
+ * What `sync` and `serve --sync-repo` share: the sync options, checked before anything is opened, and
+ * starting the loop with its clone, signature check and secrets file.
+ */
+import { createHash } from "node:crypto";
+import { appendFile, chmod } from "node:fs/promises";
+import path from "node:path";
+import ms from "ms";
+import { GitMirror } from "../gitops/mirror.ts";
+import { checkAllowedSignersFile, verifyCommitSignature } from "../gitops/signatures.ts";
+import { SyncLoop } from "../gitops/sync.ts";
+import type { OneTimeSecret } from "../resources/types.ts";
+import type { Logger } from "../server/logger.ts";
+import type { Store } from "../store/types.ts";
+
+export interface SyncSettings {
+  repo: string;
+  branch: string;
+  /** The manifest folder inside the repository. */
+  path: string;
+  intervalMs: number;
+  selfHeal: boolean;
+  /** An allowed-signers file: only commits signed by one of its keys are applied. */
+  requireSigned?: string;
+  /** Where the loop keeps its clone (default: beside the store). */
+  cloneDir?: string;
+  /** Generated secrets are appended here (mode 0600), one JSON line each; else only their ids are logged. */
+  secretsOut?: string;
+}
+
+export interface RawSyncOptions {
+  repo: string;
+  branch: string;
+  path: string;
+  interval: string;
+  selfHeal?: boolean;
+  requireSigned?: string;
+  cloneDir?: string;
+  secretsOut?: string;
+}
+
+/** `30s`, `5m`, `500ms`, or a number of seconds; at least a second. */
+function parseInterval(value: string, option: string): number {
+  const parsed = /^\d+$/.test(value) ? Number(value) * 1000 : ms(value as ms.StringValue);
+  if (typeof parsed !== "number" || !Number.isFinite(parsed) || parsed < 1000) {
+    throw new Error(`${option} must be a duration of at least a second such as 30s or 5m, not "${value}"`);
+  }
+  return parsed;
+}
+
+/** Checks the options (flag names given by the caller, e.g. `--sync-branch`) into settings. */
+export async function checkSyncOptions(
+  options: RawSyncOptions,
+  flag: (name: string) => string,
+): Promise<SyncSettings> {
+  if (!options.repo.trim()) throw new Error(`${flag("repo")} must name a git repository (a URL or a path)`);
+  if (
+    !/^[A-Za-z0-9._/-]+$/.test(options.branch) ||
+    options.branch.startsWith("-") ||
+    options.branch.includes("..")
+  ) {
+    throw new Error(`${flag("branch")} must be a branch name, not "${options.branch}"`);
+  }
+  const folder = path.posix.normalize(options.path.replaceAll("\\", "/"));
+  if (path.posix.isAbsolute(folder) || folder.startsWith("..")) {
+    throw new Error(`${flag("path")} must be a folder inside the repository, not "${options.path}"`);
+  }
+  if (options.requireSigned !== undefined) await checkAllowedSignersFile(options.requireSigned);
+  // A local repository path is cloned by its absolute path, so that the clone works from any folder.
+  const looksLocal = !/^[a-z+]+:\/\//i.test(options.repo) && !/^[^/]+@[^:]+:/.test(options.repo);
+  return {
+    repo: looksLocal ? path.resolve(options.repo) : options.repo,
+    branch: options.branch,
+    path: folder,
+    intervalMs: parseInterval(options.interval, flag("interval")),
+    selfHeal: options.selfHeal ?? false,
+    ...(options.requireSigned !== undefined ? { requireSigned: path.resolve(options.requireSigned) } : {}),
+    ...(options.cloneDir !== undefined ? { cloneDir: path.resolve(options.cloneDir) } : {}),
+    ...(options.secretsOut !== undefined ? { secretsOut: path.resolve(options.secretsOut) } : {}),
+  };
+}
+
+/** The clone's default place: `<store folder>/sync/<hash of repo and branch>`. */
+function defaultCloneDir(storeFile: string, settings: SyncSettings): string {
+  const id = createHash("sha256")
+    .update(`${settings.repo}\u0000${settings.branch}`)
+    .digest("hex")
+    .slice(0, 16);
+  return path.join(path.dirname(path.resolve(storeFile)), "sync", id);
+}
+
+async function deliver(settings: SyncSettings, logger: Logger, secrets: OneTimeSecret[], commit: string) {
+  if (settings.secretsOut) {
+    const lines = secrets.map((s) => `${JSON.stringify({ ...s, commit })}\n`).join("");
+    await appendFile(settings.secretsOut, lines, { mode: 0o600 });
+    await chmod(settings.secretsOut, 0o600);
+    logger.info({ count: secrets.length, file: settings.secretsOut }, "sync: new secrets written");
+    return;
+  }
+  // Never the values: logs are not a place for secrets.
+  logger.warn(
+    { ids: secrets.map((s) => `${s.kind} ${s.id}`), commit },
+    "sync: secrets were generated but not shown; pass --secrets-out, or give applications `secret: {fromEnv: ...}`",
+  );
+}
+
+export function createSyncLoop(
+  store: Store,
+  storeFile: string,
+  settings: SyncSettings,
+  logger: Logger,
+): SyncLoop {
+  const mirror = new GitMirror(
+    settings.repo,
+    settings.branch,
+    settings.cloneDir ?? defaultCloneDir(storeFile, settings),
+  );
+  const signers = settings.requireSigned;
+  return new SyncLoop({
+    store,
+    mirror,
+    path: settings.path,
+    selfHeal: settings.selfHeal,
+    logger,
+    ...(signers
+      ? {
+          verifyCommit: async (sha: string) => {
+            const check = await verifyCommitSignature(mirror.dir, sha, signers);
+            return check.ok ? undefined : (check.reason ?? "the commit's signature is not valid");
+          },
+        }
+      : {}),
+    onSecrets: (secrets, commit) => deliver(settings, logger, secrets, commit),
+  });
+}
