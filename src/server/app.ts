@@ -12,6 +12,7 @@ import { sendOAuthError } from "./oauth/respond.ts";
 import { requestObserver } from "./request-observer.ts";
 import { authorizeHandler, loginHandler } from "./routes/authorize.ts";
 import { jwksHandler, oauthMetadataHandler, openIdConfigurationHandler } from "./routes/discovery.ts";
+import { gitHookHandler } from "./routes/git-hook.ts";
 import { introspectHandler } from "./routes/introspect.ts";
 import { managementRouter } from "./routes/management.ts";
 import { healthzHandler, metricsHandler, readyzHandler } from "./routes/ops.ts";
@@ -65,6 +66,20 @@ export function createApp(ctx: ServerContext): express.Express {
   app.all("/oauth2/userinfo", methodNotAllowed("GET, POST"));
 
   app.use("/v1", managementRouter(ctx));
+
+  // Git push webhooks wake the sync loop of `serve --sync-repo`; without one there is nothing to wake.
+  if (ctx.sync) {
+    app.post(
+      "/hooks/git",
+      gitHookHandler({
+        secret: ctx.sync.webhookSecret,
+        branch: ctx.sync.branch,
+        trigger: ctx.sync.trigger,
+        logger: ctx.logger,
+      }),
+    );
+    app.all("/hooks/git", methodNotAllowed("POST"));
+  }
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: "not_found", error_description: "no such endpoint" });
