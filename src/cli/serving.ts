@@ -84,6 +84,15 @@ function checkIssuer(issuer: string): string {
   return issuer.replace(/\/+$/, "");
 }
 
+/** `--log-level`: one of pino's levels (serve, up, sync). */
+export function checkLogLevel(level: string | undefined): void {
+  if (level !== undefined && !(level in pino.levels.values)) {
+    throw new Error(
+      `--log-level must be one of ${Object.keys(pino.levels.values).join(", ")}, not "${level}"`,
+    );
+  }
+}
+
 /**
  * Checks every serve option before anything is opened or written, so that a typo changes nothing (not
  * even a new store file) and is reported as one sentence naming the option.
@@ -101,11 +110,7 @@ export function checkServeOptions(options: ServeOptions): ServeSettings {
       `--token-reuse must be a whole number of seconds (0 to turn reuse off), not "${options.tokenReuse}"`,
     );
   }
-  if (options.logLevel !== undefined && !(options.logLevel in pino.levels.values)) {
-    throw new Error(
-      `--log-level must be one of ${Object.keys(pino.levels.values).join(", ")}, not "${options.logLevel}"`,
-    );
-  }
+  checkLogLevel(options.logLevel);
   return {
     ...(options.port !== undefined ? { port: parsePort(options.port, "--port") } : {}),
     host: options.host,

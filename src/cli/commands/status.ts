@@ -1,8 +1,9 @@
 /** `scopectl status`: the git sync loop's status as the store holds it. */
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { SyncCommit, SyncStatus } from "../../store/types.ts";
 import { colors, out } from "../output.ts";
-import { addStoreOption, type StoreOption, withStore } from "../reconcile.ts";
+import { addStoreOption, type StoreOption, storePath, withStore } from "../reconcile.ts";
 
 const commitLine = (c: SyncCommit) =>
   `${c.sha.slice(0, 12)} ${c.subject} (${c.author}, ${c.time}${c.revision !== undefined ? `, revision ${c.revision}` : ""})`;
@@ -54,6 +55,11 @@ export function registerStatusCommand(program: Command): void {
       )
       .option("--json", "print the status as JSON"),
   ).action(async (options: StoreOption & { json?: boolean }) => {
+    const file = storePath(options);
+    // A read: a mistyped --store is reported, not created.
+    if (!existsSync(file)) {
+      throw new Error(`there is no store at ${file}; start a sync with \`scopectl sync --repo ...\``);
+    }
     await withStore(options, async (store) => {
       const status = await store.syncStatus();
       if (!status)

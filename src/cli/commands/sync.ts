@@ -4,6 +4,7 @@ import { createLogger } from "../../server/logger.ts";
 import { openSqliteStore } from "../../store/sqlite.ts";
 import { note } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
+import { checkLogLevel } from "../serving.ts";
 import { checkSyncOptions, createSyncLoop, type RawSyncOptions } from "../syncing.ts";
 import { describeStatus } from "./status.ts";
 
@@ -32,6 +33,7 @@ export function registerSyncCommand(program: Command): void {
       .option("--log-level <level>", "JSON log level (default: $SCOPECTL_LOG_LEVEL or info)"),
   ).action(async (options: SyncCommandOptions) => {
     const settings = await checkSyncOptions(options, (name) => `--${name}`);
+    checkLogLevel(options.logLevel);
     const file = storePath(options);
     const store = await openSqliteStore(file);
     const loop = createSyncLoop(store, file, settings, createLogger(options.logLevel));
