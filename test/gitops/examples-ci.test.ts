@@ -74,22 +74,32 @@ interface Invocation {
   line: string;
 }
 
-/** Every `npx scopectl <command> ...` in some shell text, with the options it passes. */
+/** Every `[npx] scopectl <command> ...` in some shell text, with the options it passes. */
 function invocations(shell: string): Invocation[] {
   const found: Invocation[] = [];
   for (const line of shell.replace(/\\\n\s*/g, " ").split("\n")) {
-    const match = /\bnpx scopectl ([a-z-]+)([^|;&>]*)/.exec(line);
+    const match = /(?:^|[\s(])(?:npx )?scopectl ([a-z-]+)([^|;&>]*)/.exec(line);
     if (!match?.[1]) continue;
     found.push({ command: match[1], flags: match[2]?.match(/--[a-z][a-z-]*/g) ?? [], line: line.trim() });
   }
   return found;
 }
 
+/** The README's code: fenced blocks and inline code spans. */
+async function readmeCode(): Promise<string> {
+  const readme = await readFile(path.join(CI, "README.md"), "utf8");
+  const fenced = [...readme.matchAll(/^ *```\w*\n([\s\S]*?)^ *```/gm)].map((m) => m[1] ?? "");
+  const inline = [...readme.replace(/^ *```[\s\S]*?^ *```/gm, "").matchAll(/`([^`\n]+)`/g)].map(
+    (m) => m[1] ?? "",
+  );
+  return [...fenced, ...inline].join("\n");
+}
+
 async function allInvocations(): Promise<Invocation[]> {
   const { steps } = await githubWorkflow();
   const job = await gitlabJob();
   const shell = [...steps.map((s) => s.run ?? ""), ...job.before_script, ...job.script].join("\n");
-  return invocations(shell);
+  return [...invocations(shell), ...invocations(await readmeCode())];
 }
 
 describe("examples/ci recipes", () => {
@@ -142,9 +152,13 @@ describe("examples/ci recipes", () => {
     }
   });
 
-  test("every scopectl command and option the recipes use exists in this CLI", async () => {
+  test("every scopectl command and option the recipes and their README use exists in this CLI", async () => {
     const found = await allInvocations();
     assert.ok(found.length >= 6, `only ${found.length} invocations found`);
+    const commands = new Set(found.map((i) => i.command));
+    for (const command of ["validate", "apply", "plan", "serve", "sync"]) {
+      assert.ok(commands.has(command), `no scopectl ${command} found in the recipes or the README`);
+    }
     const helps = new Map<string, string>();
     for (const { command, flags, line } of found) {
       let help = helps.get(command);
@@ -159,6 +173,7 @@ describe("examples/ci recipes", () => {
       }
     }
     assert.match(helps.get("plan") ?? "", /--markdown/);
+    assert.match(helps.get("serve") ?? "", /--sync-repo/);
   });
 
   test("the README explains the flow and the webhook; examples/README.md links it", async () => {
