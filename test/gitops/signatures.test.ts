@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type TestContext, test } from "node:test";
@@ -14,37 +14,7 @@ import {
   checkSshSigningTools,
   verifyCommitSignature,
 } from "../../src/gitops/signatures.ts";
-
-/** These tests need ssh-keygen and fail (not skip) without it. */
-function sshKeygen(...args: string[]): string {
-  try {
-    return execFileSync("ssh-keygen", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error(
-        "ssh-keygen is not installed: the signed-commit tests need it (Debian/Ubuntu: apt-get install openssh-client)",
-      );
-    }
-    throw error;
-  }
-}
-
-interface Key {
-  /** The private key file (git's user.signingkey takes it or the .pub next to it). */
-  file: string;
-  /** The public key line: `ssh-ed25519 AAAA… comment`. */
-  pub: string;
-  /** `SHA256:…`, as ssh-keygen -l prints it. */
-  fingerprint: string;
-}
-
-async function makeKey(dir: string, name: string): Promise<Key> {
-  const file = path.join(dir, name);
-  sshKeygen("-q", "-t", "ed25519", "-N", "", "-C", name, "-f", file);
-  const pub = (await readFile(`${file}.pub`, "utf8")).trim();
-  const fingerprint = sshKeygen("-l", "-f", `${file}.pub`).split(" ")[1] ?? "";
-  return { file, pub, fingerprint };
-}
+import { type Key, makeKey } from "../support/ssh-signing.ts";
 
 interface Fixture {
   dir: string;
