@@ -23,8 +23,8 @@ const ALICE_API_SCOPES = ["cancel:orders", "read:invoices", "read:orders", "read
 async function launch(t: TestContext): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     assert.fail(
-      `no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), run .ci/run ` +
-        "(which installs it when absent), or set CHROMIUM_PATH",
+      `no Chromium at ${CHROMIUM}: install Debian's chromium (npm run setup:tools, or apt-get install ` +
+        "chromium), or set CHROMIUM_PATH",
     );
   }
   const browser = await chromium.launch({
