@@ -53,7 +53,17 @@ export function registerStatusCommand(program: Command): void {
       .description(
         "show the git sync status: Synced, OutOfSync or Failed, the commits, the error and any drift",
       )
-      .option("--json", "print the status as JSON"),
+      .option("--json", "print the status as JSON (as GET /v1/sync serves it)")
+      .addHelpText(
+        "after",
+        `
+States:
+  Synced     the branch head is applied and the store matches it
+  OutOfSync  the store differs from the last applied commit (drift), or the head is not applied yet
+  Failed     a commit was not applied (or the last fetch failed); the error says why, and the store
+             stays at the last applied commit until a later commit applies
+Exit code 1 when Failed (or when no sync has run against the store), else 0.`,
+      ),
   ).action(async (options: StoreOption & { json?: boolean }) => {
     const file = storePath(options);
     // A read: a mistyped --store is reported, not created.

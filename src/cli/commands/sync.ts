@@ -21,16 +21,27 @@ export function registerSyncCommand(program: Command): void {
       .requiredOption("--repo <url|path>", "the git repository to follow (a URL or a local path)")
       .option("--branch <name>", "the branch to follow", "main")
       .option("--path <folder>", "the manifest folder inside the repository", "config")
-      .option("--interval <duration>", "how often to fetch (30s, 5m, ...)", "30s")
-      .option("--self-heal", "restore rows that drifted from the last applied commit")
+      .option("--interval <duration>", "how often to fetch: 30s, 5m, or seconds; at least 1s", "30s")
+      .option(
+        "--self-heal",
+        "restore rows changed in the store since the last applied commit (drift); without it drift is only reported",
+      )
       .option(
         "--require-signed <allowed-signers>",
         "apply only commits signed (git SSH signing) by a key of this allowed-signers file",
       )
       .option("--clone-dir <folder>", "where to keep the clone (default: beside the store, under sync/)")
       .option("--secrets-out <file>", "append generated client secrets and API keys here (mode 0600)")
-      .option("--once", "one pass (fetch, apply, check drift), print the status and exit")
-      .option("--log-level <level>", "JSON log level (default: $SCOPECTL_LOG_LEVEL or info)"),
+      .option("--once", "one pass (fetch, apply, check drift), print the status and exit (1 when Failed)")
+      .option("--log-level <level>", "JSON log level (default: $SCOPECTL_LOG_LEVEL or info)")
+      .addHelpText(
+        "after",
+        `
+Without --once it runs until SIGTERM or SIGINT. The first pass applies the branch head; later passes
+apply each new commit in order, all or nothing; a commit that fails is reported and changes nothing.
+JSON logs go to stdout. \`scopectl status\` shows the last pass; \`scopectl serve --sync-repo\` runs the
+same loop beside the token service and also syncs on POST /hooks/git.`,
+      ),
   ).action(async (options: SyncCommandOptions) => {
     const settings = await checkSyncOptions(options, (name) => `--${name}`);
     checkLogLevel(options.logLevel);
