@@ -41,11 +41,11 @@ import {
   type RevisionRecord,
   type SigningKeyRecord,
   StaleRevisionError,
-  type SyncStatus,
   type Store,
   StoreLockedError,
   type StoreReader,
   type StoreTransaction,
+  type SyncStatus,
   type WriteContext,
 } from "./types.ts";
 
@@ -228,9 +228,7 @@ class SignInReads {
       .prepare<[string], string>("SELECT hash FROM user_passwords WHERE user_id = ?")
       .pluck();
     this.grant = db.prepare<[string], Row>(`SELECT ${GRANT_COLUMNS} FROM grants WHERE id = ?`).raw();
-    this.syncStatus = db
-      .prepare<[string], string>("SELECT status FROM sync_status WHERE id = ?")
-      .pluck();
+    this.syncStatus = db.prepare<[string], string>("SELECT status FROM sync_status WHERE id = ?").pluck();
   }
 }
 

@@ -101,7 +101,9 @@ export function managementRouter(ctx: ServerContext): Router {
   router.get("/sync", requirePermission(ctx, "read:apis"), async (_req, res) => {
     const status = await ctx.store.syncStatus();
     if (!status) {
-      res.status(404).json({ error: "not_found", error_description: "no git sync has run against this store" });
+      res
+        .status(404)
+        .json({ error: "not_found", error_description: "no git sync has run against this store" });
       return;
     }
     res.json(status);
