@@ -124,9 +124,10 @@ export class SyncLoop {
       checkedAt: now(),
       ...(previous?.lastApplied ? { lastApplied: previous.lastApplied } : {}),
       ...(previous?.lastAttempted ? { lastAttempted: previous.lastAttempted } : {}),
-      // A failed commit stays reported until a later one applies; a failed fetch only until the next one.
-      ...(previous?.error && previous.lastAttempted?.sha !== previous.lastApplied?.sha
-        ? { error: previous.error }
+      // A failed commit stays reported until a later one applies (its error travels with it); a failed
+      // fetch or drift check only until the next pass.
+      ...(previous?.lastAttempted?.error && previous.lastAttempted.sha !== previous.lastApplied?.sha
+        ? { error: previous.lastAttempted.error }
         : {}),
       ...(previous?.rewrite ? { rewrite: previous.rewrite } : {}),
     };
@@ -205,6 +206,7 @@ export class SyncLoop {
       this.#options.onApplied?.(applied);
     } catch (error) {
       status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was not applied (manifests in ${this.#options.path}/): ${describe(error, mirror.dir)}`;
+      attempt.error = status.error;
       logger.error(
         { commit: sha, subject: info.subject, err: status.error },
         "sync: a commit was not applied",
@@ -258,7 +260,9 @@ export class SyncLoop {
         "sync: healed drift",
       );
     } catch (error) {
-      logger.error({ err: describe(error, mirror.dir) }, "sync: drift check failed");
+      // Not knowing whether the store drifted is not "Synced".
+      status.error = `the drift check failed: ${describe(error, mirror.dir)}`;
+      logger.error({ err: status.error }, "sync: drift check failed");
     }
   }
 }

@@ -236,6 +236,8 @@ export interface SyncCommit {
   time: string;
   /** The store revision an applied commit produced (absent when the commit changed nothing). */
   revision?: number;
+  /** Why it was not applied (a failed attempt). */
+  error?: string;
 }
 
 /** A row that differs from what the last applied commit produced: someone changed the store. */

@@ -4,6 +4,7 @@
  * applies; a force-push is reported and its head applied; drift is reported and healed.
  */
 import assert from "node:assert/strict";
+import { rename } from "node:fs/promises";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { pino } from "pino";
@@ -117,6 +118,25 @@ describe("scopectl sync", () => {
     assert.equal(fixed.lastApplied?.sha, fix);
     assert.equal(fixed.error, undefined);
     assert.deepEqual(await scopeNames(store), ["read:orders", "write:orders"]);
+  });
+
+  test("a failed fetch is reported for its pass only; the bad commit's error comes back after it", async (t) => {
+    const { remote, loop } = await syncSetup(t);
+    await loop.syncOnce();
+    await remote.write("apis.yaml", "apiVersion: scopectl/v1\nkind: Api\nmetadata: [unclosed\n");
+    remote.push("break the YAML");
+    const failed = await loop.syncOnce();
+    assert.match(failed.error ?? "", /break the YAML/);
+
+    await rename(remote.remote, `${remote.remote}.gone`);
+    const unreachable = await loop.syncOnce();
+    assert.equal(unreachable.state, "Failed");
+    assert.match(unreachable.error ?? "", /cannot fetch main/);
+
+    await rename(`${remote.remote}.gone`, remote.remote);
+    const back = await loop.syncOnce();
+    assert.equal(back.state, "Failed");
+    assert.equal(back.error, failed.error, "the commit's error, not the old fetch error");
   });
 
   test("a force-push that rewrites history is reported, and the new head is applied", async (t) => {
