@@ -193,4 +193,9 @@ test("bad sync options: one sentence naming the flag, exit 1, and no store file 
     assert.equal(existsSync(remote.store), false, `${what} created the store`);
     assert.equal(existsSync(remote.cloneDir), false, `${what} cloned`);
   }
+  // A --sync-* option without --sync-repo would be silently ignored: refused instead.
+  const stray = runCli(["serve", "--store", remote.store, "--sync-interval", "5s"]);
+  assert.equal(stray.status, 1);
+  assert.match(stray.stderr, /^error: --sync-interval needs --sync-repo$/m);
+  assert.equal(existsSync(remote.store), false, "serve with a stray --sync-* option created the store");
 });

@@ -24,6 +24,16 @@ interface SyncFlags {
   syncSecretsOut?: string;
 }
 
+const SYNC_FLAGS = [
+  "syncBranch",
+  "syncPath",
+  "syncInterval",
+  "syncSelfHeal",
+  "syncRequireSigned",
+  "syncCloneDir",
+  "syncSecretsOut",
+] as const;
+
 function syncOptionsOf(flags: SyncFlags) {
   return {
     repo: flags.syncRepo ?? "",
@@ -59,8 +69,15 @@ export function registerServeCommand(program: Command): void {
     .option("--sync-require-signed <allowed-signers>", "apply only commits signed by a key of this file")
     .option("--sync-clone-dir <folder>", "where to keep the clone (default: beside the store, under sync/)")
     .option("--sync-secrets-out <file>", "append generated secrets here (mode 0600)")
-    .action(async (options: ServeOptions & StoreOption & SyncFlags) => {
+    .action(async (options: ServeOptions & StoreOption & SyncFlags, command: Command) => {
       const settings = checkServeOptions(options);
+      if (options.syncRepo === undefined) {
+        // A --sync-* option without --sync-repo would be ignored: say so rather than serve without syncing.
+        const stray = SYNC_FLAGS.find((name) => command.getOptionValueSource(name) === "cli");
+        if (stray) {
+          throw new Error(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --sync-repo`);
+        }
+      }
       const sync =
         options.syncRepo === undefined
           ? undefined
