@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, test } from "node:test";
+import type { SyncStatus } from "../../src/store/types.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { API_HEADER, basic, postForm, type ServedTenant, serveTenant } from "../support/token-server.ts";
 
@@ -351,6 +352,41 @@ describe("management view errors", () => {
       assert.match(challenge, /error="insufficient_scope"/);
       assert.equal(res.body.users, undefined);
     }
+  });
+
+  test("/v1/sync: 404 before any git sync, then the status the loop saved; read:apis, bearer only", async (t) => {
+    const tenant = await serveTenant(t, tenantFiles());
+    const token = await tokenFor(tenant, "apis-reader", MANAGEMENT);
+    const none = await get(tenant, "/v1/sync", token);
+    assert.equal(none.status, 404);
+    assert.match(String(none.body.error_description), /no git sync has run/);
+    const status: SyncStatus = {
+      state: "Failed",
+      repo: "https://git.example/tenant.git",
+      branch: "main",
+      path: "config",
+      head: "b".repeat(40),
+      lastApplied: {
+        sha: "a".repeat(40),
+        subject: "good",
+        author: "A <a@x>",
+        time: "2030-01-01T00:00:00.000Z",
+        revision: 3,
+      },
+      lastAttempted: {
+        sha: "b".repeat(40),
+        subject: "bad",
+        author: "A <a@x>",
+        time: "2030-01-01T00:01:00.000Z",
+        error: "boom",
+      },
+      error: "boom",
+      drift: [],
+      checkedAt: "2030-01-01T00:01:00.000Z",
+    };
+    await tenant.store.saveSyncStatus(status);
+    assert.deepEqual(await view(tenant, "/v1/sync", token), status);
+    assert.equal((await get(tenant, "/v1/sync")).status, 401);
   });
 
   test("an unknown Api or user: 404 with a did-you-mean", async (t) => {
