@@ -199,3 +199,40 @@ test("bad sync options: one sentence naming the flag, exit 1, and no store file 
   assert.match(stray.stderr, /^error: --sync-interval needs --sync-repo$/m);
   assert.equal(existsSync(remote.store), false, "serve with a stray --sync-* option created the store");
 });
+
+test("drift: a hand edit of the store shows in status with its fields; sync --once --self-heal restores it", async (t) => {
+  const remote = await gitRemote(t, SYNC_FIXTURE);
+  assert.equal(syncOnce(remote).status, 0);
+  const store = await openSqliteStore(remote.store);
+  try {
+    const api = (await store.get("Api", "orders")) ?? assert.fail("no Api orders");
+    const ctx = { actor: "a script", managedBy: "scopectl" };
+    await store.transaction(
+      (tx) => tx.put("Api", "orders", { ...api.props, displayName: "Hand-edited" }, ctx),
+      {
+        ctx,
+      },
+    );
+  } finally {
+    await store.close();
+  }
+  const drifted = syncOnce(remote);
+  assert.equal(drifted.status, 0, drifted.stderr);
+  const shown = status(remote);
+  assert.match(shown.stdout, /^OutOfSync {2}/);
+  assert.match(shown.stdout, /drift: 1 row differs from the last applied commit/);
+  assert.match(
+    shown.stdout,
+    /update Api orders\n +displayName: store has "Hand-edited", the commit says "Orders API"/,
+  );
+
+  const healed = syncOnce(remote, "--self-heal");
+  assert.equal(healed.status, 0, healed.stderr);
+  assert.match(healed.stdout, /^Synced {2}/m);
+  const after = await openSqliteStore(remote.store);
+  try {
+    assert.equal((await after.get("Api", "orders"))?.props.displayName, "Orders API");
+  } finally {
+    await after.close();
+  }
+});

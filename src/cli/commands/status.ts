@@ -30,7 +30,7 @@ export function describeStatus(status: SyncStatus): string[] {
   }
   if (status.drift.length > 0) {
     lines.push(
-      `  drift: ${status.drift.length} row${status.drift.length === 1 ? "" : "s"} differ from the last applied commit (sync --self-heal restores them)`,
+      `  drift: ${status.drift.length} row${status.drift.length === 1 ? " differs" : "s differ"} from the last applied commit (sync --self-heal restores them)`,
     );
     for (const entry of status.drift) {
       lines.push(`    ${entry.action} ${entry.kind} ${entry.id}`);
