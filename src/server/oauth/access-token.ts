@@ -4,7 +4,7 @@
  * `azp` for Kinde-style consumers; `permissions` when the application asks for it).
  */
 import { randomUUID } from "node:crypto";
-import { SignJWT } from "jose";
+import { type JWTPayload, jwtVerify, SignJWT } from "jose";
 import type { Snapshot } from "../snapshot.ts";
 
 export const ACCESS_TOKEN_TYPE = "at+jwt";
@@ -54,4 +54,23 @@ export async function issueAccessToken(
     .setJti(jti)
     .sign(signer.key);
   return { token, expiresIn: grant.lifetimeSeconds, jti };
+}
+
+/**
+ * An access token of this issuer, verified: signed by a published key, `iss`, `typ: at+jwt`, not
+ * expired (and for `audience`, when given). What introspection, userinfo and the management views
+ * accept; throws when the token is none of that.
+ */
+export async function verifyAccessToken(
+  snapshot: Snapshot,
+  token: string,
+  options: { audience?: string; now?: Date } = {},
+): Promise<JWTPayload> {
+  const { payload } = await jwtVerify(token, snapshot.keys.verifyKey, {
+    issuer: snapshot.issuer,
+    typ: ACCESS_TOKEN_TYPE,
+    ...(options.audience !== undefined ? { audience: options.audience } : {}),
+    ...(options.now !== undefined ? { currentDate: options.now } : {}),
+  });
+  return payload;
 }

@@ -5,11 +5,11 @@
  * else (expired, unknown, revoked by a reload or with its sign-in, for another audience) is `{active: false}` and nothing
  * more, so the endpoint tells no one why.
  */
-import { jwtVerify } from "jose";
+import type { JWTPayload } from "jose";
 import { API_KEY_PREFIX, matchesSha256 } from "../../resources/secrets.ts";
 import type { Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
-import { ACCESS_TOKEN_TYPE } from "./access-token.ts";
+import { verifyAccessToken } from "./access-token.ts";
 import { userSessionLive } from "./user-session.ts";
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -49,13 +49,9 @@ async function introspectJwt(
   token: string,
   nowMs: number,
 ): Promise<IntrospectionResponse> {
-  let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
+  let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, snapshot.keys.verifyKey, {
-      issuer: snapshot.issuer,
-      typ: ACCESS_TOKEN_TYPE,
-      currentDate: new Date(nowMs),
-    }));
+    payload = await verifyAccessToken(snapshot, token, { now: new Date(nowMs) });
   } catch {
     return INACTIVE;
   }

@@ -6,19 +6,16 @@
  * `insufficient_scope` for a token without the permission.
  */
 import { type NextFunction, type Request, type Response, Router } from "express";
-import { jwtVerify } from "jose";
 import { didYouMean } from "../../model/did-you-mean.ts";
 import { effectiveScopes, sourceLabel } from "../../model/effective.ts";
 import type { ManagementPermission } from "../../model/management.ts";
 import type { ServerContext } from "../context.ts";
-import { ACCESS_TOKEN_TYPE } from "../oauth/access-token.ts";
+import { bearerChallenge } from "../http/bearer.ts";
+import { verifyAccessToken } from "../oauth/access-token.ts";
 import type { ApiEntry, Snapshot } from "../snapshot.ts";
 
 function challenge(res: Response, status: 401 | 403, error?: string, description?: string): void {
-  const params = ['realm="scopectl"'];
-  if (error) params.push(`error="${error}"`);
-  if (description) params.push(`error_description="${description}"`);
-  res.set("WWW-Authenticate", `Bearer ${params.join(", ")}`);
+  res.set("WWW-Authenticate", bearerChallenge(error, description));
   res.status(status).json(error ? { error, error_description: description } : { error: "unauthorized" });
 }
 
@@ -40,10 +37,8 @@ function requirePermission(ctx: ServerContext, permission: ManagementPermission)
     }
     let scopes: string[];
     try {
-      const { payload } = await jwtVerify(match[1], snapshot.keys.verifyKey, {
-        issuer: snapshot.issuer,
+      const payload = await verifyAccessToken(snapshot, match[1], {
         audience: snapshot.settings.managementAudience,
-        typ: ACCESS_TOKEN_TYPE,
       });
       const client =
         typeof payload.client_id === "string" ? snapshot.clients.get(payload.client_id) : undefined;

@@ -4,19 +4,17 @@
  * (no error code when no token was sent), 403 insufficient_scope without `openid`.
  */
 import type { Request, Response } from "express";
-import { jwtVerify } from "jose";
+import type { JWTPayload } from "jose";
 import type { ServerContext } from "../context.ts";
-import { ACCESS_TOKEN_TYPE } from "../oauth/access-token.ts";
+import { bearerChallenge } from "../http/bearer.ts";
+import { verifyAccessToken } from "../oauth/access-token.ts";
 import { profileClaims } from "../oauth/id-token.ts";
 import { noStore } from "../oauth/respond.ts";
 import { userSessionLive } from "../oauth/user-session.ts";
 
-const REALM = 'Bearer realm="scopectl"';
-
 function refuse(res: Response, status: 401 | 403, error?: string, description?: string): void {
   noStore(res);
-  const challenge = error ? `${REALM}, error="${error}", error_description="${description ?? ""}"` : REALM;
-  res.set("WWW-Authenticate", challenge).status(status);
+  res.set("WWW-Authenticate", bearerChallenge(error, description)).status(status);
   if (error) res.json({ error, error_description: description });
   else res.end();
 }
@@ -32,12 +30,9 @@ export function userinfoHandler(ctx: ServerContext) {
     }
     const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(req.get("authorization") ?? "");
     if (!match?.[1]) return refuse(res, 401);
-    let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
+    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1], snapshot.keys.verifyKey, {
-        issuer: snapshot.issuer,
-        typ: ACCESS_TOKEN_TYPE,
-      }));
+      payload = await verifyAccessToken(snapshot, match[1]);
     } catch {
       return refuse(res, 401, "invalid_token", "the access token is not valid or has expired");
     }
