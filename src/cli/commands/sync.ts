@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { createLogger } from "../../server/logger.ts";
 import { openSqliteStore } from "../../store/sqlite.ts";
-import { note } from "../output.ts";
+import { note, out } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
 import { checkLogLevel } from "../serving.ts";
 import { checkSyncOptions, createSyncLoop, type RawSyncOptions } from "../syncing.ts";
@@ -51,7 +51,7 @@ same loop beside the token service and also syncs on POST /hooks/git.`,
     try {
       if (options.once) {
         const status = await loop.syncOnce();
-        for (const line of describeStatus(status)) process.stdout.write(`${line}\n`);
+        for (const line of describeStatus(status)) out(line);
         if (status.state === "Failed") process.exitCode = 1;
         return;
       }
