@@ -14,7 +14,7 @@ import { registerSyncCommand } from "./commands/sync.ts";
 import { registerUpCommand } from "./commands/up.ts";
 import { registerUsersCommand } from "./commands/users.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
-import { reportFailure } from "./output.ts";
+import { exitQuietlyOnClosedPipes, reportFailure } from "./output.ts";
 import { VERSION } from "./version.ts";
 
 export function buildProgram(): Command {
@@ -60,6 +60,7 @@ Examples:
   return program;
 }
 
+exitQuietlyOnClosedPipes();
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
