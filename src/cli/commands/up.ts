@@ -4,7 +4,6 @@
  * API keys it created, serves tokens, and applies again whenever a manifest changes. A change that does
  * not validate or apply is reported and changes nothing; the service keeps serving the last good state.
  */
-import { type FSWatcher, watch } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { applyPlan, PlanConflictError } from "../../engine/apply.ts";
@@ -13,7 +12,8 @@ import { summaryLine } from "../../plan/render-words.ts";
 import type { OneTimeSecret } from "../../resources/types.ts";
 import { openSqliteStore } from "../../store/sqlite.ts";
 import type { Store } from "../../store/types.ts";
-import { colors, note, out, reportFailure, table } from "../output.ts";
+import { coalesce, type FolderWatcher, watchFolder } from "../manifest-watcher.ts";
+import { colors, note, out, reportFailure, table, warn } from "../output.ts";
 import { addStoreOption, planFolder, type StoreOption, storePath } from "../reconcile.ts";
 import {
   addServeOptions,
@@ -91,17 +91,27 @@ async function example(store: Store, issuer: string, secrets: readonly OneTimeSe
   }
 }
 
-/** Applies again after a burst of file changes settles; one apply at a time. */
-function watchManifests(dir: string, apply: () => Promise<void>): FSWatcher {
-  let timer: NodeJS.Timeout | undefined;
-  let running = Promise.resolve();
-  const watcher = watch(dir, { recursive: true }, () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      running = running.then(apply);
-    }, 250);
+/**
+ * Applies `dir` again after every burst of changes below `root` settles, one apply at a time. A change
+ * that does not validate or apply is reported; the service keeps serving the last good state.
+ */
+async function followChanges(store: Store, dir: string, root: string): Promise<() => Promise<void>> {
+  const applies = coalesce(async () => {
+    try {
+      const again = await reconcile(store, dir);
+      if (again.secrets.length > 0) await printApplications(store, again.secrets);
+    } catch (error) {
+      reportFailure(error);
+      note("the token service keeps serving the last applied state");
+    }
   });
-  return watcher;
+  const watcher: FolderWatcher = await watchFolder(root, applies.notify, (error) =>
+    warn(`watching ${root}: ${error.message}`),
+  );
+  return async () => {
+    await watcher.close();
+    await applies.close();
+  };
 }
 
 export function registerUpCommand(program: Command): void {
@@ -129,20 +139,12 @@ export function registerUpCommand(program: Command): void {
         `Serving tokens at ${server.url} (issuer ${issuer}); discovery: ${server.url}/.well-known/openid-configuration`,
       );
       await example(store, server.url, first.secrets);
-      let watcher: FSWatcher | undefined;
+      let stopWatching = async () => {};
       if (options.watch) {
+        stopWatching = await followChanges(store, dir, root);
         out(`Watching ${root} for changes; press Ctrl+C to stop.`);
-        watcher = watchManifests(root, async () => {
-          try {
-            const again = await reconcile(store, dir);
-            if (again.secrets.length > 0) await printApplications(store, again.secrets);
-          } catch (error) {
-            reportFailure(error);
-            note("the token service keeps serving the last applied state");
-          }
-        });
       }
-      await untilSignal(server, async () => watcher?.close());
+      await untilSignal(server, () => stopWatching());
     } finally {
       await store.close();
     }
