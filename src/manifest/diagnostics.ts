@@ -68,6 +68,11 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
   );
 }
 
+/** A string quoted for a message, cut to a readable length (a pasted blob is not worth echoing whole). */
+export function quoteShort(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
+}
+
 /** Quotes a value for a message without echoing more than a short scalar. */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";

@@ -7,6 +7,7 @@ import type { ApiKeyProps, ApplicationProps, PropsByKind, ResourceKind } from ".
 import { OUTPUT_FIELDS, replacementFields } from "./immutable.ts";
 import { generateApiKey, generateClientSecret, sha256Hex } from "./secrets.ts";
 import type { DiffResult, ProviderSession, ResourceProvider } from "./types.ts";
+import { uriFailures } from "./uri-checks.ts";
 
 type Props = Record<string, unknown>;
 
@@ -104,7 +105,8 @@ export function createProvider<K extends ResourceKind>(
       if (typeof news?.resourceId !== "string" || typeof news.props !== "object" || news.props === null) {
         return { failures: [{ property: "props", reason: `${kind} needs a resourceId and props` }] };
       }
-      return { inputs: news };
+      const failures = uriFailures(kind, news.props);
+      return failures.length > 0 ? { failures } : { inputs: news };
     },
 
     async diff(id, olds, news) {

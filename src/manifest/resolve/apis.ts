@@ -6,7 +6,8 @@
 import type { DesiredApi, DesiredSettings } from "../../model/desired.ts";
 import { isManagementPermission, MANAGEMENT_PERMISSIONS } from "../../model/management.ts";
 import { isReservedScopeName, RESERVED_SCOPE_NAMES } from "../../model/names.ts";
-import { formatPlace } from "../diagnostics.ts";
+import { checkAudience } from "../../model/uris.ts";
+import { formatPlace, quoteShort } from "../diagnostics.ts";
 import type { ManifestDocument } from "../documents.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
 import { uniqueList } from "./references.ts";
@@ -22,6 +23,10 @@ export function resolveApis(ctx: Resolution, settings: DesiredSettings): Map<str
 
   for (const { name, doc, manifest } of ctx.valid("Api")) {
     const { spec } = manifest;
+    const audienceProblem = checkAudience(spec.audience);
+    if (audienceProblem) {
+      ctx.report(doc, ["spec", "audience"], `audience ${quoteShort(spec.audience)} ${audienceProblem}`);
+    }
     const first = audiences.get(spec.audience);
     if (first) {
       ctx.report(

@@ -8,7 +8,8 @@ import type {
   DesiredSettings,
   SecretSource,
 } from "../../model/desired.ts";
-import { formatPlace } from "../diagnostics.ts";
+import { checkRedirectUri } from "../../model/uris.ts";
+import { formatPlace, quoteShort } from "../diagnostics.ts";
 import type { Place } from "../documents.ts";
 import type { ApplicationManifest } from "../schemas/index.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
@@ -36,6 +37,10 @@ function secretSource(ctx: Resolution, { doc, manifest }: Declared): SecretSourc
 function redirectUris(ctx: Resolution, { doc, manifest }: Declared): string[] {
   const { type, redirectUris } = manifest.spec;
   const uris = uniqueList(ctx, doc, ["spec", "redirectUris"], redirectUris ?? [], "redirect URI");
+  (redirectUris ?? []).forEach((uri, i) => {
+    const problem = checkRedirectUri(uri);
+    if (problem) ctx.report(doc, ["spec", "redirectUris", i], `redirect URI ${quoteShort(uri)} ${problem}`);
+  });
   if (type === "m2m" && uris.length > 0) {
     ctx.report(
       doc,

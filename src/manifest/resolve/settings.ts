@@ -1,5 +1,7 @@
 /** Settings: the one Settings document with its defaults filled in, or all defaults when there is none. */
 import type { DesiredSettings } from "../../model/desired.ts";
+import { checkAudience, checkIssuer } from "../../model/uris.ts";
+import { quoteShort } from "../diagnostics.ts";
 import { defaultManagementAudience, SETTINGS_DEFAULTS } from "../schemas/settings.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
 
@@ -14,6 +16,21 @@ export function resolveSettings(ctx: Resolution): DesiredSettings {
       spec.accessTokenLifetimeSeconds ?? SETTINGS_DEFAULTS.accessTokenLifetimeSeconds,
     managementAudience: spec.managementAudience ?? defaultManagementAudience(issuer),
   };
-  if (declared) settings.source = sourcePosition(declared.doc);
+  if (declared) {
+    settings.source = sourcePosition(declared.doc);
+    const issuerProblem = spec.issuer === undefined ? undefined : checkIssuer(spec.issuer);
+    if (issuerProblem) {
+      ctx.report(declared.doc, ["spec", "issuer"], `issuer ${quoteShort(issuer)} ${issuerProblem}`);
+    }
+    const audience = spec.managementAudience;
+    const audienceProblem = audience === undefined ? undefined : checkAudience(audience);
+    if (audience !== undefined && audienceProblem) {
+      ctx.report(
+        declared.doc,
+        ["spec", "managementAudience"],
+        `managementAudience ${quoteShort(audience)} ${audienceProblem}`,
+      );
+    }
+  }
   return settings;
 }

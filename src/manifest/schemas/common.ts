@@ -13,9 +13,10 @@ export const ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
 
 /**
  * An Api audience: an absolute URI (`https://api.example.com/orders`) or an identifier. Token requests
- * carry audiences space-separated, so no whitespace; printable ASCII keeps it safe in every header.
+ * carry audiences space-separated, so no whitespace; printable ASCII keeps it safe in every header; no
+ * '#' (RFC 8707 §2: no fragment). The rest of the rule (a URI must be absolute) is src/model/uris.ts.
  */
-export const AUDIENCE_PATTERN = "^[\\x21-\\x7E]{1,255}$";
+export const AUDIENCE_PATTERN = "^[\\x21\\x22\\x24-\\x7E]{1,255}$";
 
 /** A client id travels in URLs and Basic auth: URL-safe unreserved characters only. */
 export const CLIENT_ID_PATTERN = "^[A-Za-z0-9._~-]{1,128}$";
@@ -34,7 +35,7 @@ export const PATTERN_HINTS: Readonly<Record<string, string>> = {
     "a scope name is 1 to 64 printable ASCII characters without spaces, quotes or backslashes (e.g. read:orders)",
   [ENV_NAME_PATTERN]: "an environment variable name is letters, digits and '_', not starting with a digit",
   [AUDIENCE_PATTERN]:
-    "an audience is an absolute URI or an identifier: 1 to 255 printable ASCII characters, no spaces",
+    "an audience is an absolute URI without fragment or an identifier: 1 to 255 printable ASCII characters, no spaces and no '#'",
   [CLIENT_ID_PATTERN]: "a client id is 1 to 128 letters, digits and '.', '_', '~', '-'",
   [NO_FRAGMENT_PATTERN]: "a redirect URI must not contain a fragment (#...)",
   [ISSUER_PATTERN]: "an issuer is an http:// or https:// URL without query or fragment",
