@@ -296,9 +296,9 @@ describe("sign-in refusals", () => {
     assert.equal(unknownEmail.location, undefined);
   });
 
-  test("after too many failures for one account it gets 429 with Retry-After; other accounts still sign in", async (t) => {
+  test("after too many failures for one account from one address it gets 429 with Retry-After; other accounts still sign in", async (t) => {
     const { issuer } = await serveUserTenant(t, {
-      failedLogin: { accountPoints: 3, addressPoints: 100, durationSeconds: 60 },
+      failedLogin: { pairPoints: 3, addressPoints: 100, windowSeconds: 60 },
     });
     const page = await loginPage(issuer);
     const attempt = (email: string, password: string) =>
@@ -322,7 +322,7 @@ describe("sign-in refusals", () => {
 
   test("after too many failures from one address, every account from it gets 429", async (t) => {
     const { issuer } = await serveUserTenant(t, {
-      failedLogin: { accountPoints: 100, addressPoints: 2, durationSeconds: 60 },
+      failedLogin: { pairPoints: 100, addressPoints: 2, windowSeconds: 60 },
     });
     const page = await loginPage(issuer);
     const attempt = (email: string, password: string) =>

@@ -1,6 +1,7 @@
 /**
- * Client authentication as both OAuth endpoints run it: read the presented credentials, refuse a
- * client id + address that failed too often (429 + Retry-After), check the secret, and count a failure.
+ * Client authentication as both OAuth endpoints run it: read the presented credentials, reserve a check
+ * for the client id + address (429 + Retry-After when it failed too often), check the secret, and give
+ * the reservation back unless the check failed.
  */
 import type { ServerContext } from "../context.ts";
 import { FailedAuthLimiter } from "../failed-auth-limiter.ts";
@@ -26,12 +27,17 @@ export async function authenticateRequest(
     );
   }
   const key = FailedAuthLimiter.key(credentials.clientId, req.socket.remoteAddress ?? "unknown");
-  const wait = await ctx.limiter.retryAfter(key);
-  if (wait > 0) throw new RateLimitedError(wait);
+  // Reserved before the check, so that parallel requests never run more checks than the limit.
+  const reservation = await ctx.limiter.reserve(key);
+  if (!reservation.granted) throw new RateLimitedError(reservation.retryAfterSeconds);
+  let client: ClientEntry;
   try {
-    return authenticateClient(snapshot, credentials, allowPublic);
+    client = authenticateClient(snapshot, credentials, allowPublic);
   } catch (error) {
-    if (error instanceof OAuthError && error.code === "invalid_client") await ctx.limiter.recordFailure(key);
+    // A failed authentication keeps its point; anything else was no failure and gives it back.
+    if (!(error instanceof OAuthError && error.code === "invalid_client")) await ctx.limiter.release(key);
     throw error;
   }
+  await ctx.limiter.release(key);
+  return client;
 }

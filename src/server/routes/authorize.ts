@@ -126,8 +126,10 @@ export function loginHandler(ctx: ServerContext) {
     if (email === "" || password === "") return page(400, "Enter your email and your password.");
 
     const address = req.socket.remoteAddress ?? "unknown";
-    const wait = await ctx.loginLimiter.retryAfter(email, address);
-    if (wait > 0) {
+    // The check is reserved before the password is hashed, so parallel attempts cannot pass a limit.
+    const attempt = await ctx.loginLimiter.reserve(email, address);
+    if (!attempt.allowed) {
+      const wait = attempt.retryAfterSeconds;
       ctx.metrics.signIns.inc({ result: "rate_limited" });
       res.setHeader("Retry-After", String(wait));
       return page(
@@ -140,7 +142,7 @@ export function loginHandler(ctx: ServerContext) {
     const hash = userId === undefined ? undefined : await ctx.store.passwordHash(userId);
     const user = userId === undefined ? undefined : snapshot.users.get(userId);
     if (!(await verifyPassword(hash, password)) || userId === undefined || !user) {
-      await ctx.loginLimiter.recordFailure(email, address);
+      await attempt.failed();
       ctx.metrics.signIns.inc({ result: "failed" });
       ctx.logger.warn({ client: request.client.clientId, address }, "sign-in failed");
       // 400, not 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2), and a form is none.
@@ -150,7 +152,7 @@ export function loginHandler(ctx: ServerContext) {
       ctx.metrics.signIns.inc({ result: "disabled" });
       return page(403, "This account is disabled. Ask your administrator to enable it.");
     }
-    await ctx.loginLimiter.recordSuccess(email);
+    await attempt.succeeded();
 
     const now = nowSeconds();
     const code = newAuthorizationCode();
