@@ -38,68 +38,129 @@ export interface FoundFiles {
   diagnostics: Diagnostic[];
 }
 
+interface Found {
+  abs: string;
+  key: string;
+  /** Reached through a symlink (the file itself, or a folder above it inside the root). */
+  linked: boolean;
+}
+
+/** Why a symlink cannot be followed, as its diagnostic says it; undefined when it may be ignored. */
+function unfollowable(name: string, code: string | undefined): string | undefined {
+  // A link whose name has another extension (NOTES.md) cannot have held manifests; one without an
+  // extension may have been a folder of them, and skipping it would plan to delete what it held.
+  const ext = path.extname(name);
+  if (ext !== "" && !isYamlFile(name)) return undefined;
+  if (code === "ELOOP") return "the link is a symlink loop: it never reaches a file or a folder";
+  if (code === "ENOENT" || code === "ENOTDIR") {
+    return isYamlFile(name)
+      ? "the file is a broken symlink"
+      : "the link is broken: its target does not exist, so whatever it held is not read";
+  }
+  return `the link cannot be followed (${code ?? "unknown error"})`;
+}
+
+const NOT_REGULAR = "the file is not a regular file (a FIFO, socket or device); manifests are plain files";
+
 /**
  * Every YAML file under `root`, recursively. Hidden entries (dot-files and dot-folders: `.git`,
- * `.github`, editor and CI configs) and `node_modules` are skipped. Symlinks are followed only when
- * their target is inside the root, and each real folder is visited once, so a link loop ends.
+ * `.github`, editor and CI configs) and `node_modules` are skipped. Nothing else is skipped silently:
+ *   - a symlink (to a file or a folder) whose target is outside the root is an error naming the link,
+ *     as are a broken link and a link loop (unless the link's name says it is not YAML: `NOTES.md`);
+ *   - a symlink inside the root is followed; each real folder is walked once and each real file read
+ *     once, under its own path when it also has one without links (so links to an ancestor end, and a
+ *     folder linked twice does not declare its manifests twice);
+ *   - a YAML name that is not a regular file (a FIFO) is an error, never opened.
+ * `name` turns an absolute path into the name diagnostics use.
  */
-export async function findYamlFiles(root: string): Promise<FoundFiles> {
+export async function findYamlFiles(
+  root: string,
+  name: (abs: string) => string = (abs) => displayPath(root, abs),
+): Promise<FoundFiles> {
   const realRoot = await realpath(root);
-  const files: string[] = [];
   const diagnostics: Diagnostic[] = [];
-  const visited = new Set<string>([realRoot]);
+  const byReal = new Map<string, Found>();
+  const walked = new Set<string>([realRoot]);
+  /** Folder links inside the root, followed after the real folders so that real paths win. */
+  const folderLinks: Array<{ abs: string; target: string }> = [];
+  const report = (abs: string, message: string) => diagnostics.push({ file: name(abs), message });
 
-  async function walk(dir: string): Promise<void> {
+  const addFile = (abs: string, real: string, linked: boolean) => {
+    const found: Found = { abs, key: name(abs), linked };
+    const other = byReal.get(real);
+    if (!other || (other.linked && !linked) || (other.linked === linked && found.key < other.key)) {
+      byReal.set(real, found);
+    }
+  };
+
+  async function followLink(abs: string, entryName: string): Promise<void> {
+    let target: string;
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      target = await realpath(abs);
+      info = await stat(target);
+    } catch (err) {
+      const problem = unfollowable(entryName, (err as NodeJS.ErrnoException).code);
+      if (problem) report(abs, problem);
+      return;
+    }
+    if (target !== realRoot && !isInside(realRoot, target)) {
+      if (info.isDirectory()) {
+        report(
+          abs,
+          `the folder is a link to ${target}, outside the manifest folder; manifests must stay inside it (move the folder in, or make it an Overlay base)`,
+        );
+      } else if (isYamlFile(entryName)) {
+        report(
+          abs,
+          `the file is a link to ${target}, outside the manifest folder; manifests must stay inside it`,
+        );
+      }
+      return;
+    }
+    if (info.isDirectory()) folderLinks.push({ abs, target });
+    else if (!isYamlFile(entryName)) return;
+    else if (info.isFile()) addFile(abs, target, true);
+    else report(abs, NOT_REGULAR);
+  }
+
+  async function walk(dir: string, realDir: string, linked: boolean): Promise<void> {
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      diagnostics.push({ file: displayPath(root, dir), message: `the folder cannot be read (${code})` });
+      report(dir, `the folder cannot be read (${code})`);
       return;
     }
+    // Sorted, so that which of two paths to one file is kept never depends on the file system's order.
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (entry.name.startsWith(".") || SKIPPED_FOLDERS.has(entry.name)) continue;
       const abs = path.join(dir, entry.name);
-      let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        let target: string;
-        try {
-          target = await realpath(abs);
-        } catch {
-          if (isYamlFile(entry.name)) {
-            diagnostics.push({ file: displayPath(root, abs), message: "the file is a broken symlink" });
-          }
-          continue;
-        }
-        if (!isInside(realRoot, target)) {
-          // Only reported for YAML files: a linked folder outside the root is not ours to read.
-          if (isYamlFile(entry.name)) {
-            diagnostics.push({
-              file: displayPath(root, abs),
-              message: `the file is a link to ${target}, outside the manifest folder; manifests must stay inside it`,
-            });
-          }
-          continue;
-        }
-        const info = await stat(target);
-        isDir = info.isDirectory();
-        isFile = info.isFile();
-        if (isDir) {
-          if (visited.has(target)) continue;
-          visited.add(target);
-        }
-      }
-      if (isDir) await walk(abs);
-      else if (isFile && isYamlFile(entry.name)) files.push(abs);
+      const real = path.join(realDir, entry.name);
+      if (entry.isSymbolicLink()) await followLink(abs, entry.name);
+      else if (entry.isDirectory()) {
+        if (walked.has(real)) continue;
+        walked.add(real);
+        await walk(abs, real, linked);
+      } else if (!isYamlFile(entry.name)) continue;
+      else if (entry.isFile()) addFile(abs, real, linked);
+      else report(abs, NOT_REGULAR);
     }
   }
 
-  await walk(root);
-  const keyed = files.map((abs) => ({ abs, key: displayPath(root, abs) }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { files: keyed.map((k) => k.abs), diagnostics };
+  await walk(root, realRoot, false);
+  // A link to a folder the walk already read (an ancestor, a sibling) adds nothing; one into a skipped
+  // folder (`shared -> .shared`) is read under the link's path. Following one may find more links.
+  for (let i = 0; i < folderLinks.length; i++) {
+    const { abs, target } = folderLinks[i] as { abs: string; target: string };
+    if (walked.has(target)) continue;
+    walked.add(target);
+    await walk(abs, target, true);
+  }
+  const files = [...byReal.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { files: files.map((f) => f.abs), diagnostics };
 }
 
 export type TextRead = { ok: true; text: string } | { ok: false; message: string };
