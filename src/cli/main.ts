@@ -14,6 +14,7 @@ import { registerSyncCommand } from "./commands/sync.ts";
 import { registerUpCommand } from "./commands/up.ts";
 import { registerUsersCommand } from "./commands/users.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
+import { addLogFormatOptions } from "./log-format.ts";
 import { exitQuietlyOnClosedPipes, reportFailure } from "./output.ts";
 import { VERSION } from "./version.ts";
 
@@ -57,6 +58,7 @@ Examples:
   registerSyncCommand(program);
   registerStatusCommand(program);
   registerUpCommand(program);
+  addLogFormatOptions(program);
   return program;
 }
 

@@ -1,5 +1,7 @@
 /**
- * JSON logs (pino), one line per event, to stdout. Request logs carry a request id (the caller's
+ * Logs (pino), one event per line, to stdout: JSON for machines (a pipe, a file, a log collector), or
+ * human-readable on a terminal (pino-pretty), chosen by `--log-format`, $SCOPECTL_LOG_FORMAT or whether
+ * stdout is a TTY. Request logs carry a request id (the caller's
  * `X-Request-Id` when it is a short token, else a new UUID) and never a secret: only method, path
  * (without query), status, client id and timing are logged; the Authorization header and bodies are not
  * serialized at all, and `redact` guards the places a secret could reach by mistake.
@@ -7,10 +9,64 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
+import { prettyFactory } from "pino-pretty";
 
 export type { Logger };
 
-/** The service's logger; `destination` (default stdout) lets tests read the lines it writes. */
+export const LOG_FORMATS = ["json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+const isLogFormat = (value: string): value is LogFormat => (LOG_FORMATS as readonly string[]).includes(value);
+
+/**
+ * The log format: the option when given, else $SCOPECTL_LOG_FORMAT when set, else pretty on a terminal
+ * and JSON otherwise. A value that is neither format is refused, naming where it came from.
+ */
+export function chooseLogFormat(
+  option: string | undefined,
+  env: NodeJS.ProcessEnv,
+  stdoutIsTTY: boolean,
+): LogFormat {
+  for (const [value, where] of [
+    [option, "--log-format"],
+    [env.SCOPECTL_LOG_FORMAT || undefined, "SCOPECTL_LOG_FORMAT"],
+  ] as const) {
+    if (value === undefined) continue;
+    if (isLogFormat(value)) return value;
+    throw new Error(`${where} must be one of ${LOG_FORMATS.join(", ")}, not "${value}"`);
+  }
+  return stdoutIsTTY ? "pretty" : "json";
+}
+
+/** How loggers made without a destination write; the CLI sets it once, before a command runs. */
+let output: { format: LogFormat; colorize: boolean } | undefined;
+
+export function setLogOutput(format: LogFormat, colorize: boolean): void {
+  output = { format, colorize };
+}
+
+/**
+ * A destination that turns each JSON line into one human-readable line (time, level, message, then
+ * the fields) and writes it synchronously to `to`: through process.stdout, in order with what the CLI
+ * prints, with no worker thread (pino-pretty as a transport would start one).
+ */
+export function prettyDestination(
+  colorize: boolean,
+  to: { write(text: string): unknown } = process.stdout,
+): DestinationStream {
+  const prettify = prettyFactory({
+    colorize,
+    singleLine: true,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname,service",
+  });
+  return { write: (line: string) => to.write(prettify(line)) };
+}
+
+/**
+ * The service's logger. `destination` (tests) gets JSON lines; without one, stdout gets the format the
+ * CLI chose, else the format `chooseLogFormat` picks from the environment.
+ */
 export function createLogger(
   level = process.env.SCOPECTL_LOG_LEVEL ?? "info",
   destination?: DestinationStream,
@@ -32,7 +88,12 @@ export function createLogger(
       censor: "[redacted]",
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  const { format, colorize } = output ?? {
+    format: chooseLogFormat(undefined, process.env, Boolean(process.stdout.isTTY)),
+    colorize: false,
+  };
+  return format === "pretty" ? pino(options, prettyDestination(colorize)) : pino(options);
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
