@@ -3,9 +3,11 @@
  * starting the loop with its clone, signature check and secrets file.
  */
 import { createHash } from "node:crypto";
+import { existsSync, renameSync } from "node:fs";
 import { appendFile, chmod } from "node:fs/promises";
 import path from "node:path";
 import ms from "ms";
+import { type GitCredentials, splitCredentials } from "../gitops/credentials.ts";
 import { GitMirror } from "../gitops/mirror.ts";
 import { checkAllowedSignersFile, verifyCommitSignature } from "../gitops/signatures.ts";
 import { SyncLoop } from "../gitops/sync.ts";
@@ -14,7 +16,12 @@ import type { Logger } from "../server/logger.ts";
 import type { Store } from "../store/types.ts";
 
 export interface SyncSettings {
+  /** The repository URL or path, without credentials: what is logged, stored and served. */
   repo: string;
+  /** The userinfo of an http(s) `--repo` URL: given to git only (gitops/credentials.ts). */
+  credentials?: GitCredentials;
+  /** `--repo` as given, with credentials: only to find the clone an earlier version made (defaultCloneDir). */
+  repoAsGiven?: string;
   branch: string;
   /** The manifest folder inside the repository. */
   path: string;
@@ -54,6 +61,12 @@ export async function checkSyncOptions(
   flag: (name: string) => string,
 ): Promise<SyncSettings> {
   if (!options.repo.trim()) throw new Error(`${flag("repo")} must name a git repository (a URL or a path)`);
+  let repo: { url: string; credentials?: GitCredentials };
+  try {
+    repo = splitCredentials(options.repo.trim());
+  } catch (error) {
+    throw new Error(`${flag("repo")}: ${(error as Error).message}`);
+  }
   if (
     !/^[A-Za-z0-9._/-]+$/.test(options.branch) ||
     options.branch.startsWith("-") ||
@@ -67,9 +80,10 @@ export async function checkSyncOptions(
   }
   if (options.requireSigned !== undefined) await checkAllowedSignersFile(options.requireSigned);
   // A local repository path is cloned by its absolute path, so that the clone works from any folder.
-  const looksLocal = !/^[a-z+]+:\/\//i.test(options.repo) && !/^[^/]+@[^:]+:/.test(options.repo);
+  const looksLocal = !/^[a-z+]+:\/\//i.test(repo.url) && !/^[^/]+@[^:]+:/.test(repo.url);
   return {
-    repo: looksLocal ? path.resolve(options.repo) : options.repo,
+    repo: looksLocal ? path.resolve(repo.url) : repo.url,
+    ...(repo.credentials ? { credentials: repo.credentials, repoAsGiven: options.repo } : {}),
     branch: options.branch,
     path: folder,
     intervalMs: parseInterval(options.interval, flag("interval")),
@@ -82,11 +96,20 @@ export async function checkSyncOptions(
 
 /** The clone's default place: `<store folder>/sync/<hash of repo and branch>`. */
 function defaultCloneDir(storeFile: string, settings: SyncSettings): string {
-  const id = createHash("sha256")
-    .update(`${settings.repo}\u0000${settings.branch}`)
-    .digest("hex")
-    .slice(0, 16);
-  return path.join(path.dirname(path.resolve(storeFile)), "sync", id);
+  const dir = (repo: string) =>
+    path.join(
+      path.dirname(path.resolve(storeFile)),
+      "sync",
+      createHash("sha256").update(`${repo}\u0000${settings.branch}`).digest("hex").slice(0, 16),
+    );
+  const clone = dir(settings.repo);
+  // Earlier versions hashed the URL with its credentials, and that clone keeps them in .git/config:
+  // move it here, where GitMirror.open() takes them out, rather than leave a token behind on disk.
+  if (settings.repoAsGiven !== undefined && !existsSync(clone)) {
+    const legacy = dir(settings.repoAsGiven);
+    if (existsSync(legacy)) renameSync(legacy, clone);
+  }
+  return clone;
 }
 
 async function deliver(settings: SyncSettings, logger: Logger, secrets: OneTimeSecret[], commit: string) {
@@ -114,6 +137,7 @@ export function createSyncLoop(
     settings.repo,
     settings.branch,
     settings.cloneDir ?? defaultCloneDir(storeFile, settings),
+    settings.credentials,
   );
   const signers = settings.requireSigned;
   return new SyncLoop({

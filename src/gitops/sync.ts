@@ -16,6 +16,7 @@ import { RECONCILER } from "../model/resources.ts";
 import type { OneTimeSecret } from "../resources/types.ts";
 import type { Logger } from "../server/logger.ts";
 import type { DriftEntry, Store, SyncCommit, SyncStatus } from "../store/types.ts";
+import { redactDeep, redactUrls } from "./credentials.ts";
 import type { GitMirror } from "./mirror.ts";
 
 export interface SyncOptions {
@@ -39,10 +40,13 @@ export interface SyncOptions {
 
 const ACTOR = "scopectl sync";
 
-/** One line per diagnostic, with paths relative to the repository rather than the clone. */
-function describe(error: unknown, cloneDir: string): string {
+/**
+ * One line per diagnostic, with paths relative to the repository rather than the clone, and no URL
+ * credentials (the status and the logs are read by people who must not get the token).
+ */
+function describe(error: unknown, cloneDir?: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split(`${cloneDir}${path.sep}`).join("");
+  return redactUrls(cloneDir ? message.split(`${cloneDir}${path.sep}`).join("") : message);
 }
 
 export class SyncLoop {
@@ -80,7 +84,7 @@ export class SyncLoop {
     const tick = () => {
       if (this.#stopped) return;
       this.syncOnce()
-        .catch((error: unknown) => this.#options.logger.error({ err: error }, "sync pass failed"))
+        .catch((error: unknown) => this.#options.logger.error({ err: describe(error) }, "sync pass failed"))
         .finally(() => {
           if (this.#stopped) return;
           this.#timer = setTimeout(tick, this.#again ? 0 : intervalMs);
@@ -100,7 +104,7 @@ export class SyncLoop {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.syncOnce().catch((error: unknown) =>
-        this.#options.logger.error({ err: error }, "sync pass failed"),
+        this.#options.logger.error({ err: describe(error) }, "sync pass failed"),
       );
     }, 0);
   }
@@ -138,8 +142,7 @@ export class SyncLoop {
       status.state = "Failed";
       status.error = describe(error, mirror.dir);
       logger.error({ repo: mirror.url, branch: mirror.branch, err: status.error }, "sync: fetch failed");
-      await store.saveSyncStatus(status);
-      return status;
+      return this.#save(status);
     }
     status.head = head;
 
@@ -153,8 +156,14 @@ export class SyncLoop {
         ? "OutOfSync"
         : "Synced";
     status.checkedAt = now();
-    await store.saveSyncStatus(status);
-    return status;
+    return this.#save(status);
+  }
+
+  /** Saves the status (read by `scopectl status` and GET /v1/sync) without any URL credentials. */
+  async #save(status: SyncStatus): Promise<SyncStatus> {
+    const saved = redactDeep(status);
+    await this.#options.store.saveSyncStatus(saved);
+    return saved;
   }
 
   /** The commits to try, oldest first; records a history rewrite when the cursor left the branch. */

@@ -1,6 +1,7 @@
 /** `scopectl status`: the git sync loop's status as the store holds it. */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { redactDeep } from "../../gitops/credentials.ts";
 import type { SyncCommit, SyncStatus } from "../../store/types.ts";
 import { colors, out } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath, withStore } from "../reconcile.ts";
@@ -71,7 +72,9 @@ Exit code 1 when Failed (or when no sync has run against the store), else 0.`,
       throw new Error(`there is no store at ${file}; start a sync with \`scopectl sync --repo ...\``);
     }
     await withStore(options, async (store) => {
-      const status = await store.syncStatus();
+      // Redacted again on the way out: a status saved by an earlier version may hold URL credentials.
+      const saved = await store.syncStatus();
+      const status = saved && redactDeep(saved);
       if (!status)
         throw new Error("no sync has run against this store; start one with `scopectl sync --repo ...`");
       if (options.json) out(JSON.stringify(status, null, 2));

@@ -6,6 +6,7 @@
  * `insufficient_scope` for a token without the permission.
  */
 import { type NextFunction, type Request, type Response, Router } from "express";
+import { redactDeep } from "../../gitops/credentials.ts";
 import { didYouMean } from "../../model/did-you-mean.ts";
 import { effectiveScopes, sourceLabel } from "../../model/effective.ts";
 import type { ManagementPermission } from "../../model/management.ts";
@@ -101,7 +102,8 @@ export function managementRouter(ctx: ServerContext): Router {
         .json({ error: "not_found", error_description: "no git sync has run against this store" });
       return;
     }
-    res.json(status);
+    // A status saved by an earlier version may hold URL credentials: never serve them.
+    res.json(redactDeep(status));
   });
 
   router.get("/apis/:name", requirePermission(ctx, "read:apis"), (req, res) => {
