@@ -33,6 +33,7 @@ try {
         userId: "alice",
         scopes: ["offline_access"],
         audiences: [],
+        granted: { openIdScopes: ["offline_access"], audiences: [] },
         authTime: now,
         createdAt,
       },

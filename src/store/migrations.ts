@@ -181,6 +181,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: "grants.granted",
+    sql: `
+      -- What a sign-in granted (issue 12): JSON {openIdScopes, audiences: [{audience, scopes}]}, computed
+      -- at the login, the ceiling of every token the grant issues. Before, the grant kept only what the
+      -- client asked for, and a request without API scopes meant "all the user holds", at every refresh.
+      -- What those older sign-ins were granted was never recorded, and any guess could widen them, so
+      -- they are revoked here: their refresh tokens and access tokens stop working, and the user signs in
+      -- again. A revoked grant keeps its first time and reason.
+      ALTER TABLE grants ADD COLUMN granted TEXT;
+      UPDATE grants
+        SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+            revoked_reason = 'store upgrade: the sign-in predates recorded grants'
+        WHERE revoked_at IS NULL;
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's number. */

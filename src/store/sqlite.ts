@@ -114,7 +114,7 @@ const IMPORT_COLUMNS = "id, source, api, action, file, revision, commit_sha, tim
 const REVISION_COLUMNS = "revision, actor, commit_info, time, summary";
 const KEY_COLUMNS = "kid, alg, public_jwk, private_key, encrypted, created_at, retired_at, expires_at";
 const GRANT_COLUMNS =
-  "id, client_id, user_id, scopes, audiences, auth_time, nonce, created_at, revoked_at, revoked_reason";
+  "id, client_id, user_id, scopes, audiences, auth_time, nonce, created_at, revoked_at, revoked_reason, granted";
 
 type Row = unknown[];
 
@@ -250,6 +250,7 @@ class SignInWrites {
       string | null,
       string,
       string,
+      string,
     ]
   >;
   readonly insertCode: Database.Statement<[string, string, string, string, string]>;
@@ -276,7 +277,7 @@ class SignInWrites {
     );
     // prune_after: a day after creation, or an hour after the code expires, whichever is later.
     this.insertGrant = db.prepare(
-      `INSERT INTO grants (${GRANT_COLUMNS}, prune_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, max(julianday(?) + 1, julianday(?) + 1.0 / 24))`,
+      `INSERT INTO grants (${GRANT_COLUMNS}, prune_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, max(julianday(?) + 1, julianday(?) + 1.0 / 24))`,
     );
     this.insertCode = db.prepare(
       "INSERT INTO authorization_codes (code_sha256, grant_id, redirect_uri, code_challenge, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -396,6 +397,8 @@ function toGrant(row: Row): GrantRecord {
     userId: row[2] as string,
     scopes: JSON.parse(row[3] as string),
     audiences: JSON.parse(row[4] as string),
+    // NULL only in a grant from before migration 5, which revoked it: it grants nothing.
+    granted: row[10] === null ? { openIdScopes: [], audiences: [] } : JSON.parse(row[10] as string),
     authTime: row[5] as number,
     createdAt: row[7] as string,
   };
@@ -403,6 +406,24 @@ function toGrant(row: Row): GrantRecord {
   if (row[8] !== null) grant.revokedAt = row[8] as string;
   if (row[9] !== null) grant.revokedReason = row[9] as string;
   return grant;
+}
+
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === "string");
+
+/** Refuses a grant ceiling of the wrong shape: read back, it would grant what no sign-in granted. */
+function checkGranted(granted: GrantRecord["granted"]): void {
+  const ok =
+    typeof granted === "object" &&
+    granted !== null &&
+    isStringList(granted.openIdScopes) &&
+    Array.isArray(granted.audiences) &&
+    granted.audiences.every((a) => typeof a?.audience === "string" && isStringList(a.scopes));
+  if (!ok) {
+    throw new Error(
+      "the grant's granted access must be {openIdScopes: string[], audiences: [{audience, scopes: string[]}]}",
+    );
+  }
 }
 
 /** Refuses a time SQLite's julianday() could not compare (it would make pruning silently wrong). */
@@ -786,6 +807,7 @@ class SqliteStore extends SqliteReader implements Store {
       throw new Error(`the code belongs to grant "${code.grantId}", not to the new grant "${grant.id}"`);
     }
     if (!Number.isSafeInteger(grant.authTime)) throw new Error("the grant's authTime must be whole seconds");
+    checkGranted(grant.granted);
     const scopes = JSON.stringify(grant.scopes);
     const audiences = JSON.stringify(grant.audiences);
     await this.#signInWrite(() => {
@@ -805,6 +827,10 @@ class SqliteStore extends SqliteReader implements Store {
         grant.createdAt,
         grant.revokedAt ?? null,
         grant.revokedReason ?? null,
+        JSON.stringify({
+          openIdScopes: grant.granted.openIdScopes,
+          audiences: grant.granted.audiences.map(({ audience, scopes }) => ({ audience, scopes })),
+        }),
         grant.createdAt,
         code.expiresAt,
       );

@@ -151,6 +151,11 @@ export interface GrantRecord {
   scopes: string[];
   /** The audiences it asked for (empty: the client's default). */
   audiences: string[];
+  /**
+   * What the sign-in granted, computed once when the user signed in: the ceiling of every token the grant
+   * issues. Exchanges and refreshes may narrow it, never add to it (RFC 6749 §6).
+   */
+  granted: GrantedAccess;
   /** When the user entered their password (epoch seconds): the ID token's `auth_time`. */
   authTime: number;
   /** The OpenID Connect nonce of the authorization request, for the first ID token. */
@@ -159,6 +164,23 @@ export interface GrantRecord {
   /** Set once: a reused code or refresh token, a disabled user. Revoked grants issue nothing more. */
   revokedAt?: string;
   revokedReason?: string;
+}
+
+/**
+ * The scopes a sign-in granted. API scopes are kept per audience, since a scope name is unique only
+ * within its Api: a name granted at one audience grants nothing at another. An empty list grants none.
+ */
+export interface GrantedAccess {
+  /** The OpenID Connect scopes granted (openid, profile, email, offline_access, offline), in request order. */
+  openIdScopes: string[];
+  /** Every audience of the grant's tokens, as resolved at sign-in (a client's default made explicit). */
+  audiences: GrantedAudience[];
+}
+
+export interface GrantedAudience {
+  audience: string;
+  /** The API scopes granted at this audience. */
+  scopes: string[];
 }
 
 export interface AuthorizationCodeRecord {

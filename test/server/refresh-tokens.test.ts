@@ -2,8 +2,9 @@
  * Acceptance 3 of the users issue, refresh tokens: `POST /oauth2/token` with grant_type refresh_token.
  * Every refresh rotates the token; a spent token presented again revokes its whole family (RFC 9700
  * §4.14.2); a token is bound to its client; a refresh may narrow the scope, never widen it; and each
- * refresh is computed from the current manifests, so a disabled user or a changed role shows at the
- * next one. Each over HTTP against the real server and a real SQLite store.
+ * refresh is the sign-in's grant within the current manifests, so a disabled user or a removed role
+ * shows at the next one (an added one never does: grant-scopes.test.ts). Each over HTTP against the real
+ * server and a real SQLite store.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -155,7 +156,7 @@ describe("manifest changes at the next refresh", () => {
     assert.deepEqual(await introspectAsWeb(user, tokens.access_token), { active: false });
   });
 
-  test("a role change shows in the next refreshed access token: scopes added and removed", async (t) => {
+  test("a role change shows in the next refreshed access token: scopes removed go, scopes added stay out", async (t) => {
     const user = await serveUserTenant(t);
     const first = await signInAtWeb(user, {
       scope: "openid offline_access",
@@ -176,7 +177,8 @@ describe("manifest changes at the next refresh", () => {
     );
 
     const refreshed = tokensOf(await refreshAsWeb(user, refreshTokenOf(first)));
-    const after = ["read:invoices", "read:orders", "write:products"];
+    // write:products was not granted at the sign-in: a refresh never adds it (RFC 6749 §6).
+    const after = ["read:invoices", "read:orders"];
     const claims = claimsOf(refreshed.access_token);
     assert.deepEqual(sorted(claims.permissions), after);
     assert.deepEqual(sorted(claims.scp), ["offline_access", "openid", ...after].sort());

@@ -1,6 +1,7 @@
 /**
  * The store's sign-in state: passwords, grants, authorization codes and refresh tokens (redeem, reuse,
- * expiry, rotation, revocation), pruning, two stores on one file, and migration 2 → 3.
+ * expiry, rotation, revocation), pruning, two stores on one file, migration 2 → 3, and migration 4 → 5
+ * (what a sign-in granted; grants from before it are revoked).
  */
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -30,6 +31,10 @@ const grantOf = (id: string, createdAt = T0, extra: Partial<GrantRecord> = {}): 
   userId: "alice",
   scopes: ["openid", "read:todos"],
   audiences: ["https://todos.example.com"],
+  granted: {
+    openIdScopes: ["openid"],
+    audiences: [{ audience: "https://todos.example.com", scopes: ["read:todos"] }],
+  },
   authTime: Math.floor(Date.parse(createdAt) / 1000),
   createdAt,
   ...extra,
@@ -135,6 +140,7 @@ describe("sign-in state in the SQLite store", () => {
         "authTime",
         "clientId",
         "createdAt",
+        "granted",
         "id",
         "scopes",
         "userId",
@@ -522,6 +528,71 @@ describe("sign-in state in the SQLite store", () => {
       assert.ok(SCHEMA_VERSION >= 3);
     } finally {
       check.close();
+    }
+  });
+
+  test("what a sign-in granted is stored as given, an empty grant included; a malformed one is refused", async () => {
+    await withStore(async (store) => {
+      const nothing = grantOf("g1", T0, {
+        scopes: ["openid"],
+        audiences: [],
+        granted: {
+          openIdScopes: ["openid"],
+          audiences: [{ audience: "https://todos.example.com", scopes: [] }],
+        },
+      });
+      await store.createGrant(nothing, codeOf("g1"));
+      assert.deepEqual((await store.grant("g1"))?.granted, nothing.granted);
+      for (const granted of [
+        undefined,
+        { openIdScopes: "openid", audiences: [] },
+        { openIdScopes: [], audiences: [{ audience: "https://todos.example.com" }] },
+        { openIdScopes: [], audiences: [{ audience: 1, scopes: [] }] },
+      ]) {
+        const bad = { ...grantOf("g2"), granted } as unknown as GrantRecord;
+        await assert.rejects(store.createGrant(bad, codeOf("g2")), /the grant's granted access must be/);
+      }
+      assert.equal(await store.grant("g2"), undefined);
+    });
+  });
+
+  test("migration 4 → 5 revokes the sign-ins that predate recorded grants, and keeps earlier revocations", {
+    timeout: 30_000,
+  }, async () => {
+    const file = path.join(await tempDir(), "v4.db");
+    const db = new Database(file);
+    migrate(db, file, MIGRATIONS.slice(0, 4));
+    const insert = db.prepare(
+      "INSERT INTO grants (id, client_id, user_id, scopes, audiences, auth_time, nonce, created_at, revoked_at, revoked_reason, prune_after) VALUES (?, 'web', 'alice', ?, '[]', 0, NULL, ?, ?, ?, julianday(?) + 1)",
+    );
+    // A sign-in that asked for no API scope: under the old rules every refresh got all the user held.
+    insert.run("live", JSON.stringify(["openid", "offline_access"]), T0, null, null, T0);
+    insert.run("gone", JSON.stringify(["openid"]), T0, at(5), "refresh token reused", T0);
+    db.prepare(
+      "INSERT INTO refresh_tokens (token_sha256, grant_id, created_at, expires_at) VALUES ('live-r1', 'live', ?, ?)",
+    ).run(T0, at(DAY));
+    db.close();
+
+    const store = await openSqliteStore(file);
+    try {
+      const live = (await store.grant("live")) ?? assert.fail("the live grant is gone");
+      assert.equal(live.revokedReason, "store upgrade: the sign-in predates recorded grants");
+      assert.ok(live.revokedAt !== undefined && !Number.isNaN(Date.parse(live.revokedAt)));
+      assert.deepEqual(live.granted, { openIdScopes: [], audiences: [] }, "it grants nothing");
+      assert.deepEqual(
+        await store.rotateRefreshToken("live-r1", "web", tokenOf("x", at(1), at(DAY)), at(1)),
+        {
+          status: "revoked",
+        },
+      );
+      const gone = (await store.grant("gone")) ?? assert.fail("the revoked grant is gone");
+      assert.equal(gone.revokedAt, at(5));
+      assert.equal(gone.revokedReason, "refresh token reused");
+      // New sign-ins after the upgrade are not touched.
+      await signedIn(store, "new");
+      assert.equal((await store.grant("new"))?.revokedAt, undefined);
+    } finally {
+      await store.close();
     }
   });
 

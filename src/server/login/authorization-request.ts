@@ -4,6 +4,7 @@
  * errors are shown on a page (RFC 6749 §4.1.2.1, RFC 9700 §4.1). Every later error goes back to the
  * client's redirect URI with `error`, `state` and `iss` (RFC 9207).
  */
+import { requestedTargets } from "../oauth/audiences.ts";
 import { OAuthError } from "../oauth/errors.ts";
 import { spaceList } from "../oauth/form.ts";
 import { isS256Challenge } from "../oauth/pkce.ts";
@@ -127,9 +128,10 @@ function checkTrusted(snapshot: Snapshot, params: RequestParams, client: ClientE
   if (prompt.includes("none")) throw new OAuthError("login_required", "the user must sign in");
   const scopes = spaceList(one(params, "scope"));
   const resources = params.resource === undefined ? [] : [params.resource].flat();
-  const audiences = [
-    ...new Set([...spaceList(one(params, "audience")), ...resources.filter((r) => r !== "")]),
-  ];
+  const audiences = requestedTargets(
+    one(params, "audience"),
+    resources.filter((r) => r !== ""),
+  );
   const targets = userAudiences(snapshot, client, { scopes, audiences });
   checkRequestedScopes(snapshot, targets, scopes);
   const state = one(params, "state");

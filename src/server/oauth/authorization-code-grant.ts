@@ -2,15 +2,17 @@
  * The authorization code grant at the token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5): the code is
  * redeemed once, by the client it was issued to, with the redirect URI it was issued for and the PKCE
  * verifier of its challenge. A code presented a second time revokes its grant: the tokens the first
- * exchange issued stop working (RFC 6749 §4.1.2, RFC 9700 §4.5).
+ * exchange issued stop working (RFC 6749 §4.1.2, RFC 9700 §4.5). The tokens carry what the sign-in
+ * granted, for all of its audiences or (`resource`, `audience`; RFC 8707 §2.2) some of them.
  */
 import { sha256Hex } from "../../resources/secrets.ts";
 import type { Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
+import { requestedTargets } from "./audiences.ts";
 import { invalidGrant, invalidRequest } from "./errors.ts";
 import type { Form } from "./form.ts";
 import { isCodeVerifier, verifierMatches } from "./pkce.ts";
-import { requireUserClient } from "./user-grant.ts";
+import { narrowGrant, requireUserClient } from "./user-grant.ts";
 import { issueUserTokens, type TokenResponseBody } from "./user-tokens.ts";
 
 export async function authorizationCodeGrant(
@@ -30,6 +32,7 @@ export async function authorizationCodeGrant(
   if (!isCodeVerifier(verifier)) {
     throw invalidRequest("code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'");
   }
+  const audiences = requestedTargets(form.one("audience"), form.all("resource"));
   const nowIso = new Date(nowSeconds * 1000).toISOString();
   const redeemed = await store.redeemCode(sha256Hex(code), nowIso);
   switch (redeemed.status) {
@@ -52,10 +55,6 @@ export async function authorizationCodeGrant(
   if (!verifierMatches(verifier, record.codeChallenge)) {
     throw invalidGrant("code_verifier does not match the code_challenge of the authorization request");
   }
-  return issueUserTokens(
-    store,
-    snapshot,
-    { client, grant, request: { scopes: grant.scopes, audiences: grant.audiences }, nonce: grant.nonce },
-    nowSeconds,
-  );
+  const access = narrowGrant(grant.granted, { scopes: [], audiences });
+  return issueUserTokens(store, snapshot, { client, grant, access, nonce: grant.nonce }, nowSeconds);
 }

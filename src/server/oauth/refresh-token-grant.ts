@@ -1,21 +1,18 @@
 /**
  * The refresh token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14.2): every use spends the token and
  * returns a new one in the same grant; a spent token presented again means it leaked, so the whole grant
- * (every refresh token and access token of that sign-in) is revoked. The new access token is computed
- * from the current snapshot: a role or user change shows at the next refresh.
+ * (every refresh token and access token of that sign-in) is revoked. The new access token carries what
+ * the sign-in granted, narrowed by `scope` and by `resource`/`audience` when given, and only what still
+ * holds in the current snapshot: a role removed or a user disabled shows at the next refresh, a role
+ * added since never widens the grant.
  */
 import { sha256Hex } from "../../resources/secrets.ts";
-import type { GrantRecord, Store } from "../../store/types.ts";
+import type { GrantedAccess, GrantRecord, Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
+import { requestedTargets } from "./audiences.ts";
 import { invalidGrant, invalidRequest } from "./errors.ts";
 import { type Form, spaceList } from "./form.ts";
-import {
-  narrowOnRefresh,
-  requireUserClient,
-  type UserGrantRequest,
-  userAudiences,
-  userTokenGrant,
-} from "./user-grant.ts";
+import { narrowGrant, requireUserClient, userTokenGrant } from "./user-grant.ts";
 import { issueUserTokens, mintRefreshToken, type TokenResponseBody } from "./user-tokens.ts";
 
 export async function refreshTokenGrant(
@@ -29,16 +26,18 @@ export async function refreshTokenGrant(
   const presented = form.one("refresh_token");
   if (presented === undefined) throw invalidRequest("refresh_token is required");
   const next = mintRefreshToken(nowSeconds);
-  const asked = spaceList(form.one("scope"));
-  let request: UserGrantRequest | undefined;
+  const asked = {
+    scopes: spaceList(form.one("scope")),
+    audiences: requestedTargets(form.one("audience"), form.all("resource")),
+  };
+  let access: GrantedAccess | undefined;
   // Checked before the token is spent: a refresh refused for its scope or audience keeps the sign-in.
   const accept = (grant: GrantRecord) => {
-    const original = { scopes: grant.scopes, audiences: grant.audiences };
-    request = narrowOnRefresh(snapshot, original, userAudiences(snapshot, client, original), asked);
+    access = narrowGrant(grant.granted, asked);
     const user = snapshot.users.get(grant.userId);
     // A removed or disabled user is handled after the rotation: the grant is revoked then.
     if (user && !user.disabled) {
-      userTokenGrant(snapshot, { client, userId: grant.userId, user, request, sessionId: grant.id });
+      userTokenGrant(snapshot, { client, userId: grant.userId, user, access, sessionId: grant.id });
     }
   };
   const rotation = await store.rotateRefreshToken(
@@ -65,7 +64,7 @@ export async function refreshTokenGrant(
   return issueUserTokens(
     store,
     snapshot,
-    { client, grant: rotation.grant, request: request as UserGrantRequest, refreshToken: next.token },
+    { client, grant: rotation.grant, access: access as GrantedAccess, refreshToken: next.token },
     nowSeconds,
   );
 }

@@ -1,13 +1,16 @@
 /**
- * What a user access token carries (DESIGN §2, "Users"): for the audiences the client asked for and is
- * authorized for, the user's effective scopes (roles plus additional scopes), within the scopes the
- * application has enabled at that Api, narrowed by the requested API scopes when there are any. OpenID
- * Connect scopes (`openid`, `profile`, `email`, `offline_access`) are granted as asked. Pure: the same
- * rules run when the authorization request is checked, when a code is exchanged and at every refresh,
- * each time against the current snapshot, so that a role or user change shows in the next token.
+ * What a user sign-in grants and what its tokens carry. At the login, the grant: for the audiences the
+ * client asked for and is authorized for, the user's effective scopes (roles plus additional scopes)
+ * within the scopes the application has enabled at that Api, narrowed by the requested API scopes when
+ * there are any; OpenID Connect scopes (`openid`, `profile`, `email`, `offline_access`) as asked. The
+ * store keeps that grant, and it is the ceiling of every later token (RFC 6749 §6): a code exchange or a
+ * refresh may narrow it (fewer scopes, fewer audiences), and each token is the grant intersected with the
+ * current snapshot, so a role removed or a scope disabled since shows at the next refresh, while nothing
+ * added since ever does. Pure: the snapshot and the grant in, a grant or a token out.
  */
 import { effectiveScopes } from "../../model/effective.ts";
 import type { UserProps } from "../../model/resources.ts";
+import type { GrantedAccess, GrantedAudience } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import type { AccessTokenGrant } from "./access-token.ts";
 import { checkAudiences } from "./audiences.ts";
@@ -90,29 +93,131 @@ export interface UserTokenInput {
   client: ClientEntry;
   userId: string;
   user: UserProps;
-  request: UserGrantRequest;
+  /** What the token may carry at most: the grant's access, narrowed by the request (narrowGrant). */
+  access: GrantedAccess;
   /** The grant id, carried as `sid` so that revoking the grant revokes its access tokens. */
   sessionId: string;
 }
 
-export function userTokenGrant(snapshot: Snapshot, input: UserTokenInput): UserTokenGrant {
-  const { client, userId, user, request } = input;
+/** The grant's audiences, checked against the current snapshot (an Api or authorization removed since). */
+function currentAudiences(snapshot: Snapshot, client: ClientEntry, access: GrantedAccess): string[] {
+  const audiences = access.audiences.map((granted) => granted.audience);
+  const userinfo = userinfoAudience(snapshot);
+  checkAudiences(
+    snapshot,
+    client,
+    audiences.filter((audience) => audience !== userinfo),
+  );
+  return audiences;
+}
+
+/**
+ * The API scopes of `access` that hold now, per audience: granted there, still enabled for the client at
+ * that Api, and still among the user's effective scopes. In the order of the user's effective scopes.
+ */
+function scopesNow(
+  snapshot: Snapshot,
+  client: ClientEntry,
+  user: UserProps,
+  access: GrantedAccess,
+): GrantedAudience[] {
+  const byApi = new Map<string, { allowed: Set<string>; granted: GrantedAudience }>();
+  const result: GrantedAudience[] = access.audiences.map(({ audience, scopes }) => {
+    const granted: GrantedAudience = { audience, scopes: [] };
+    const authorization = client.authorizations.get(audience);
+    if (authorization) {
+      const ceiling = new Set(scopes);
+      const allowed = new Set([...authorization.scopeSet].filter((scope) => ceiling.has(scope)));
+      byApi.set(authorization.api, { allowed, granted });
+    }
+    return granted;
+  });
+  for (const { api, scope } of effectiveScopes(user, snapshot.roles)) {
+    const at = byApi.get(api);
+    if (at?.allowed.has(scope) && !at.granted.scopes.includes(scope)) at.granted.scopes.push(scope);
+  }
+  return result;
+}
+
+/**
+ * What a sign-in grants, computed once at the login and stored with the grant. No API scope asked means
+ * every scope the user holds there now (DESIGN §2), made explicit; the grant never means "all" again.
+ */
+export function grantAtSignIn(
+  snapshot: Snapshot,
+  input: { client: ClientEntry; user: UserProps; request: UserGrantRequest },
+): GrantedAccess {
+  const { client, user, request } = input;
   requireUserClient(client, "sign users in");
   const audiences = userAudiences(snapshot, client, request);
   checkRequestedScopes(snapshot, audiences, request.scopes);
-  const openIdScopes = request.scopes.filter((scope) => OPENID_SCOPES.has(scope));
-  const askedApiScopes = new Set(request.scopes.filter((scope) => !OPENID_SCOPES.has(scope)));
-  const enabledAt = new Map<string, ReadonlySet<string>>();
-  for (const audience of audiences) {
-    const authorization = client.authorizations.get(audience);
-    if (authorization) enabledAt.set(authorization.api, authorization.scopeSet);
+  const askedApiScopes = request.scopes.filter((scope) => !OPENID_SCOPES.has(scope));
+  const asked: GrantedAccess = {
+    openIdScopes: request.scopes.filter((scope) => OPENID_SCOPES.has(scope)),
+    audiences: audiences.map((audience) => {
+      const api = snapshot.apisByAudience.get(audience);
+      const defined = api ? api.scopes.map((scope) => scope.name) : [];
+      return {
+        audience,
+        scopes: askedApiScopes.length > 0 ? defined.filter((s) => askedApiScopes.includes(s)) : defined,
+      };
+    }),
+  };
+  return { openIdScopes: asked.openIdScopes, audiences: scopesNow(snapshot, client, user, asked) };
+}
+
+/** What a token request asks of a grant: each list empty means all of the grant's. */
+export interface GrantNarrowing {
+  /** `scope` at a refresh (RFC 6749 §6). */
+  scopes: readonly string[];
+  /** `audience` and `resource` at a code exchange or a refresh (RFC 8707 §2.2). */
+  audiences: readonly string[];
+}
+
+/**
+ * RFC 6749 §6 and RFC 8707 §2.2: a request may ask for fewer scopes and fewer audiences than its grant,
+ * never for more. Asked scopes are exactly what the token may carry: `scope=openid` is openid alone.
+ */
+export function narrowGrant(granted: GrantedAccess, asked: GrantNarrowing): GrantedAccess {
+  const known = new Set(granted.audiences.map((a) => a.audience));
+  const outside = asked.audiences.filter((audience) => !known.has(audience));
+  if (outside.length > 0) {
+    throw new OAuthError(
+      "invalid_target",
+      `the sign-in was not for the audience${outside.length === 1 ? "" : "s"} ${outside.join(", ")}`,
+    );
   }
-  const apiScopes: string[] = [];
-  for (const { api, scope } of effectiveScopes(user, snapshot.roles)) {
-    if (!enabledAt.get(api)?.has(scope)) continue;
-    if (askedApiScopes.size > 0 && !askedApiScopes.has(scope)) continue;
-    if (!apiScopes.includes(scope)) apiScopes.push(scope);
+  const audiences =
+    asked.audiences.length === 0
+      ? granted.audiences
+      : granted.audiences.filter((a) => asked.audiences.includes(a.audience));
+  if (asked.scopes.length === 0) return { openIdScopes: granted.openIdScopes, audiences };
+  const grantedApiScopes = new Set(audiences.flatMap((a) => a.scopes));
+  const beyond = asked.scopes.filter((scope) =>
+    OPENID_SCOPES.has(scope) ? !granted.openIdScopes.includes(scope) : !grantedApiScopes.has(scope),
+  );
+  if (beyond.length > 0) {
+    throw new OAuthError(
+      "invalid_scope",
+      `a refresh cannot add scopes the sign-in did not grant: ${beyond.join(", ")}`,
+    );
   }
+  return {
+    openIdScopes: granted.openIdScopes.filter((scope) => asked.scopes.includes(scope)),
+    audiences: audiences.map(({ audience, scopes }) => ({
+      audience,
+      scopes: scopes.filter((scope) => asked.scopes.includes(scope)),
+    })),
+  };
+}
+
+/** The access token of a grant now: `access` within the current snapshot (see scopesNow). */
+export function userTokenGrant(snapshot: Snapshot, input: UserTokenInput): UserTokenGrant {
+  const { client, userId, user, access } = input;
+  requireUserClient(client, "sign users in");
+  const audiences = currentAudiences(snapshot, client, access);
+  const apiScopes = [...new Set(scopesNow(snapshot, client, user, access).flatMap((a) => a.scopes))];
+  const { openIdScopes } = access;
   return {
     subject: userId,
     clientId: client.clientId,
@@ -127,31 +232,4 @@ export function userTokenGrant(snapshot: Snapshot, input: UserTokenInput): UserT
     offline: openIdScopes.includes("offline_access") || openIdScopes.includes("offline"),
     openid: openIdScopes.includes("openid"),
   };
-}
-
-/**
- * RFC 6749 §6: a refresh may ask for fewer scopes than the grant, never more. With no API scope in the
- * grant (all of the user's), any API scope of its audiences may be asked for.
- */
-export function narrowOnRefresh(
-  snapshot: Snapshot,
-  original: UserGrantRequest,
-  audiences: readonly string[],
-  asked: readonly string[],
-): UserGrantRequest {
-  if (asked.length === 0) return original;
-  const grantedApiScopes = original.scopes.filter((scope) => !OPENID_SCOPES.has(scope));
-  const beyond = asked.filter((scope) =>
-    OPENID_SCOPES.has(scope)
-      ? !original.scopes.includes(scope)
-      : grantedApiScopes.length > 0 && !grantedApiScopes.includes(scope),
-  );
-  if (beyond.length > 0) {
-    throw new OAuthError(
-      "invalid_scope",
-      `a refresh cannot add scopes the sign-in did not ask for: ${beyond.join(", ")}`,
-    );
-  }
-  checkRequestedScopes(snapshot, audiences, asked);
-  return { scopes: asked, audiences: original.audiences };
 }

@@ -1,16 +1,17 @@
 /**
  * The token response of the two user grants (authorization_code and refresh_token): an access token
- * with the user's effective scopes, an ID token when `openid` was granted, and a new refresh token when
- * `offline_access` was (rotation: every refresh spends the old token and returns a new one).
+ * with what the sign-in granted that the user still holds, an ID token when `openid` was granted, and a
+ * new refresh token when `offline_access` was (rotation: every refresh spends the old token and returns a
+ * new one).
  */
 import { sha256Hex } from "../../resources/secrets.ts";
-import type { GrantRecord, RefreshTokenRecord, Store } from "../../store/types.ts";
+import type { GrantedAccess, GrantRecord, RefreshTokenRecord, Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { issueAccessToken } from "./access-token.ts";
 import { OAuthError } from "./errors.ts";
 import { issueIdToken } from "./id-token.ts";
 import { newRefreshToken } from "./opaque-tokens.ts";
-import { type UserGrantRequest, userTokenGrant } from "./user-grant.ts";
+import { userTokenGrant } from "./user-grant.ts";
 
 /** A refresh token lives this long from its issue; each rotation starts a new period. */
 export const REFRESH_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
@@ -57,7 +58,8 @@ export async function liveUser(store: Store, snapshot: Snapshot, grant: GrantRec
 export interface UserTokensInput {
   client: ClientEntry;
   grant: GrantRecord;
-  request: UserGrantRequest;
+  /** The grant's access, as the request narrowed it (narrowGrant). */
+  access: GrantedAccess;
   /** The nonce of the code exchange's ID token. */
   nonce?: string | undefined;
   /** The refresh token that replaced the spent one (refresh); absent: mint and store one when offline. */
@@ -77,7 +79,7 @@ export async function issueUserTokens(
     client,
     userId: grant.userId,
     user,
-    request: input.request,
+    access: input.access,
     sessionId: grant.id,
   });
   const access = await issueAccessToken(snapshot, granted, nowSeconds);

@@ -28,6 +28,7 @@ import { verifyPassword } from "../login/password.ts";
 import { OAuthError } from "../oauth/errors.ts";
 import { readForm } from "../oauth/form.ts";
 import { newAuthorizationCode, newGrantId } from "../oauth/opaque-tokens.ts";
+import { grantAtSignIn } from "../oauth/user-grant.ts";
 import type { Snapshot } from "../snapshot.ts";
 
 /** An authorization code must be exchanged within this (RFC 6749 §4.1.2 recommends at most 10 minutes). */
@@ -157,6 +158,8 @@ export function loginHandler(ctx: ServerContext) {
     const now = nowSeconds();
     const code = newAuthorizationCode();
     const grantId = newGrantId();
+    // What the user grants now is the ceiling of every token of this sign-in (user-grant.ts).
+    const granted = grantAtSignIn(snapshot, { client: request.client, user, request });
     await ctx.store.createGrant(
       {
         id: grantId,
@@ -164,6 +167,7 @@ export function loginHandler(ctx: ServerContext) {
         userId,
         scopes: request.scopes,
         audiences: request.audiences,
+        granted,
         authTime: now,
         ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
         createdAt: new Date(now * 1000).toISOString(),

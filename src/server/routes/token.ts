@@ -5,6 +5,7 @@
 import type { ServerContext } from "../context.ts";
 import { type OAuthRequest, type OAuthResponse, sendJson, setClientId } from "../http/types.ts";
 import { issueAccessToken } from "../oauth/access-token.ts";
+import { requestedTargets } from "../oauth/audiences.ts";
 import { authenticateRequest } from "../oauth/authenticate-request.ts";
 import { authorizationCodeGrant } from "../oauth/authorization-code-grant.ts";
 import { clientCredentialsGrant } from "../oauth/client-credentials.ts";
@@ -30,7 +31,7 @@ async function clientCredentials(
   form: Form,
   now: number,
 ): Promise<TokenResponseBody> {
-  const audiences = [...new Set([...spaceList(form.one("audience")), ...form.all("resource")])];
+  const audiences = requestedTargets(form.one("audience"), form.all("resource"));
   const grant = clientCredentialsGrant(snapshot, client, {
     audiences,
     scopes: spaceList(form.one("scope")),
