@@ -19,6 +19,12 @@ import {
   type StoredSecret,
 } from "../model/resources.ts";
 import { sha256Hex } from "../resources/secrets.ts";
+import {
+  HOW_TO_MAKE_A_SECRET,
+  MIN_SECRET_BITS,
+  MIN_SECRET_LENGTH,
+  weakSecretReason,
+} from "./secret-strength.ts";
 
 /** The id of the one Settings resource. */
 export const SETTINGS_ID = "default";
@@ -60,7 +66,8 @@ function positionOf(source: SourcePosition): Pick<Diagnostic, "file" | "line" | 
 /**
  * A secret from the environment is hashed now, when the plan is made: the plan (and the store) carry
  * only the SHA-256, so a change of the variable's value shows up as an update of the application. A
- * generated secret has no hash yet: create makes it (and shows it once), like a Pulumi output.
+ * value too weak for an unsalted fast hash is refused (secret-strength.ts). A generated secret has no
+ * hash yet: create makes it (and shows it once), like a Pulumi output.
  */
 function storedSecret(
   app: DesiredApplication,
@@ -75,6 +82,15 @@ function storedSecret(
         ...positionOf(app.source),
         field: "spec.secret.fromEnv",
         message: `Application "${app.name}" reads its client secret from the environment variable ${secret.fromEnv}, which is ${value === undefined ? "not set" : "empty"}; set it where scopectl runs (secrets never live in git)`,
+      });
+      return undefined;
+    }
+    const weakness = weakSecretReason(value);
+    if (weakness !== undefined) {
+      problems.push({
+        ...positionOf(app.source),
+        field: "spec.secret.fromEnv",
+        message: `Application "${app.name}" reads its client secret from the environment variable ${secret.fromEnv}, whose value is too weak: ${weakness}. A client secret from the environment needs at least ${MIN_SECRET_LENGTH} characters and an estimated ${MIN_SECRET_BITS} bits, because it is kept as a fast SHA-256 digest; ${HOW_TO_MAKE_A_SECRET}`,
       });
       return undefined;
     }
@@ -116,7 +132,7 @@ export function sortResources<R extends { kind: Resource["kind"]; id: string }>(
 
 /**
  * Every resource the manifests declare, in a deterministic order. Throws an InputError that lists
- * every application whose secret variable is missing or empty, so one run shows them all.
+ * every application whose secret variable is missing, empty or too weak, so one run shows them all.
  */
 export function desiredResources(state: DesiredState, env: NodeJS.ProcessEnv): Resource[] {
   const out: Resource[] = [];

@@ -137,4 +137,48 @@ describe("desiredResources", () => {
         /EXPORTER_SECRET/.test(error.message),
     );
   });
+
+  describe("a fromEnv secret must be strong: at least 32 characters and about 128 bits", () => {
+    const weak = {
+      "short (31 characters of base64)": "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3I",
+      "a repeated character": "a".repeat(40),
+      "a repeated pattern": "Secret#1".repeat(5),
+      "digits only": "83920174659201837465019283746501",
+    };
+    for (const [label, value] of Object.entries(weak)) {
+      test(`${label} is an InputError naming the application, the field and the variable, not the value`, async (t) => {
+        const state = await load(t, TENANT);
+        assert.throws(
+          () => desiredResources(state, { EXPORTER_SECRET: value }),
+          (error: unknown) => {
+            assert.ok(error instanceof InputError, String(error));
+            assert.equal(error.diagnostics.length, 1);
+            const [d] = error.diagnostics;
+            assert.equal(d?.file, "apps.yaml");
+            assert.equal(d?.field, "spec.secret.fromEnv");
+            assert.match(d?.message ?? "", /Application "exporter"/);
+            assert.match(d?.message ?? "", /EXPORTER_SECRET/);
+            assert.match(d?.message ?? "", /at least 32 characters/);
+            assert.match(d?.message ?? "", /openssl rand -base64 32/);
+            assert.ok(!error.message.includes(value), "the value is never shown");
+            assert.ok(!JSON.stringify(error.diagnostics).includes(value), "the value is never shown");
+            return true;
+          },
+        );
+      });
+    }
+
+    test("generated-looking secrets pass: base64 and hex from openssl rand, 32 mixed characters", async (t) => {
+      const state = await load(t, TENANT);
+      for (const value of [
+        "q3J9vT0xWm8c1sKf7LrYbQ2nH5uE4aPzD6gC0iXoV+w=",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "Kp7#vQ2m!Xz9Lw4$Rt6Yb1Nc8Hd3Fs5J",
+      ]) {
+        const exporter = find(desiredResources(state, { EXPORTER_SECRET: value }), "Application", "exporter");
+        const props = exporter?.props as { secret?: { kind: string } } | undefined;
+        assert.equal(props?.secret?.kind, "env", value);
+      }
+    });
+  });
 });

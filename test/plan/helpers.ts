@@ -25,7 +25,8 @@ export { tenant, yaml };
 
 export const NOW = new Date("2026-01-02T03:04:05Z");
 
-export const ENV = { EXPORTER_SECRET: "exporter-secret-value" };
+/** Long and varied enough for the fromEnv secret rule (src/plan/secret-strength.ts). */
+export const ENV = { EXPORTER_SECRET: "exporter-secret-value-6Qm2vN8xR4tY1wZ7pK3s" };
 
 /** Store rows for resources, as a manager wrote them. */
 export function stored(resources: readonly Resource[], managedBy = RECONCILER): StoredResource[] {

@@ -165,7 +165,9 @@ describe("makePlan", () => {
   });
 
   test("a changed env secret value is an update whose diff says 'changed'", async (t) => {
-    const { p } = await planChange(t, TENANT, TENANT, { EXPORTER_SECRET: "rotated-value" });
+    const { p } = await planChange(t, TENANT, TENANT, {
+      EXPORTER_SECRET: "rotated-Jd8sL2qW6eR0tY4uI9oP3aZx",
+    });
     assert.deepEqual(actions(p), ["update Application exporter"]);
     assert.deepEqual(change(p, "Application", "exporter").diff, [
       {

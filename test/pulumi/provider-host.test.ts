@@ -31,7 +31,7 @@ const STACK = "hosttest";
 const MANAGER = `pulumi:${STACK}`;
 const STORE = "state/store.db";
 const ENV_NAME = "SCOPECTL_HOST_TEST_EXPORTER_SECRET";
-const ENV_SECRET = "env-secret-value-9f1c2b7e";
+const ENV_SECRET = "env-secret-value-9f1c2b7e-4Kq8Zm2Wx6Rt";
 
 const lines = (...l: string[]) => `${l.join("\n")}\n`;
 
