@@ -3,6 +3,9 @@
  * (`client_secret_basic`) or `client_id` + `client_secret` in the body (`client_secret_post`), never
  * both. Secrets are compared as SHA-256 digests in constant time; an unknown client costs the same hash
  * and gets the same answer as a wrong secret, so the endpoint does not tell which client ids exist.
+ * A fast unsalted hash is enough because no secret can be guessed: generated ones carry 256 random bits,
+ * and the plan refuses a `fromEnv` one below 32 characters and an estimated 128 bits
+ * (src/plan/secret-strength.ts). A slow KDF here would cost CPU on every token request.
  */
 import { createHash } from "node:crypto";
 import { matchesSha256 } from "../../resources/secrets.ts";
