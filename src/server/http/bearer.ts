@@ -1,4 +1,17 @@
-/** RFC 6750 §3: the `WWW-Authenticate: Bearer` challenge of the endpoints that take access tokens. */
+/**
+ * RFC 6750 bearer tokens in the Authorization header: the one parser of the endpoints that take access
+ * tokens (userinfo, the management views), and their `WWW-Authenticate: Bearer` challenge (§3).
+ */
+import { header, type OAuthRequest } from "./types.ts";
+
+/** RFC 6750 §2.1: `Bearer` (any case), spaces, then a b64token; spaces after it are tolerated. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** The bearer token the request presents, or undefined when it presents none (or not in that form). */
+export function bearerTokenOf(req: OAuthRequest): string | undefined {
+  return BEARER.exec(header(req, "authorization") ?? "")?.[1];
+}
+
 export function bearerChallenge(error?: string, description?: string): string {
   const params = ['realm="scopectl"'];
   if (error) params.push(`error="${error}"`);

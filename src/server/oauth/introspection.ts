@@ -5,12 +5,10 @@
  * else (expired, unknown, revoked by a reload or with its sign-in, for another audience) is `{active: false}` and nothing
  * more, so the endpoint tells no one why.
  */
-import type { JWTPayload } from "jose";
 import { API_KEY_PREFIX, matchesSha256 } from "../../resources/secrets.ts";
 import type { Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
-import { verifyAccessToken } from "./access-token.ts";
-import { userSessionLive } from "./user-session.ts";
+import { liveAccessToken } from "./live-access-token.ts";
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -49,21 +47,14 @@ async function introspectJwt(
   token: string,
   nowMs: number,
 ): Promise<IntrospectionResponse> {
-  let payload: JWTPayload;
-  try {
-    payload = await verifyAccessToken(snapshot, token, { now: new Date(nowMs) });
-  } catch {
-    return INACTIVE;
-  }
-  const clientId = typeof payload.client_id === "string" ? payload.client_id : undefined;
-  const client = clientId ? snapshot.clients.get(clientId) : undefined;
-  // A token of an application that has since been deleted or disabled is no longer honoured.
-  if (!client || client.disabled) return INACTIVE;
+  // Expired, unknown, of a client deleted or disabled since, of a sign-in that ended: inactive.
+  const live = await liveAccessToken(store, snapshot, token, { now: new Date(nowMs) });
+  if (!live) return INACTIVE;
+  const { payload, client } = live;
+  const clientId = client.clientId;
   const audiences = typeof payload.aud === "string" ? [payload.aud] : (payload.aud ?? []);
   const forCaller = caller.clientId === clientId || audiences.some((aud) => caller.authorizations.has(aud));
   if (!forCaller) return INACTIVE;
-  // A user token dies with its sign-in: a revoked grant, a removed or disabled user.
-  if (!(await userSessionLive(store, snapshot, payload))) return INACTIVE;
   return {
     active: true,
     token_type: "Bearer",

@@ -11,8 +11,8 @@ import { didYouMean } from "../../model/did-you-mean.ts";
 import { effectiveScopes, sourceLabel } from "../../model/effective.ts";
 import type { ManagementPermission } from "../../model/management.ts";
 import type { ServerContext } from "../context.ts";
-import { bearerChallenge } from "../http/bearer.ts";
-import { verifyAccessToken } from "../oauth/access-token.ts";
+import { bearerChallenge, bearerTokenOf } from "../http/bearer.ts";
+import { liveAccessToken } from "../oauth/live-access-token.ts";
 import type { ApiEntry, Snapshot } from "../snapshot.ts";
 
 function challenge(res: Response, status: 401 | 403, error?: string, description?: string): void {
@@ -30,31 +30,24 @@ function requirePermission(ctx: ServerContext, permission: ManagementPermission)
         .json({ error: "unavailable", error_description: "the service state is not loaded yet" });
       return;
     }
-    const header = req.get("authorization") ?? "";
-    const match = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
-    if (!match?.[1]) {
+    const token = bearerTokenOf(req);
+    if (token === undefined) {
       challenge(res, 401);
       return;
     }
-    let scopes: string[];
-    try {
-      const payload = await verifyAccessToken(snapshot, match[1], {
-        audience: snapshot.settings.managementAudience,
-      });
-      const client =
-        typeof payload.client_id === "string" ? snapshot.clients.get(payload.client_id) : undefined;
-      if (!client || client.disabled) throw new Error("the token's client no longer exists or is disabled");
-      scopes = typeof payload.scope === "string" ? payload.scope.split(" ") : [];
-    } catch {
+    const live = await liveAccessToken(ctx.store, snapshot, token, {
+      audience: snapshot.settings.managementAudience,
+    });
+    if (!live) {
       challenge(
         res,
         401,
         "invalid_token",
-        "the access token is invalid, expired, or not for the management API",
+        "the access token is invalid, expired, not for the management API, or its sign-in ended",
       );
       return;
     }
-    if (!scopes.includes(permission)) {
+    if (!live.scopes.includes(permission)) {
       challenge(res, 403, "insufficient_scope", `this view needs the ${permission} permission`);
       return;
     }

@@ -4,13 +4,11 @@
  * (no error code when no token was sent), 403 insufficient_scope without `openid`.
  */
 import type { Request, Response } from "express";
-import type { JWTPayload } from "jose";
 import type { ServerContext } from "../context.ts";
-import { bearerChallenge } from "../http/bearer.ts";
-import { verifyAccessToken } from "../oauth/access-token.ts";
+import { bearerChallenge, bearerTokenOf } from "../http/bearer.ts";
 import { profileClaims } from "../oauth/id-token.ts";
+import { liveAccessToken } from "../oauth/live-access-token.ts";
 import { noStore } from "../oauth/respond.ts";
-import { userSessionLive } from "../oauth/user-session.ts";
 
 function refuse(res: Response, status: 401 | 403, error?: string, description?: string): void {
   noStore(res);
@@ -28,25 +26,25 @@ export function userinfoHandler(ctx: ServerContext) {
         .json({ error: "temporarily_unavailable", error_description: "the service is starting" });
       return;
     }
-    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(req.get("authorization") ?? "");
-    if (!match?.[1]) return refuse(res, 401);
-    let payload: JWTPayload;
-    try {
-      payload = await verifyAccessToken(snapshot, match[1]);
-    } catch {
-      return refuse(res, 401, "invalid_token", "the access token is not valid or has expired");
+    const token = bearerTokenOf(req);
+    if (token === undefined) return refuse(res, 401);
+    const live = await liveAccessToken(ctx.store, snapshot, token);
+    if (!live) {
+      return refuse(
+        res,
+        401,
+        "invalid_token",
+        "the access token is not valid, has expired, or its sign-in ended",
+      );
     }
-    const scopes = typeof payload.scope === "string" ? payload.scope.split(" ") : [];
-    if (!scopes.includes("openid")) {
+    if (!live.scopes.includes("openid")) {
       return refuse(res, 403, "insufficient_scope", "the access token was not granted openid");
     }
-    const user = payload.sub === undefined ? undefined : snapshot.users.get(payload.sub);
-    const client =
-      typeof payload.client_id === "string" ? snapshot.clients.get(payload.client_id) : undefined;
-    if (!user || !client || client.disabled || !(await userSessionLive(ctx.store, snapshot, payload))) {
-      return refuse(res, 401, "invalid_token", "the access token's sign-in is no longer valid");
-    }
+    // Only a user sign-in's token (it carries its grant as sid) has a user to show.
+    const { sub, sid } = live.payload;
+    const user = typeof sid === "string" && sub !== undefined ? snapshot.users.get(sub) : undefined;
+    if (!user) return refuse(res, 401, "invalid_token", "the access token is not a user's");
     noStore(res);
-    res.json({ sub: payload.sub, ...profileClaims(user, scopes) });
+    res.json({ sub, ...profileClaims(user, live.scopes) });
   };
 }
