@@ -62,17 +62,29 @@ export interface ParsedFile {
   root: string;
   /**
    * `spec`: an OpenAPI or Swagger file (its first document has a top-level `openapi` or `swagger` key);
-   * the OpenAPI import reads it, the manifest loader does not. `manifest`: anything else.
+   * the OpenAPI import reads it (with the spec size limit), the manifest loader does not parse it.
+   * `manifest`: anything else.
    */
   role: "manifest" | "spec";
   /** The documents that parsed cleanly and are not empty; none for a spec. */
   documents: ParsedDocument[];
 }
 
+/**
+ * A YAML file over the manifest size limit that is not known to be a spec, left unread. It is an error
+ * (`message`) unless an OpenAPI import reads it: a file a spec's `$ref` reaches is part of the spec.
+ */
+export interface OversizedFile {
+  file: string;
+  abs: string;
+  message: string;
+}
+
 /** Stage (a): every YAML file under the root, parsed, with the problems found while reading. */
 export interface ReadResult {
   root: string;
   files: ParsedFile[];
+  oversized: OversizedFile[];
   diagnostics: Diagnostic[];
 }
 
@@ -86,5 +98,7 @@ export interface ManifestSet {
    * error otherwise. Judged after the OpenAPI imports, which are the only ones who know.
    */
   untyped: ManifestDocument[];
+  /** Judged after the OpenAPI imports, like `untyped`. */
+  oversized: OversizedFile[];
   diagnostics: Diagnostic[];
 }

@@ -5,11 +5,16 @@
  */
 import { isUtf8 } from "node:buffer";
 import type { Dirent } from "node:fs";
-import { open, readdir, realpath, stat } from "node:fs/promises";
+import { type FileHandle, open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Diagnostic } from "../model/diagnostics.ts";
+import { MAX_SPEC_BYTES } from "../openapi/files.ts";
+import { looksLikeSpec } from "./spec-sniff.ts";
 
-/** Manifests are small; a file this large is a mistake (or an attack), not a tenant. */
+/**
+ * Manifests are small; a file this large is a mistake (or an attack), not a tenant. Specs are not
+ * manifests: they have the OpenAPI import's limit (MAX_SPEC_BYTES).
+ */
 export const MAX_MANIFEST_FILE_BYTES = 10 * 1024 * 1024;
 
 /** Folders never searched: tool state and dependencies, not manifests. Dot-folders are skipped too. */
@@ -163,41 +168,67 @@ export async function findYamlFiles(
   return { files: files.map((f) => f.abs), diagnostics };
 }
 
-export type TextRead = { ok: true; text: string } | { ok: false; message: string };
+/** How much of a file over the manifest limit is read, to learn whether it is a spec. */
+const HEAD_BYTES = 64 * 1024;
+
+export type YamlRead =
+  | { kind: "text"; text: string }
+  /** An OpenAPI spec (spec-sniff.ts): the OpenAPI import reads it, with its own 20 MB limit. */
+  | { kind: "spec" }
+  /**
+   * Over the manifest limit and not known to be a spec: unread. Judged after the OpenAPI imports, since
+   * a file a spec's `$ref` reads is part of the spec (and of its 20 MB), not a manifest.
+   */
+  | { kind: "oversized"; size: number; message: string }
+  | { kind: "refused"; message: string };
+
+function megabytes(n: number): string {
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** Reads `length` bytes from the start of an open file (fewer at its end). */
+async function readBytes(handle: FileHandle, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return buffer.subarray(0, done);
+}
 
 /**
- * The file as text, or why it is not a manifest: too large (checked on the open handle before reading),
- * binary (NUL bytes: also what UTF-16 looks like) or not valid UTF-8. Never a partial read.
+ * A YAML file of the manifest folder: its text, or that it is a spec, or why it is not read. The size is
+ * checked on the open handle before reading: a file over the manifest limit is never read whole (only
+ * its head, to tell a spec), and a file that grew since is caught, not read past the limit. A manifest
+ * must be UTF-8 text without NUL bytes (a NUL is also what UTF-16 looks like). Never a partial read.
  */
-export async function readTextFile(abs: string): Promise<TextRead> {
+export async function readYamlFile(abs: string): Promise<YamlRead> {
   const handle = await open(abs, "r");
   try {
     const { size } = await handle.stat();
     if (size > MAX_MANIFEST_FILE_BYTES) {
-      const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+      const head = (await readBytes(handle, HEAD_BYTES)).toString("utf8");
+      if (looksLikeSpec(head.slice(0, head.lastIndexOf("\n") + 1))) return { kind: "spec" };
       return {
-        ok: false,
-        message: `the file is ${mb(size)}, over the ${mb(MAX_MANIFEST_FILE_BYTES)} limit for a manifest`,
+        kind: "oversized",
+        size,
+        message: `the file is ${megabytes(size)}, over the ${megabytes(MAX_MANIFEST_FILE_BYTES)} limit for a manifest, and no OpenApiSource's spec reads it (a spec, and the files its $refs reach, may be ${megabytes(MAX_SPEC_BYTES)})`,
       };
     }
-    // Read at most one byte past the limit: a file that grew since `stat` is caught, not read whole.
-    const buffer = Buffer.alloc(Math.min(size, MAX_MANIFEST_FILE_BYTES) + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
+    // One byte past the size: a file that grew since `stat` is caught, not read torn or past the limit.
+    const bytes = await readBytes(handle, size + 1);
+    if (bytes.length !== size) {
+      return { kind: "refused", message: "the file changed while it was read; try again" };
     }
-    if (length > MAX_MANIFEST_FILE_BYTES) {
-      return { ok: false, message: "the file grew past the size limit for a manifest while it was read" };
-    }
-    const bytes = buffer.subarray(0, length);
     const nul = bytes.indexOf(0);
     if (nul !== -1) {
-      return { ok: false, message: `the file is binary (a NUL byte at offset ${nul}), not YAML text` };
+      return { kind: "refused", message: `the file is binary (a NUL byte at offset ${nul}), not YAML text` };
     }
-    if (!isUtf8(bytes)) return { ok: false, message: "the file is not valid UTF-8 text" };
-    return { ok: true, text: bytes.toString("utf8") };
+    if (!isUtf8(bytes)) return { kind: "refused", message: "the file is not valid UTF-8 text" };
+    const text = bytes.toString("utf8");
+    return looksLikeSpec(text) ? { kind: "spec" } : { kind: "text", text };
   } finally {
     await handle.close();
   }

@@ -83,7 +83,7 @@ export async function loadLayer(
   const overlays = set.manifests.filter(isOverlay);
   if (overlays.length === 0) return set;
 
-  const diagnostics: Diagnostic[] = [...set.diagnostics];
+  let diagnostics: Diagnostic[] = [...set.diagnostics];
   const own = set.manifests.filter((doc) => !isOverlay(doc));
   for (const extra of overlays.slice(1)) {
     diagnostics.push(
@@ -104,7 +104,8 @@ export async function loadLayer(
 
   // The bases, in order, as one list of documents.
   let baseDocs: ManifestDocument[] = [];
-  const untyped = [...set.untyped];
+  let untyped = [...set.untyped];
+  let oversized = [...set.oversized];
   const overlayFolder = path.dirname(overlayDoc.place.abs);
   for (const [i, relative] of overlay.spec.bases.entries()) {
     const where: FieldPath = ["spec", "bases", i];
@@ -126,9 +127,11 @@ export async function loadLayer(
       continue;
     }
     const base = await loadLayer(abs, displayRoot, [...chain, path.resolve(root)]);
-    baseDocs.push(...base.manifests);
-    untyped.push(...base.untyped);
-    diagnostics.push(...base.diagnostics);
+    // concat, not push(...): a spread passes every element as an argument, and a large base overflows the stack.
+    baseDocs = baseDocs.concat(base.manifests);
+    untyped = untyped.concat(base.untyped);
+    oversized = oversized.concat(base.oversized);
+    diagnostics = diagnostics.concat(base.diagnostics);
   }
 
   for (const [i, entry] of (overlay.spec.remove ?? []).entries()) {
@@ -159,5 +162,5 @@ export async function loadLayer(
     if (at === undefined) manifests.push(doc);
     else manifests[at] = merged(manifests[at] as ManifestDocument, doc);
   }
-  return { root: set.root, manifests, untyped, diagnostics };
+  return { root: set.root, manifests, untyped, oversized, diagnostics };
 }

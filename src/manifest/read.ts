@@ -5,8 +5,8 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { InputError } from "../model/diagnostics.ts";
-import type { ManifestSet, ParsedFile, ReadResult } from "./documents.ts";
-import { displayPath, findYamlFiles, readTextFile } from "./files.ts";
+import type { ManifestSet, OversizedFile, ParsedFile, ReadResult } from "./documents.ts";
+import { displayPath, findYamlFiles, readYamlFile } from "./files.ts";
 import { parseManifestText } from "./parse.ts";
 
 /**
@@ -38,11 +38,20 @@ export async function readManifestFiles(
   const found = await findYamlFiles(absRoot);
   const diagnostics = [...found.diagnostics];
   const files: ParsedFile[] = [];
+  const oversized: OversizedFile[] = [];
   for (const abs of found.files) {
     const origin = { file: displayPath(displayRoot, abs), abs, root: absRoot };
-    const read = await readTextFile(abs);
-    if (!read.ok) {
+    const read = await readYamlFile(abs);
+    if (read.kind === "refused") {
       diagnostics.push({ file: origin.file, message: read.message });
+      continue;
+    }
+    if (read.kind === "oversized") {
+      oversized.push({ file: origin.file, abs, message: read.message });
+      continue;
+    }
+    if (read.kind === "spec") {
+      files.push({ ...origin, role: "spec", documents: [] });
       continue;
     }
     const parsed = parseManifestText(read.text, origin);
@@ -54,7 +63,7 @@ export async function readManifestFiles(
     // delete everything the store holds.
     diagnostics.push({ file: absRoot, message: "the folder has no .yaml or .yml files" });
   }
-  return { root: absRoot, files, diagnostics };
+  return { root: absRoot, files, oversized, diagnostics };
 }
 
 function hasOwn(value: unknown, key: string): boolean {
@@ -67,6 +76,7 @@ export function collectDocuments(read: ReadResult): ManifestSet {
     root: read.root,
     manifests: [],
     untyped: [],
+    oversized: [...read.oversized],
     diagnostics: [...read.diagnostics],
   };
   for (const file of read.files) {

@@ -27,7 +27,7 @@ export interface Resolved {
 export async function resolveDesiredState(set: ValidatedSet): Promise<Resolved> {
   const names = buildNameTables(set);
   const ctx = new Resolution(set.root, names.tables);
-  ctx.diagnostics.push(...names.diagnostics);
+  for (const d of names.diagnostics) ctx.diagnostics.push(d);
 
   const settings = resolveSettings(ctx);
   const apis = resolveApis(ctx, settings);
@@ -42,6 +42,6 @@ export async function resolveDesiredState(set: ValidatedSet): Promise<Resolved> 
     applications: resolveApplications(ctx, settings),
     apiKeys: resolveApiKeys(ctx),
   };
-  ctx.diagnostics.push(...(await judgeUntyped(set.untyped, openapi)));
-  return { state, diagnostics: [...set.diagnostics, ...ctx.diagnostics] };
+  for (const d of await judgeUntyped(set.untyped, set.oversized, openapi)) ctx.diagnostics.push(d);
+  return { state, diagnostics: set.diagnostics.concat(ctx.diagnostics) };
 }

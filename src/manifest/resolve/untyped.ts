@@ -1,13 +1,15 @@
 /**
- * Documents without apiVersion and kind: a YAML file that an OpenAPI spec pulls in through `$ref` is a
- * spec fragment and is left alone; anywhere else such a document is a mistake (a manifest missing its
- * header, or a stray file) and is reported.
+ * What only the OpenAPI imports can judge, because a YAML file that a spec pulls in through `$ref` is
+ * part of the spec and is left alone:
+ *   - documents without apiVersion and kind: anywhere else a mistake (a manifest missing its header, or
+ *     a stray file);
+ *   - files over the manifest size limit that are not specs: anywhere else too large for a manifest.
  */
 import { realpath } from "node:fs/promises";
 import path from "node:path";
 import type { Diagnostic } from "../../model/diagnostics.ts";
 import { fieldDiagnostic } from "../diagnostics.ts";
-import type { ManifestDocument } from "../documents.ts";
+import type { ManifestDocument, OversizedFile } from "../documents.ts";
 import type { OpenApiResolution } from "./openapi-sources.ts";
 
 async function realOrSelf(abs: string): Promise<string> {
@@ -20,20 +22,24 @@ async function realOrSelf(abs: string): Promise<string> {
 
 export async function judgeUntyped(
   untyped: readonly ManifestDocument[],
+  oversized: readonly OversizedFile[],
   openapi: OpenApiResolution,
 ): Promise<Diagnostic[]> {
   // A failed import read an unknown set of files: reporting its fragments now would bury the real error.
   // They are judged on the next run, once the spec imports.
-  if (untyped.length === 0 || openapi.importFailed) return [];
+  if ((untyped.length === 0 && oversized.length === 0) || openapi.importFailed) return [];
   const read = new Set<string>();
   for (const f of openapi.filesRead) {
     read.add(path.resolve(f));
     read.add(await realOrSelf(f));
   }
+  const readBySpec = async (abs: string) => read.has(abs) || read.has(await realOrSelf(abs));
   const out: Diagnostic[] = [];
+  for (const file of oversized) {
+    if (!(await readBySpec(file.abs))) out.push({ file: file.file, message: file.message });
+  }
   for (const doc of untyped) {
-    const abs = doc.place.abs;
-    if (read.has(abs) || read.has(await realOrSelf(abs))) continue;
+    if (await readBySpec(doc.place.abs)) continue;
     out.push(
       fieldDiagnostic(
         doc,

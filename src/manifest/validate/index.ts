@@ -3,7 +3,7 @@
  * it is valid, so that references to them are not reported as unknown as well: one mistake, one error.
  */
 import type { Diagnostic } from "../../model/diagnostics.ts";
-import type { FieldPath, ManifestDocument, ManifestSet } from "../documents.ts";
+import type { FieldPath, ManifestDocument, ManifestSet, OversizedFile } from "../documents.ts";
 import type { ManifestByKind, ManifestKind } from "../schemas/index.ts";
 import { schemaErrors } from "./ajv.ts";
 import { checkEnvelope, validName } from "./envelope.ts";
@@ -28,6 +28,7 @@ export interface ValidatedSet {
   invalid: InvalidDocument[];
   /** Passed through from the ManifestSet: judged after the OpenAPI imports. */
   untyped: ManifestDocument[];
+  oversized: OversizedFile[];
   diagnostics: Diagnostic[];
 }
 
@@ -62,6 +63,7 @@ export function validateDocuments(set: ManifestSet): ValidatedSet {
     documents: [],
     invalid: [],
     untyped: set.untyped,
+    oversized: set.oversized,
     diagnostics: [...set.diagnostics],
   };
   for (const doc of set.manifests) {
