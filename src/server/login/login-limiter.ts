@@ -15,17 +15,20 @@
  *   its known addresses may still try it (within their own limits above).
  * - A known address of an account is one it signed in from successfully within the last 14 days.
  *
- * So a guesser at one address gets 5 guesses per account per 15 minutes, and 20 in all before an hour's
- * block; any number of addresses together get at most 30 guesses per account per hour. Locking the
- * owner out of a fresh address takes about 22 addresses failing within the hour (2 to reach 10
- * failures, then one guess each), and never locks them out of an address they signed in from before.
+ * So a guesser at one address gets at most 5 guesses per account per 15 minutes, and 20 in all before
+ * an hour's block; any number of addresses together get at most 30 guesses per account per hour.
+ * Locking the owner out of a fresh address takes about 22 addresses failing within the hour (2 to
+ * reach 10 failures, then one guess each), and never locks them out of an address they signed in from
+ * before.
  *
  * Each attempt reserves its password check before it runs, on every count (consume, then reward
  * on success or refusal: rate-limiter-flexible's pattern), so parallel attempts can never run more
  * checks than these numbers. A success gives its points back and does not reset the account's or the
  * address's count: an attacker with one valid account, or an owner signing in during an attack, must not
  * refill a guesser's budget. Unknown emails are counted like known ones, so the limits do not tell which
- * accounts exist. Per process: with several replicas each counts its own failures.
+ * accounts exist. Per process: with several replicas each counts its own failures. The address is the
+ * one the server sees (the socket's): behind a reverse proxy that hides client addresses every client
+ * would share the proxy's, and the per-address limits would fall on all of them at once.
  */
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { FailedAuthLimiter } from "../failed-auth-limiter.ts";
