@@ -18,6 +18,7 @@ import type { Logger } from "../server/logger.ts";
 import type { DriftEntry, Store, SyncCommit, SyncStatus } from "../store/types.ts";
 import { redactDeep, redactUrls } from "./credentials.ts";
 import type { GitMirror } from "./mirror.ts";
+import { PassSchedule } from "./pass-schedule.ts";
 
 export interface SyncOptions {
   store: Store;
@@ -51,13 +52,14 @@ function describe(error: unknown, cloneDir?: string): string {
 
 export class SyncLoop {
   readonly #options: SyncOptions;
-  #running: Promise<SyncStatus> | undefined;
-  #again = false;
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
+  readonly #schedule: PassSchedule<SyncStatus>;
 
   constructor(options: SyncOptions) {
     this.#options = options;
+    this.#schedule = new PassSchedule(
+      () => this.#pass(),
+      (error) => options.logger.error({ err: describe(error) }, "sync pass failed"),
+    );
   }
 
   get #folder(): string {
@@ -65,54 +67,29 @@ export class SyncLoop {
   }
 
   /**
-   * One pass; passes never overlap: a call during a pass runs one more pass after it (a webhook during
-   * a sync is not lost) and resolves with that pass's status.
+   * One pass; passes never overlap: a call during a pass runs one more pass after it (calls and
+   * triggers during one pass share that one) and resolves with that pass's status.
    */
   syncOnce(): Promise<SyncStatus> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running.then(() => this.syncOnce());
-    }
-    this.#running = this.#pass().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#schedule.runNow();
   }
 
-  /** Syncs now, then every `intervalMs`, until stop(). Errors are in the status, never thrown. */
+  /**
+   * Syncs now, then `intervalMs` after the end of every pass (timed or triggered), until stop(). Errors
+   * are in the status, never thrown.
+   */
   start(intervalMs: number): void {
-    const tick = () => {
-      if (this.#stopped) return;
-      this.syncOnce()
-        .catch((error: unknown) => this.#options.logger.error({ err: describe(error) }, "sync pass failed"))
-        .finally(() => {
-          if (this.#stopped) return;
-          this.#timer = setTimeout(tick, this.#again ? 0 : intervalMs);
-          this.#again = false;
-        });
-    };
-    tick();
+    this.#schedule.start(intervalMs);
   }
 
-  /** A sync as soon as the current pass (if any) ends: what a webhook calls. */
+  /** A sync as soon as the current pass (if any) ends: what a webhook calls. Never lost, never doubled. */
   trigger(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.syncOnce().catch((error: unknown) =>
-        this.#options.logger.error({ err: describe(error) }, "sync pass failed"),
-      );
-    }, 0);
+    this.#schedule.trigger();
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running?.catch(() => undefined);
+  /** Cancels the timer and any owed pass, and waits for the running pass. */
+  stop(): Promise<void> {
+    return this.#schedule.stop();
   }
 
   async #pass(): Promise<SyncStatus> {

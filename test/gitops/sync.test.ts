@@ -214,4 +214,79 @@ describe("scopectl sync", () => {
   });
 });
 
+/** Polls `probe` every 50 ms until it is true; fails after `what` took over 30 s (a hang guard). */
+async function until(what: string, probe: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  for (let i = 0; i < 600; i++) {
+    if (await probe()) return Date.now() - started;
+    if (Date.now() - started > 30_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return assert.fail(`${what} did not happen within 30 s`);
+}
+
+describe("the running loop (start, trigger)", () => {
+  const appliedSha = async (store: Store) => (await store.syncStatus())?.lastApplied?.sha;
+
+  test("after a triggered pass the loop keeps polling: a commit pushed later applies without a webhook", {
+    timeout: 60_000,
+  }, async (t) => {
+    const { remote, store, loop } = await syncSetup(t);
+    loop.start(200);
+    const head = remote.git("rev-parse", "HEAD");
+    await until("the first pass", async () => (await appliedSha(store)) === head);
+
+    await withScopes(remote, ["read:orders", "write:orders"]);
+    const hooked = remote.push("add write:orders");
+    loop.trigger();
+    t.diagnostic(
+      `triggered commit applied after ${await until("the triggered pass", async () => (await appliedSha(store)) === hooked)} ms`,
+    );
+
+    await withScopes(remote, ["read:orders", "write:orders", "cancel:orders"]);
+    const polled = remote.push("add cancel:orders");
+    await until("the next timed pass", async () => (await appliedSha(store)) === polled);
+    assert.deepEqual(await scopeNames(store), ["cancel:orders", "read:orders", "write:orders"]);
+  });
+
+  test("a webhook during a triggered pass is not dropped: the commit pushed meanwhile applies", {
+    timeout: 60_000,
+  }, async (t) => {
+    let duringPass: (() => Promise<void>) | undefined;
+    const { remote, store, loop } = await syncSetup(t, {
+      // Runs inside the pass, between the fetch and the apply: where a webhook used to be lost.
+      verifyCommit: async () => {
+        const hook = duringPass;
+        duringPass = undefined;
+        await hook?.();
+        return undefined;
+      },
+    });
+    loop.start(3_600_000); // an hour: only the first pass and triggers sync here
+    const head = remote.git("rev-parse", "HEAD");
+    await until("the first pass", async () => (await appliedSha(store)) === head);
+
+    await withScopes(remote, ["read:orders", "write:orders"]);
+    const first = remote.push("add write:orders");
+    let second = "";
+    duringPass = async () => {
+      await withScopes(remote, ["read:orders", "write:orders", "cancel:orders"]);
+      second = remote.push("add cancel:orders");
+      loop.trigger();
+      loop.trigger();
+    };
+    loop.trigger();
+    await until(
+      "the pass after the webhook",
+      async () => second !== "" && (await appliedSha(store)) === second,
+    );
+    const revisions = await store.revisions(10);
+    assert.deepEqual(
+      revisions.slice(0, 2).map((r) => r.commit?.sha),
+      [second, first],
+      "both commits applied, in order, once each",
+    );
+  });
+});
+
 const ctx = { actor: "someone by hand", managedBy: RECONCILER };
