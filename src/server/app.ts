@@ -5,10 +5,11 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { ServerContext } from "./context.ts";
 import { publicCors, spaCors } from "./cors.ts";
+import { requestError } from "./http/request-errors.ts";
 import { bodyError, FORM_BODY_LIMIT, FORM_MAX_PARAMETERS } from "./oauth/body-errors.ts";
 import { OAuthError } from "./oauth/errors.ts";
 import { formBody } from "./oauth/form-body.ts";
-import { sendOAuthError } from "./oauth/respond.ts";
+import { noStore, sendOAuthError } from "./oauth/respond.ts";
 import { requestObserver } from "./request-observer.ts";
 import { authorizeHandler, loginHandler } from "./routes/authorize.ts";
 import { jwksHandler, oauthMetadataHandler, openIdConfigurationHandler } from "./routes/discovery.ts";
@@ -16,11 +17,14 @@ import { gitHookHandler } from "./routes/git-hook.ts";
 import { introspectHandler } from "./routes/introspect.ts";
 import { managementRouter } from "./routes/management.ts";
 import { healthzHandler, metricsHandler, readyzHandler } from "./routes/ops.ts";
+import { tokenHandler } from "./routes/token.ts";
 import { userinfoHandler } from "./routes/userinfo.ts";
 import { securityHeaders } from "./security-headers.ts";
 
+/** 405 with Allow; never cached, like every other answer of the OAuth endpoints (RFC 6749 §5.1). */
 function methodNotAllowed(allow: string) {
   return (_req: Request, res: Response): void => {
+    noStore(res);
     res
       .set("Allow", allow)
       .status(405)
@@ -53,7 +57,9 @@ export function createApp(ctx: ServerContext): express.Express {
   app.get("/.well-known/jwks.json", jwksHandler(ctx));
 
   const form = formBody({ limit: FORM_BODY_LIMIT, maxParameters: FORM_MAX_PARAMETERS });
-  // POST /oauth2/token is served by the fast path (fast-path.ts) before Express sees it.
+  // POST /oauth2/token is served by the fast path (fast-path.ts) before Express sees it. Express also
+  // serves the spellings of the path it routes here (a trailing slash, another letter case) the same way.
+  app.post("/oauth2/token", browsers, form, tokenHandler(ctx));
   app.all("/oauth2/token", methodNotAllowed("POST"));
   app.post("/oauth2/introspect", form, introspectHandler(ctx));
   app.all("/oauth2/introspect", methodNotAllowed("POST"));
@@ -90,7 +96,16 @@ export function createApp(ctx: ServerContext): express.Express {
       sendOAuthError(res, oauth);
       return;
     }
+    const malformed = requestError(error);
+    if (malformed) {
+      noStore(res);
+      res
+        .status(malformed.status)
+        .json({ error: "invalid_request", error_description: malformed.description });
+      return;
+    }
     ctx.logger.error({ reqId: res.locals.requestId, path: req.path, err: error }, "request failed");
+    noStore(res);
     res.status(500).json({ error: "server_error", error_description: "internal error; see the server log" });
   });
   return app;

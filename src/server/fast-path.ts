@@ -11,18 +11,24 @@ import { spaCors } from "./cors.ts";
 import { bodyError, FORM_BODY_LIMIT, FORM_MAX_PARAMETERS } from "./oauth/body-errors.ts";
 import { OAuthError } from "./oauth/errors.ts";
 import { formBody } from "./oauth/form-body.ts";
-import { sendOAuthError } from "./oauth/respond.ts";
+import { noStore, sendOAuthError } from "./oauth/respond.ts";
 import { observeRequest } from "./request-observer.ts";
 import { tokenHandler } from "./routes/token.ts";
 import { securityHeaders } from "./security-headers.ts";
 
 const TOKEN_PATH = "/oauth2/token";
 const TOKEN_ROUTE = () => TOKEN_PATH;
+const TOKEN_PATHS = [TOKEN_PATH, `${TOKEN_PATH}/`];
+const TOKEN_PREFIXES = TOKEN_PATHS.map((path) => `${path}?`);
 
+/**
+ * The path with or without a trailing slash, as Express routes it too; other spellings Express routes
+ * here (another letter case) reach its copy of the same handler (app.ts).
+ */
 function isTokenRequest(req: IncomingMessage): boolean {
   if (req.method !== "POST") return false;
   const url = req.url ?? "";
-  return url === TOKEN_PATH || url.startsWith(`${TOKEN_PATH}?`);
+  return TOKEN_PATHS.includes(url) || TOKEN_PREFIXES.some((prefix) => url.startsWith(prefix));
 }
 
 export function withTokenFastPath(ctx: ServerContext, app: RequestListener): RequestListener {
@@ -38,6 +44,7 @@ export function withTokenFastPath(ctx: ServerContext, app: RequestListener): Req
     ctx.logger.error({ err: error, path: TOKEN_PATH }, "request failed");
     if (!res.headersSent) {
       res.statusCode = 500;
+      noStore(res);
       res.setHeader("Content-Type", "application/json; charset=utf-8");
       res.end(
         JSON.stringify({ error: "server_error", error_description: "internal error; see the server log" }),

@@ -172,7 +172,7 @@ describe("POST /oauth2/token: client authentication", () => {
     assert.deepEqual(unknown.body, wrong.body);
   });
 
-  test("client_secret_post with a wrong secret: 401 invalid_client without WWW-Authenticate", async (t) => {
+  test("client_secret_post with a wrong secret: 401 invalid_client, with the Basic challenge every 401 carries", async (t) => {
     const tenant = await serveTenant(t, tenantFiles());
     const res = await postForm(tokenUrl(tenant), {
       grant_type: "client_credentials",
@@ -180,7 +180,8 @@ describe("POST /oauth2/token: client authentication", () => {
       client_secret: "not-the-secret",
     });
     assertError(res, 401, "invalid_client", /client authentication failed/);
-    assert.equal(res.headers.get("www-authenticate"), null);
+    // RFC 9110 §15.5.2: a 401 carries a challenge, also when the client did not use Basic.
+    assert.equal(res.headers.get("www-authenticate"), BASIC_CHALLENGE);
 
     const noSecret = await postForm(tokenUrl(tenant), {
       grant_type: "client_credentials",
@@ -503,7 +504,7 @@ describe("POST /oauth2/token: after an apply", () => {
       client_secret: secretOf(tenant, "spare"),
     });
     assertError(postRes, 401, "invalid_client");
-    assert.equal(postRes.headers.get("www-authenticate"), null);
+    assert.equal(postRes.headers.get("www-authenticate"), BASIC_CHALLENGE);
 
     assertToken(await requestAs(tenant, "exporter"));
     assertToken(await requestAs(tenant, "multi", { audience: ORDERS }));

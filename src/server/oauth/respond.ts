@@ -1,5 +1,6 @@
 /** Writing OAuth responses: JSON, never cached (RFC 6749 §5.1), errors per §5.2. */
 import { type OAuthResponse, sendJson } from "../http/types.ts";
+import { BASIC_CHALLENGE } from "./client-auth.ts";
 import { OAuthError, RateLimitedError } from "./errors.ts";
 
 export function noStore(res: OAuthResponse): void {
@@ -9,7 +10,10 @@ export function noStore(res: OAuthResponse): void {
 
 export function sendOAuthError(res: OAuthResponse, error: OAuthError): void {
   noStore(res);
-  if (error.authenticate) res.setHeader("WWW-Authenticate", error.authenticate);
+  // A 401 must carry a challenge (RFC 9110 §15.5.2), whichever way the client failed to authenticate
+  // (RFC 6749 §5.2 asks for it only after Basic): the one scheme these endpoints take is Basic.
+  const challenge = error.authenticate ?? (error.status === 401 ? BASIC_CHALLENGE : undefined);
+  if (challenge) res.setHeader("WWW-Authenticate", challenge);
   if (error instanceof RateLimitedError) res.setHeader("Retry-After", String(error.retryAfterSeconds));
   sendJson(res, error.status, error.toJSON());
 }

@@ -81,6 +81,11 @@ const snapshotOf = (res: Response): Snapshot => res.locals.snapshot as Snapshot;
 
 export function managementRouter(ctx: ServerContext): Router {
   const router = Router();
+  // The views hold users and their access: no cache keeps them, errors included.
+  router.use((_req, res, next) => {
+    res.set("Cache-Control", "no-store");
+    next();
+  });
 
   router.get("/apis", requirePermission(ctx, "read:apis"), (_req, res) => {
     res.json({ apis: [...snapshotOf(res).apis.values()].map(apiView) });

@@ -21,6 +21,7 @@ export function userinfoHandler(ctx: ServerContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const snapshot = ctx.snapshot();
     if (!snapshot) {
+      noStore(res);
       res
         .status(503)
         .json({ error: "temporarily_unavailable", error_description: "the service is starting" });
