@@ -1,29 +1,22 @@
-/** `scopectl explain user NAME` and `scopectl explain scope API/NAME`: who holds what, and why, in the store. */
+/**
+ * `scopectl explain user NAME`, `explain app NAME` and `explain scope API/NAME`: who holds what, and
+ * why, in the store.
+ */
 import type { Command } from "commander";
-import { didYouMean } from "../../model/did-you-mean.ts";
 import { effectiveScopes, sourceLabel } from "../../model/effective.ts";
 import type { RoleProps, StoredResource } from "../../model/resources.ts";
 import type { Store } from "../../store/types.ts";
+import { withExistingStore } from "../existing-store.ts";
 import { colors, out, table } from "../output.ts";
-import { addStoreOption, type StoreOption, withStore } from "../reconcile.ts";
+import { addStoreOption, type StoreOption } from "../reconcile.ts";
+import { findApplication, findScope, findUser } from "../store-lookup.ts";
 
 interface ExplainOptions extends StoreOption {
   json?: boolean;
 }
 
-function notFound(what: string, name: string, known: Iterable<string>): Error {
-  return new Error(`no ${what} "${name}" in the store${didYouMean(name, known)}`);
-}
-
 async function explainUser(store: Store, name: string) {
-  const users = await store.list("User");
-  const user = users.find((u) => u.id === name);
-  if (!user)
-    throw notFound(
-      "user",
-      name,
-      users.map((u) => u.id),
-    );
+  const user = await findUser(store, name);
   const roles = new Map((await store.list("Role")).map((r) => [r.id, r.props as RoleProps]));
   return {
     user: name,
@@ -33,16 +26,25 @@ async function explainUser(store: Store, name: string) {
   };
 }
 
+async function explainApplication(store: Store, name: string) {
+  const app = await findApplication(store, name);
+  const audiences = new Map((await store.list("Api")).map((a) => [a.id, a.props.audience]));
+  return {
+    application: app.id,
+    clientId: app.props.clientId,
+    type: app.props.type,
+    disabled: app.props.disabled === true,
+    apis: Object.entries(app.props.apis).map(([api, access]) => ({
+      api,
+      audience: audiences.get(api) ?? null,
+      all: access.all,
+      scopes: access.scopes,
+    })),
+  };
+}
+
 async function explainScope(store: Store, ref: string) {
-  const scope = await store.get("Scope", ref);
-  if (!scope) {
-    const all = await store.list("Scope");
-    throw notFound(
-      "scope",
-      ref,
-      all.map((s) => s.id),
-    );
-  }
+  const scope = await findScope(store, ref);
   const { api, name } = scope.props;
   const holds = (grants: Record<string, string[]>) => grants[api]?.includes(name) ?? false;
   const roles = (await store.list("Role")).filter((r) => holds(r.props.scopes));
@@ -78,10 +80,10 @@ export function registerExplainCommand(program: Command): void {
     explain
       .command("user")
       .description("a user's effective scopes per Api, each with its sources (roles, additional)")
-      .argument("<name>", "the user's metadata.name")
+      .argument("<name>", "the User's metadata.name (not the email address)")
       .option("--json", "print as JSON"),
   ).action(async (name: string, options: ExplainOptions) => {
-    const result = await withStore(options, (store) => explainUser(store, name));
+    const result = await withExistingStore(options, (store) => explainUser(store, name));
     if (options.json) return out(JSON.stringify(result, null, 2));
     out(
       `${colors.bold(`User ${result.user}`)} <${result.email}>${result.disabled ? colors.yellow(" (disabled: no tokens)") : ""}`,
@@ -100,12 +102,33 @@ export function registerExplainCommand(program: Command): void {
   });
   addStoreOption(
     explain
+      .command("app")
+      .alias("application")
+      .description("an application's client id, type, and the scopes it is granted per Api (audience)")
+      .argument("<name>", "the Application's metadata.name, or its client id")
+      .option("--json", "print as JSON"),
+  ).action(async (name: string, options: ExplainOptions) => {
+    const result = await withExistingStore(options, (store) => explainApplication(store, name));
+    if (options.json) return out(JSON.stringify(result, null, 2));
+    out(
+      `${colors.bold(`Application ${result.application}`)} (client id ${result.clientId}, ${result.type})${result.disabled ? colors.yellow(" (disabled: no tokens)") : ""}`,
+    );
+    if (result.apis.length === 0) return out("  no Apis: it gets no access token for any audience");
+    const rows = result.apis.map((a) => [
+      a.api,
+      a.audience ?? "(not in the store)",
+      `${a.scopes.length > 0 ? a.scopes.join(" ") : "(no scopes)"}${a.all ? " (all of the Api's scopes)" : ""}`,
+    ]);
+    for (const line of table([["API", "AUDIENCE", "SCOPES"], ...rows])) out(`  ${line}`);
+  });
+  addStoreOption(
+    explain
       .command("scope")
       .description("who holds a scope today: roles, users (and through what), applications, API keys")
-      .argument("<api/name>", "e.g. orders/read:orders")
+      .argument("<api/name>", "the Api's name, a slash, and the scope's name, e.g. orders/read:orders")
       .option("--json", "print as JSON"),
   ).action(async (ref: string, options: ExplainOptions) => {
-    const result = await withStore(options, (store) => explainScope(store, ref));
+    const result = await withExistingStore(options, (store) => explainScope(store, ref));
     if (options.json) return out(JSON.stringify(result, null, 2));
     out(`${colors.bold(`Scope ${result.scope}`)}: ${result.description} [${result.origin}]`);
     const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "none");

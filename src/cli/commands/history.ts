@@ -1,8 +1,9 @@
 /** `scopectl history`: the store's revisions with their commits, and the OpenAPI import history with logs. */
 import type { Command } from "commander";
 import type { ImportLogItem, ImportRecord } from "../../store/types.ts";
+import { withExistingStore } from "../existing-store.ts";
 import { colors, out, table } from "../output.ts";
-import { addStoreOption, type StoreOption, withStore } from "../reconcile.ts";
+import { addStoreOption, type StoreOption } from "../reconcile.ts";
 
 interface HistoryOptions extends StoreOption {
   json?: boolean;
@@ -48,7 +49,7 @@ export function registerHistoryCommand(program: Command): void {
       .option("--limit <n>", "how many revisions to show", "20")
       .option("--json", "print as JSON"),
   ).action(async (options: HistoryOptions) => {
-    await withStore(options, async (store) => {
+    await withExistingStore(options, async (store) => {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new Error(`--limit must be a positive whole number, not "${options.limit}"`);

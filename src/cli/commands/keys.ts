@@ -9,6 +9,7 @@ import { SETTINGS_ID } from "../../plan/desired-resources.ts";
 import { SigningKeys } from "../../server/keys/keyring.ts";
 import { maxTokenLifetimeSeconds } from "../../server/keys/lifetime.ts";
 import type { SigningKeyRecord } from "../../store/types.ts";
+import { withExistingStore } from "../existing-store.ts";
 import { colors, out, table, warn } from "../output.ts";
 import { addStoreOption, type StoreOption, withStore } from "../reconcile.ts";
 
@@ -60,7 +61,7 @@ export function registerKeysCommand(program: Command): void {
       .description("the signing keys: kid, algorithm, status and times (never key material)")
       .option("--json", "print as JSON"),
   ).action(async (options: StoreOption & { json?: boolean }) => {
-    await withStore(options, async (store) => {
+    await withExistingStore(options, async (store) => {
       const now = Date.now();
       const list = (await store.signingKeys()).map((k) => summary(k, now));
       if (options.json) return out(JSON.stringify(list, null, 2));

@@ -1,0 +1,20 @@
+/**
+ * For commands that only read the store (explain, history, keys list): a store file that does not exist
+ * is a mistyped --store or a folder where nothing was applied yet. Opening it would create an empty
+ * store there and report "not found" for everything, so it is refused, naming the file.
+ */
+import { existsSync } from "node:fs";
+import type { Store } from "../store/types.ts";
+import { type StoreOption, storePath, withStore } from "./reconcile.ts";
+
+export function withExistingStore<T>(options: StoreOption, fn: (store: Store) => Promise<T>): Promise<T> {
+  const file = storePath(options);
+  if (!existsSync(file)) {
+    return Promise.reject(
+      new Error(
+        `there is no store at ${file}: apply the manifests first (scopectl apply or scopectl up), or name the store with --store`,
+      ),
+    );
+  }
+  return withStore(options, fn);
+}
