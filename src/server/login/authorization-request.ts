@@ -46,6 +46,47 @@ export class RedirectedError extends Error {
 /** The request's parameters: single values, as a plain object (what the login form carries along). */
 export type RequestParams = Record<string, string | string[]>;
 
+/**
+ * The longest value of each free-form parameter, in characters (`targets`: `audience` and every
+ * `resource` together). The login form carries the request in its CSRF token, and its post must fit the
+ * form body limit: with every parameter at its limit the token still leaves room for the credentials
+ * (LOGIN_FORM_TOKEN_LIMIT), so a request the page accepts is one its form can send. Over a limit:
+ * invalid_request, before the login page is shown.
+ */
+export const AUTHORIZATION_PARAMETER_LIMITS = {
+  state: 1024,
+  nonce: 512,
+  scope: 1024,
+  targets: 1024,
+  prompt: 128,
+} as const;
+
+/** The parameters the request check reads: all that the login form needs to carry to check it again. */
+const AUTHORIZATION_PARAMETERS = [
+  "response_type",
+  "response_mode",
+  "client_id",
+  "redirect_uri",
+  "scope",
+  "audience",
+  "resource",
+  "state",
+  "nonce",
+  "prompt",
+  "code_challenge",
+  "code_challenge_method",
+] as const;
+
+/** What the login form carries of a checked request: its parameters less those nothing reads. */
+export function formParams(params: RequestParams): RequestParams {
+  const carried: RequestParams = Object.create(null);
+  for (const name of AUTHORIZATION_PARAMETERS) {
+    const value = params[name];
+    if (value !== undefined) carried[name] = value;
+  }
+  return carried;
+}
+
 export function paramsOf(search: URLSearchParams): RequestParams {
   const params: RequestParams = Object.create(null);
   for (const [name, value] of search) {
@@ -92,9 +133,33 @@ function trustedRedirect(
 
 const invalid = (description: string) => new OAuthError("invalid_request", description);
 
+const length = (value: string | string[] | undefined): number =>
+  value === undefined ? 0 : [value].flat().reduce((sum, v) => sum + v.length, 0);
+
+/** The state, when it may go back to the client: given once and within its limit. */
+function returnableState(params: RequestParams): string | undefined {
+  if (Array.isArray(params.state) || length(params.state) > AUTHORIZATION_PARAMETER_LIMITS.state) {
+    return undefined;
+  }
+  return one(params, "state");
+}
+
+function checkSizes(params: RequestParams): void {
+  const limits = AUTHORIZATION_PARAMETER_LIMITS;
+  for (const name of ["state", "nonce", "scope", "prompt"] as const) {
+    if (length(params[name]) > limits[name]) {
+      throw invalid(`${name} is longer than ${limits[name]} characters`);
+    }
+  }
+  if (length(params.audience) + length(params.resource) > limits.targets) {
+    throw invalid(`audience and resource are longer than ${limits.targets} characters together`);
+  }
+}
+
 function checkTrusted(snapshot: Snapshot, params: RequestParams, client: ClientEntry): AuthorizationRequest {
   const repeated = Object.keys(params).filter((name) => Array.isArray(params[name]) && name !== "resource");
   if (repeated.length > 0) throw invalid(`the parameter ${repeated[0]} is given more than once`);
+  checkSizes(params);
   if (one(params, "request") !== undefined) {
     throw new OAuthError("request_not_supported", "request objects are not supported");
   }
@@ -158,11 +223,7 @@ export function checkAuthorizationRequest(snapshot: Snapshot, params: RequestPar
     return checkTrusted(snapshot, params, client);
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
-    throw new RedirectedError(
-      redirectUri,
-      Array.isArray(params.state) ? undefined : one(params, "state"),
-      error,
-    );
+    throw new RedirectedError(redirectUri, returnableState(params), error);
   }
 }
 

@@ -11,8 +11,27 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { parseCookie, stringifySetCookie } from "cookie";
 import { jwtVerify, SignJWT } from "jose";
+import { FORM_BODY_LIMIT_BYTES } from "../oauth/body-errors.ts";
 import type { Snapshot } from "../snapshot.ts";
 import type { RequestParams } from "./authorization-request.ts";
+
+/**
+ * The login page's `maxlength` of its two fields (UTF-16 code units, as browsers count): 254 is the
+ * longest email address (RFC 5321 §4.5.3.1.3); 128 characters is more than any password manager makes.
+ */
+export const LOGIN_FIELD_LIMITS = { email: 254, password: 128 } as const;
+
+/**
+ * The longest form token a login page may carry, so that its form post always fits the form body limit:
+ * the limit less the field names and the longest credentials a browser sends. A type=email value is
+ * ASCII (browsers validate it so), at most 3 bytes a character percent-encoded; a password character is
+ * at most 9 (3 UTF-8 bytes, each as %XX).
+ */
+export const LOGIN_FORM_TOKEN_LIMIT =
+  FORM_BODY_LIMIT_BYTES -
+  "csrf_token=&email=&password=".length -
+  3 * LOGIN_FIELD_LIMITS.email -
+  9 * LOGIN_FIELD_LIMITS.password;
 
 /**
  * Behind https the cookie is `__Host-` prefixed (Secure, Path=/, no Domain), so a sibling subdomain

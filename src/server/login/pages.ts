@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import escapeHtml from "escape-html";
+import { LOGIN_FIELD_LIMITS } from "./login-form-token.ts";
 
 const STYLE = `
 body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d1f23}
@@ -80,9 +81,9 @@ export function sendLoginPage(res: ServerResponse, status: number, page: LoginPa
 ${error ? `<p class="error" id="login-error" role="alert">${escapeHtml(error)}</p>\n` : ""}<form method="post" action="/oauth2/login">
 <input type="hidden" name="csrf_token" value="${escapeHtml(page.formToken)}">
 <label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="username" required autofocus value="${escapeHtml(page.email ?? "")}"${described}>
+<input id="email" name="email" type="email" autocomplete="username" required autofocus maxlength="${LOGIN_FIELD_LIMITS.email}" value="${escapeHtml(page.email ?? "")}"${described}>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required${described}>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="${LOGIN_FIELD_LIMITS.password}"${described}>
 <button type="submit">Sign in</button>
 </form>`;
   send(res, status, document("Sign in", body), [page.redirectOrigin]);

@@ -2,7 +2,8 @@
 import { invalidRequest, OAuthError } from "./errors.ts";
 
 /** OAuth request bodies are a handful of short parameters; anything larger is refused (413). */
-export const FORM_BODY_LIMIT = "8kb";
+export const FORM_BODY_LIMIT_BYTES = 8 * 1024;
+export const FORM_BODY_LIMIT = `${FORM_BODY_LIMIT_BYTES / 1024}kb`;
 export const FORM_MAX_PARAMETERS = 32;
 
 /** Body reading errors (too large, bad charset, malformed) as OAuth errors that name the limit. */

@@ -10,6 +10,7 @@ import type { ServerContext } from "../context.ts";
 import {
   type AuthorizationRequest,
   checkAuthorizationRequest,
+  formParams,
   paramsOf,
   RedirectedError,
   redirectTo,
@@ -18,6 +19,7 @@ import {
 import {
   csrfCookieOf,
   csrfSetCookie,
+  LOGIN_FORM_TOKEN_LIMIT,
   LoginFormError,
   newCsrfCookieValue,
   signLoginFormToken,
@@ -25,7 +27,7 @@ import {
 } from "../login/login-form-token.ts";
 import { formActionSource, sendErrorPage, sendLoginPage } from "../login/pages.ts";
 import { verifyPassword } from "../login/password.ts";
-import { OAuthError } from "../oauth/errors.ts";
+import { invalidRequest, OAuthError } from "../oauth/errors.ts";
 import { readForm } from "../oauth/form.ts";
 import { newAuthorizationCode, newGrantId } from "../oauth/opaque-tokens.ts";
 import { grantAtSignIn } from "../oauth/user-grant.ts";
@@ -69,14 +71,27 @@ export function authorizeHandler(ctx: ServerContext) {
       sendAuthorizeError(res, snapshot, error, 302);
       return;
     }
-    let cookie = csrfCookieOf(snapshot, req.headers.cookie);
-    if (cookie === undefined) {
-      cookie = newCsrfCookieValue();
-      res.setHeader("Set-Cookie", csrfSetCookie(snapshot, cookie));
+    const sent = csrfCookieOf(snapshot, req.headers.cookie);
+    const cookie = sent ?? newCsrfCookieValue();
+    const formToken = await signLoginFormToken(snapshot, formParams(params), cookie, nowSeconds());
+    // Each parameter is within its limit, but long registered values (issuer, redirect URI, client id)
+    // add up: a form that could not be posted is refused now, not at its post (with a 413).
+    if (formToken.length > LOGIN_FORM_TOKEN_LIMIT) {
+      const tooLarge = invalidRequest(
+        "the authorization request is too large for the login form; send shorter state, nonce, scope or audience",
+      );
+      sendAuthorizeError(
+        res,
+        snapshot,
+        new RedirectedError(request.redirectUri, request.state, tooLarge),
+        302,
+      );
+      return;
     }
+    if (sent === undefined) res.setHeader("Set-Cookie", csrfSetCookie(snapshot, cookie));
     sendLoginPage(res, 200, {
       applicationName: request.client.name,
-      formToken: await signLoginFormToken(snapshot, params, cookie, nowSeconds()),
+      formToken,
       redirectOrigin: formActionSource(request.redirectUri),
     });
   };
