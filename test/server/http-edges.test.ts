@@ -7,7 +7,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createLogger } from "../../src/server/logger.ts";
-import { serveUserTenant, type UserTenant } from "../support/sign-in.ts";
+import {
+  authorizeUrl,
+  openAuthorize,
+  PASSWORD,
+  serveUserTenant,
+  submitLogin,
+  type UserTenant,
+} from "../support/sign-in.ts";
 import { basic, postForm } from "../support/token-server.ts";
 
 /** The user tenant with its log lines collected. */
@@ -108,5 +115,29 @@ describe("the management views", { timeout: 60_000 }, () => {
       await res.text();
       assert.equal(res.headers.get("cache-control"), "no-store", `${route} ${res.status}`);
     }
+  });
+});
+
+describe("the authorization redirects", { timeout: 60_000 }, () => {
+  test("the redirect with the code and an error redirect are no-store", async (t) => {
+    const { user } = await served(t);
+    const failed = await fetch(authorizeUrl(user.issuer, { pkce: null }).url, { redirect: "manual" });
+    await failed.text();
+    assert.equal(failed.status, 302);
+    assert.equal(failed.headers.get("cache-control"), "no-store");
+
+    const page = await openAuthorize(authorizeUrl(user.issuer).url);
+    const answer = await submitLogin(
+      user.issuer,
+      {
+        csrf_token: page.csrfToken ?? assert.fail("no csrf_token"),
+        email: "alice@example.com",
+        password: PASSWORD,
+      },
+      page.cookie,
+    );
+    assert.equal(answer.status, 303);
+    assert.match(answer.location ?? "", /[?&]code=/);
+    assert.equal(answer.headers.get("cache-control"), "no-store");
   });
 });

@@ -44,6 +44,7 @@ function sendAuthorizeError(res: Response, snapshot: Snapshot, error: unknown, s
     return;
   }
   if (error instanceof RedirectedError) {
+    res.set("Cache-Control", "no-store");
     res.redirect(
       status,
       redirectTo(snapshot, error.redirectUri, error.state, {
@@ -197,6 +198,8 @@ export function loginHandler(ctx: ServerContext) {
     );
     ctx.metrics.signIns.inc({ result: "ok" });
     ctx.logger.info({ client: request.client.clientId, user: userId, sid: grantId }, "signed in");
+    // The code travels in Location: no cache may keep it.
+    res.set("Cache-Control", "no-store");
     res.redirect(303, redirectTo(snapshot, request.redirectUri, request.state, { code }));
   };
 }
