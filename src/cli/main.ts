@@ -40,10 +40,18 @@ Examples:
   scopectl keys rotate                      new token signing key; the old one stays published a while
   scopectl users set-password EMAIL         set a user's sign-in password (asked twice, or from stdin)
   scopectl explain user alice               effective scopes per Api, with their sources
+  scopectl explain scope API/NAME           who holds a scope, e.g. orders/read:orders, and through what
+  scopectl explain app order-exporter       an application's scopes per Api (by name or client id)
   scopectl up                               apply config/ to the embedded store and serve tokens
   scopectl serve --port 8080                serve tokens from the store (follows each new revision)
   scopectl sync --repo URL --branch main    follow a branch: apply each new commit of config/, in order
-  scopectl status                           the sync status: Synced, OutOfSync or Failed, and any drift`,
+  scopectl status                           the sync status: Synced, OutOfSync or Failed, and any drift
+
+Environment:
+  SCOPECTL_STORE       the store file (default .scopectl/store.db); --store overrides it
+  SCOPECTL_LOG_LEVEL   log level of serve, up and sync (default info); --log-level overrides it
+  SCOPECTL_LOG_FORMAT  json or pretty (default: pretty on a terminal, else json); --log-format overrides it
+  NO_COLOR             no colour in what scopectl prints`,
     );
   registerValidateCommand(program);
   registerSchemaCommand(program);

@@ -64,8 +64,10 @@ export function prettyDestination(
 }
 
 /**
- * The service's logger. `destination` (tests) gets JSON lines; without one, stdout gets the format the
- * CLI chose, else the format `chooseLogFormat` picks from the environment.
+ * The service's logger. `destination` (tests) gets JSON lines. Without one, in the CLI (after
+ * setLogOutput), lines go through process.stdout in the chosen format: in order with what the CLI
+ * prints, and a closed stdout is handled in one place (cli/output.ts). Elsewhere (the library), JSON
+ * goes to pino's own stdout destination, unless $SCOPECTL_LOG_FORMAT or a terminal asks for pretty.
  */
 export function createLogger(
   level = process.env.SCOPECTL_LOG_LEVEL ?? "info",
@@ -89,11 +91,11 @@ export function createLogger(
     },
   };
   if (destination) return pino(options, destination);
-  const { format, colorize } = output ?? {
-    format: chooseLogFormat(undefined, process.env, Boolean(process.stdout.isTTY)),
-    colorize: false,
-  };
-  return format === "pretty" ? pino(options, prettyDestination(colorize)) : pino(options);
+  if (output) {
+    return pino(options, output.format === "pretty" ? prettyDestination(output.colorize) : process.stdout);
+  }
+  const format = chooseLogFormat(undefined, process.env, Boolean(process.stdout.isTTY));
+  return format === "pretty" ? pino(options, prettyDestination(false)) : pino(options);
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -6,13 +6,16 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { RECONCILER } from "../../src/model/resources.ts";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
 import { REPO_ROOT } from "../support/cli.ts";
+import { gitTenant } from "../support/git-tenant.ts";
+import { freePort } from "../support/net.ts";
+import { waitFor } from "../support/wait.ts";
 
 const TSX = import.meta.resolve("tsx");
 const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
@@ -48,10 +51,20 @@ async function seedStore(file: string): Promise<void> {
   }
 }
 
-/** Runs the CLI, reads its first stdout line, closes the pipe, and returns how the child ended. */
-async function readOneLineThenClose(args: readonly string[]) {
+/**
+ * Runs the CLI, reads its stdout up to the first line (or `until`), closes the pipe, calls
+ * `afterClose` (to make a server write again), and returns how the child ended.
+ */
+async function readOneLineThenClose(
+  args: readonly string[],
+  {
+    cwd = dir,
+    afterClose = async () => {},
+    until = /\n/,
+  }: { cwd?: string; afterClose?: () => Promise<void>; until?: RegExp } = {},
+) {
   const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
-    cwd: dir,
+    cwd,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1" },
   });
@@ -65,12 +78,12 @@ async function readOneLineThenClose(args: readonly string[]) {
       let text = "";
       child.stdout.on("data", (chunk: Buffer) => {
         text += chunk.toString();
-        const end = text.indexOf("\n");
-        if (end >= 0) resolve(text.slice(0, end));
+        if (until.test(text)) resolve(text.slice(0, text.indexOf("\n")));
       });
       child.once("exit", () => reject(new Error(`exited before printing a line; stderr:\n${stderr}`)));
     });
     child.stdout.destroy();
+    await afterClose();
     const [code, signal] = await exited;
     return { first, code, signal, stderr };
   } finally {
@@ -94,6 +107,50 @@ describe("a closed stdout", { timeout: 120_000 }, () => {
       const result = await readOneLineThenClose([...args, "--store", store]);
       assert.ok(result.first.length > 0);
       assert.doesNotMatch(result.stderr, /EPIPE|Error|\n\s+at /, result.stderr);
+      assert.equal(result.signal, null, result.stderr);
+      assert.equal(result.code, 0, result.stderr);
+    });
+  }
+
+  // JSON is the default on a pipe; pretty lines go the same way.
+  for (const format of ["json", "pretty"]) {
+    test(`scopectl up --log-format ${format} | head -1 stops serving gracefully at its next line`, {
+      timeout: 90_000,
+    }, async (t) => {
+      const tenant = await gitTenant(t);
+      const port = await freePort();
+      let applied = false;
+      const result = await readOneLineThenClose(
+        [
+          "up",
+          "config",
+          "--store",
+          tenant.store,
+          "--port",
+          String(port),
+          ...(format === "json" ? [] : ["--log-format", format]),
+        ],
+        {
+          cwd: tenant.repo,
+          // Up has printed everything by now: an edit makes it apply and log again, to the closed pipe.
+          until: /^Watching /m,
+          afterClose: async () => {
+            await waitFor("up to serve", () =>
+              fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`).then(
+                (r) => r.ok,
+                () => false,
+              ),
+            );
+            const file = path.join(tenant.config, "roles.yaml");
+            const text = await readFile(file, "utf8");
+            await writeFile(file, text.replace("Maintains products, prices and stock", "closed stdout"));
+            applied = true;
+          },
+        },
+      );
+      assert.ok(applied);
+      assert.match(result.stderr, /SIGTERM: finishing in-flight requests, then stopping/);
+      assert.doesNotMatch(result.stderr, /EPIPE|\n\s+at /, result.stderr);
       assert.equal(result.signal, null, result.stderr);
       assert.equal(result.code, 0, result.stderr);
     });

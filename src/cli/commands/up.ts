@@ -12,7 +12,7 @@ import { summaryLine } from "../../plan/render-words.ts";
 import type { OneTimeSecret } from "../../resources/types.ts";
 import { openSqliteStore } from "../../store/sqlite.ts";
 import type { Store } from "../../store/types.ts";
-import { coalesce, type FolderWatcher, watchFolder } from "../manifest-watcher.ts";
+import { coalesce, type FolderWatcher, QUIET_MS, watchFolder } from "../manifest-watcher.ts";
 import { colors, note, out, reportFailure, table, warn } from "../output.ts";
 import { addStoreOption, planFolder, type StoreOption, storePath } from "../reconcile.ts";
 import {
@@ -123,7 +123,17 @@ export function registerUpCommand(program: Command): void {
           "apply a folder of manifests to the store, print the new credentials, serve tokens, and re-apply on every change",
         )
         .argument("[dir]", "folder of manifests", "config")
-        .option("--no-watch", "apply once and serve, without following changes to the folder"),
+        .option("--no-watch", "apply once and serve, without following changes to the folder")
+        .addHelpText(
+          "after",
+          `
+While it runs, up follows every change below DIR: edits, saves that replace the file (vim, sed -i,
+most editors), new, renamed and deleted files and folders, and the OpenAPI specs the manifests name.
+Dot-files, dot-folders and node_modules are ignored, as the manifest loader skips them. A burst of
+changes (a "save all", a git checkout) is applied once, after the folder has been quiet for ${QUIET_MS} ms;
+a change made while an apply runs is applied right after it. Logs are human-readable on a terminal
+and JSON lines otherwise (--log-format).`,
+        ),
     ),
   ).action(async (dir: string, options: UpOptions) => {
     const root = path.resolve(dir);
