@@ -55,7 +55,7 @@ export async function readManifestFiles(
       continue;
     }
     const parsed = parseManifestText(read.text, origin);
-    diagnostics.push(...parsed.diagnostics);
+    for (const d of parsed.diagnostics) diagnostics.push(d);
     files.push({ ...origin, role: parsed.role, documents: parsed.documents });
   }
   if (found.files.length === 0 && diagnostics.length === 0) {

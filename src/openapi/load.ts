@@ -63,7 +63,9 @@ export async function loadSpec(absFile: string, options: LoadOptions): Promise<L
     const ctx = { root, budget, filesRead };
     doc = (await bundleExternalRefs(source, externalRefs, ctx)) as Record<string, unknown>;
     // Files are read concurrently, so their read order varies; the record must not.
-    filesRead.splice(1, filesRead.length - 1, ...filesRead.slice(1).sort());
+    // Sorted in place after the spec (a splice with a spread would pass every file as an argument).
+    const refFiles = filesRead.slice(1).sort();
+    for (const [i, f] of refFiles.entries()) filesRead[i + 1] = f;
   }
 
   // Path items that are `$ref`s are resolved before validation, as swagger-parser's dereference would:

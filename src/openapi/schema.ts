@@ -125,7 +125,9 @@ function selectProblems(errors: readonly ErrorObject[]): Problem[] {
   ].sort((a, b) => depth(b) - depth(a));
   for (const point of branchPoints) {
     const under = (e: ErrorObject) => e.instancePath === point || e.instancePath.startsWith(`${point}/`);
-    const deepest = Math.max(-1, ...kept.filter(under).map((e) => depth(e.instancePath)));
+    // A loop, not Math.max(...depths): a broken large spec can have more errors than a call has arguments.
+    let deepest = -1;
+    for (const e of kept) if (under(e)) deepest = Math.max(deepest, depth(e.instancePath));
     kept = kept.filter((e) => !under(e) || depth(e.instancePath) === deepest);
   }
 

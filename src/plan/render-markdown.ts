@@ -75,7 +75,8 @@ export function renderMarkdown(plan: Plan): string {
     lines.push("| | Kind | Id | Changes | Impact |", "| --- | --- | --- | --- | --- |");
     for (const change of plan.changes) lines.push(changeRow(change));
     lines.push("");
-    for (const change of plan.changes) lines.push(...importDetails(change));
+    // One push per line, not push(...details): an import's details may be 200,000 lines.
+    for (const change of plan.changes) for (const line of importDetails(change)) lines.push(line);
   }
 
   if (plan.leftAlone.length > 0) {
@@ -84,11 +85,11 @@ export function renderMarkdown(plan: Plan): string {
       "<details>",
       `<summary>Left alone: ${n} row${n === 1 ? "" : "s"} managed by others, not in the manifests</summary>`,
       "",
-      ...plan.leftAlone.map((r) => `- ${escapeMarkdown(`${r.kind} ${r.id} (managed by ${r.managedBy})`)}`),
-      "",
-      "</details>",
-      "",
     );
+    for (const r of plan.leftAlone) {
+      lines.push(`- ${escapeMarkdown(`${r.kind} ${r.id} (managed by ${r.managedBy})`)}`);
+    }
+    lines.push("", "</details>", "");
   }
   return lines.join("\n").trimEnd();
 }

@@ -49,9 +49,10 @@ function header(plan: Plan): string {
   return `Plan against ${parts.join(", ")}`;
 }
 
-function changeBlock(c: Colors, change: PlanChange): string[] {
+/** Appends the lines of one change to `lines` (a block may be 200,000 import lines long). */
+function changeBlock(c: Colors, change: PlanChange, lines: string[]): void {
   const symbol = ACTION_SYMBOL[change.action];
-  const lines = [`  ${paint(c, symbol)(`${symbol} ${change.action}`)} ${c.bold(changeTitle(change))}`];
+  lines.push(`  ${paint(c, symbol)(`${symbol} ${change.action}`)} ${c.bold(changeTitle(change))}`);
   const indent = "      ";
   if (change.action !== "delete") {
     for (const diff of change.diff) {
@@ -66,7 +67,12 @@ function changeBlock(c: Colors, change: PlanChange): string[] {
   if (change.importLog) {
     lines.push(`${indent}${importTitle(change)}: ${importCounts(change.importLog)}`);
     const rows = change.importLog.map(importItemParts);
-    const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+    // A loop, not Math.max(...lengths): a spread passes each of 200,000 rows as an argument.
+    const widths = [0, 0];
+    for (const [action, scope] of rows) {
+      widths[0] = Math.max(widths[0] ?? 0, action.length);
+      widths[1] = Math.max(widths[1] ?? 0, scope.length);
+    }
     for (const [action, scope, detail] of rows) {
       const cell = `${action.padEnd(widths[0] ?? 0)}  ${scope.padEnd(widths[1] ?? 0)}`;
       lines.push(
@@ -74,7 +80,6 @@ function changeBlock(c: Colors, change: PlanChange): string[] {
       );
     }
   }
-  return lines;
 }
 
 export function renderText(plan: Plan, options: TextOptions): string {
@@ -87,7 +92,10 @@ export function renderText(plan: Plan, options: TextOptions): string {
       "",
     );
   }
-  for (const change of plan.changes) lines.push(...changeBlock(c, change), "");
+  for (const change of plan.changes) {
+    changeBlock(c, change, lines);
+    lines.push("");
+  }
 
   if (plan.conflicts.length > 0) {
     const n = plan.conflicts.length;

@@ -130,7 +130,7 @@ export async function resolveOpenApiSources(
     if (result.status === "rejected") {
       // Anything but an InputError is a bug in the import, not a problem with the user's input.
       if (!(result.reason instanceof InputError)) throw result.reason;
-      ctx.diagnostics.push(...rebase(ctx, job, result.reason));
+      for (const d of rebase(ctx, job, result.reason)) ctx.diagnostics.push(d);
       out.importFailed = true;
       if (scopes) scopes.complete = false;
       return;

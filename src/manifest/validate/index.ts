@@ -48,7 +48,8 @@ export function validateDocument(
       ignore.push(SECRET_PATH);
     }
   }
-  diagnostics.push(...schemaDiagnostics(doc, schemaErrors(kind, doc.value), ignore));
+  // Loops, not push(...): one document may have more problems than a call has arguments.
+  for (const d of schemaDiagnostics(doc, schemaErrors(kind, doc.value), ignore)) diagnostics.push(d);
 
   const name = validName(doc);
   if (diagnostics.length === 0 && name !== undefined) {
@@ -72,7 +73,7 @@ export function validateDocuments(set: ManifestSet): ValidatedSet {
       out.documents.push(result.valid);
       continue;
     }
-    out.diagnostics.push(...result.diagnostics);
+    for (const d of result.diagnostics) out.diagnostics.push(d);
     if (result.invalid) out.invalid.push(result.invalid);
   }
   return out;
