@@ -4,16 +4,15 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, renameSync } from "node:fs";
-import { appendFile, chmod } from "node:fs/promises";
 import path from "node:path";
 import ms from "ms";
 import { type GitCredentials, splitCredentials } from "../gitops/credentials.ts";
 import { GitMirror } from "../gitops/mirror.ts";
 import { checkAllowedSignersFile, verifyCommitSignature } from "../gitops/signatures.ts";
-import { SyncLoop } from "../gitops/sync.ts";
-import type { OneTimeSecret } from "../resources/types.ts";
+import { type SecretsSink, SyncLoop } from "../gitops/sync.ts";
 import type { Logger } from "../server/logger.ts";
 import type { Store } from "../store/types.ts";
+import { SecretsFile } from "./secrets-file.ts";
 
 export interface SyncSettings {
   /** The repository URL or path, without credentials: what is logged, stored and served. */
@@ -31,7 +30,7 @@ export interface SyncSettings {
   requireSigned?: string;
   /** Where the loop keeps its clone (default: beside the store). */
   cloneDir?: string;
-  /** Generated secrets are appended here (mode 0600), one JSON line each; else only their ids are logged. */
+  /** Generated secrets are appended here (secrets-file.ts), one JSON line each; else only their ids are logged. */
   secretsOut?: string;
 }
 
@@ -112,19 +111,33 @@ function defaultCloneDir(storeFile: string, settings: SyncSettings): string {
   return clone;
 }
 
-async function deliver(settings: SyncSettings, logger: Logger, secrets: OneTimeSecret[], commit: string) {
-  if (settings.secretsOut) {
-    const lines = secrets.map((s) => `${JSON.stringify({ ...s, commit })}\n`).join("");
-    await appendFile(settings.secretsOut, lines, { mode: 0o600 });
-    await chmod(settings.secretsOut, 0o600);
-    logger.info({ count: secrets.length, file: settings.secretsOut }, "sync: new secrets written");
-    return;
+/**
+ * Where the loop's generated secrets go, opened before each apply: the --secrets-out file (appended,
+ * one JSON line each; see secrets-file.ts for its rules), else only their ids, in the log.
+ */
+function secretsSink(settings: SyncSettings, logger: Logger): () => Promise<SecretsSink> {
+  const file = settings.secretsOut;
+  if (file === undefined) {
+    return async () => ({
+      // Never the values: logs are not a place for secrets.
+      write: async (secrets, commit) =>
+        logger.warn(
+          { ids: secrets.map((s) => `${s.kind} ${s.id}`), commit },
+          "sync: secrets were generated but not shown; pass --secrets-out, or give applications `secret: {fromEnv: ...}`",
+        ),
+      close: async () => {},
+    });
   }
-  // Never the values: logs are not a place for secrets.
-  logger.warn(
-    { ids: secrets.map((s) => `${s.kind} ${s.id}`), commit },
-    "sync: secrets were generated but not shown; pass --secrets-out, or give applications `secret: {fromEnv: ...}`",
-  );
+  return async () => {
+    const out = await SecretsFile.open(file, "append");
+    return {
+      write: async (secrets, commit) => {
+        await out.write(secrets.map((s) => `${JSON.stringify({ ...s, commit })}\n`).join(""));
+        logger.info({ count: secrets.length, file }, "sync: new secrets written");
+      },
+      close: () => out.close(),
+    };
+  };
 }
 
 export function createSyncLoop(
@@ -154,6 +167,6 @@ export function createSyncLoop(
           },
         }
       : {}),
-    onSecrets: (secrets, commit) => deliver(settings, logger, secrets, commit),
+    openSecrets: secretsSink(settings, logger),
   });
 }

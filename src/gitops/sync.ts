@@ -13,9 +13,10 @@ import path from "node:path";
 import { planFolder } from "../cli/reconcile.ts";
 import { applyPlan } from "../engine/apply.ts";
 import { RECONCILER } from "../model/resources.ts";
+import type { Plan } from "../plan/types.ts";
 import type { OneTimeSecret } from "../resources/types.ts";
 import type { Logger } from "../server/logger.ts";
-import type { DriftEntry, Store, SyncCommit, SyncStatus } from "../store/types.ts";
+import type { DriftEntry, Store, SyncCommit, SyncStatus, WriteContext } from "../store/types.ts";
 import { redactDeep, redactUrls } from "./credentials.ts";
 import type { GitMirror } from "./mirror.ts";
 import { PassSchedule } from "./pass-schedule.ts";
@@ -33,10 +34,28 @@ export interface SyncOptions {
    */
   verifyCommit?: (sha: string) => Promise<string | undefined>;
   logger: Logger;
-  /** Generated secrets of an apply (new applications, API keys): shown nowhere else. */
-  onSecrets?: (secrets: OneTimeSecret[], commit: string) => Promise<void> | void;
+  /**
+   * Where the generated secrets of an apply (new applications, API keys) go: they are shown nowhere
+   * else. Opened before each apply, so that a destination that cannot take them (a bad --secrets-out)
+   * stops the apply instead of the secrets being made and lost.
+   */
+  openSecrets?: () => Promise<SecretsSink>;
   /** Called after each applied commit, with the store revision it produced. */
   onApplied?: (commit: SyncCommit) => void;
+}
+
+/** An opened destination for generated secrets (see SyncOptions.openSecrets). */
+export interface SecretsSink {
+  write(secrets: OneTimeSecret[], commit: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The secrets' destination cannot be opened: nothing was applied, and the commit is to be retried. */
+class SecretsUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "SecretsUnavailableError";
+  }
 }
 
 const ACTOR = "scopectl sync";
@@ -124,7 +143,8 @@ export class SyncLoop {
     status.head = head;
 
     for (const sha of await this.#pending(status, head)) {
-      await this.#applyCommit(status, sha);
+      // A commit that must be retried stops the pass: the ones after it must not apply first.
+      if (!(await this.#applyCommit(status, sha))) break;
     }
     await this.#checkDrift(status);
     status.state = status.error
@@ -158,7 +178,8 @@ export class SyncLoop {
     return [head];
   }
 
-  async #applyCommit(status: SyncStatus, sha: string): Promise<void> {
+  /** Tries one commit; false when it must be tried again at the next pass (nothing after it may apply). */
+  async #applyCommit(status: SyncStatus, sha: string): Promise<boolean> {
     const { store, mirror, logger } = this.#options;
     const info = await mirror.commitInfo(sha);
     const attempt: SyncCommit = {
@@ -167,6 +188,7 @@ export class SyncLoop {
       author: info.author,
       time: new Date().toISOString(),
     };
+    const previous = status.lastAttempted;
     status.lastAttempted = attempt;
     try {
       const refused = await this.#options.verifyCommit?.(sha);
@@ -176,12 +198,11 @@ export class SyncLoop {
       if (plan.conflicts.length > 0) {
         throw new Error(plan.conflicts.map((c) => `${c.kind} ${c.id}: ${c.message}`).join("\n"));
       }
-      let revision: number | undefined;
-      if (plan.changes.length > 0) {
-        const result = await applyPlan(store, plan, { actor: ACTOR, managedBy: RECONCILER, commit: info });
-        revision = result.revision;
-        if (result.secrets.length > 0) await this.#options.onSecrets?.(result.secrets, sha);
-      }
+      const result =
+        plan.changes.length > 0
+          ? await this.#apply(plan, { actor: ACTOR, managedBy: RECONCILER, commit: info }, sha)
+          : undefined;
+      const revision = result?.revision;
       const applied = revision === undefined ? attempt : { ...attempt, revision };
       status.lastApplied = applied;
       delete status.error;
@@ -189,14 +210,62 @@ export class SyncLoop {
         { commit: sha, subject: info.subject, revision, changes: plan.changes.length },
         "sync: applied a commit",
       );
+      if (result?.secretsError) {
+        status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was applied (revision ${revision}), but its generated secrets could not be written and are lost (rotate them): ${result.secretsError}`;
+        attempt.error = status.error;
+        logger.error({ commit: sha, err: status.error }, "sync: generated secrets were lost");
+      }
       this.#options.onApplied?.(applied);
     } catch (error) {
+      if (error instanceof SecretsUnavailableError) {
+        // Not the commit's fault: the cursor stays before it, so it applies once the file is fixed.
+        if (previous) status.lastAttempted = previous;
+        else delete status.lastAttempted;
+        status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was not applied, and is retried at the next pass: ${describe(error.cause)}`;
+        logger.error(
+          { commit: sha, subject: info.subject, err: status.error },
+          "sync: a commit was not applied",
+        );
+        return false;
+      }
       status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was not applied (manifests in ${this.#options.path}/): ${describe(error, mirror.dir)}`;
       attempt.error = status.error;
       logger.error(
         { commit: sha, subject: info.subject, err: status.error },
         "sync: a commit was not applied",
       );
+    }
+    return true;
+  }
+
+  /**
+   * Applies a plan, its secrets' destination opened first (a destination that cannot take them stops
+   * the apply: nothing is made, nothing lost). A failure to write them after the apply, which cannot be
+   * undone, comes back as `secretsError`.
+   */
+  async #apply(
+    plan: Plan,
+    ctx: WriteContext,
+    commit: string,
+  ): Promise<{ revision: number; secretsError?: string }> {
+    let sink: SecretsSink | undefined;
+    try {
+      sink = await this.#options.openSecrets?.();
+    } catch (error) {
+      throw new SecretsUnavailableError(error);
+    }
+    try {
+      const result = await applyPlan(this.#options.store, plan, ctx);
+      if (result.secrets.length > 0 && sink) {
+        try {
+          await sink.write(result.secrets, commit);
+        } catch (error) {
+          return { revision: result.revision, secretsError: describe(error) };
+        }
+      }
+      return { revision: result.revision };
+    } finally {
+      await sink?.close().catch(() => undefined);
     }
   }
 
@@ -235,12 +304,15 @@ export class SyncLoop {
         return;
       }
       const info = await mirror.commitInfo(applied);
-      const result = await applyPlan(store, plan, {
-        actor: `${ACTOR} (self-heal)`,
-        managedBy: RECONCILER,
-        commit: info,
-      });
-      if (result.secrets.length > 0) await this.#options.onSecrets?.(result.secrets, applied);
+      const result = await this.#apply(
+        plan,
+        { actor: `${ACTOR} (self-heal)`, managedBy: RECONCILER, commit: info },
+        applied,
+      );
+      if (result.secretsError) {
+        status.error = `self-heal applied revision ${result.revision}, but its generated secrets could not be written and are lost (rotate them): ${result.secretsError}`;
+        logger.error({ err: status.error }, "sync: generated secrets were lost");
+      }
       logger.info(
         { rows: drift.map((d) => `${d.kind} ${d.id}`), revision: result.revision },
         "sync: healed drift",

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -108,10 +108,12 @@ test("sync --once applies the head and prints Synced; status shows it, as text a
   }
 });
 
-test("--secrets-out: the generated secret is appended to the file (mode 0600) and printed nowhere", async (t) => {
+test("--secrets-out: the generated secret is appended to the file (mode 0600) and printed nowhere", {
+  timeout: 120_000,
+}, async (t) => {
   const remote = await gitRemote(t, SYNC_FIXTURE);
   const file = path.join(path.dirname(remote.cloneDir), "secrets.jsonl");
-  await writeFile(file, '{"earlier":"line"}\n', { mode: 0o644 });
+  await writeFile(file, '{"earlier":"line"}\n', { mode: 0o600 });
 
   const result = syncOnce(remote, "--secrets-out", file);
   assert.equal(result.status, 0, result.stderr);
@@ -133,6 +135,88 @@ test("--secrets-out: the generated secret is appended to the file (mode 0600) an
   );
   assert.match(secret.value ?? "", /^scs_/);
   assert.equal((await stat(file)).mode & 0o777, 0o600);
+
+  // A new file is created with mode 0600.
+  const fresh = path.join(path.dirname(remote.cloneDir), "fresh.jsonl");
+  await remote.write(
+    "keys.yaml",
+    "apiVersion: scopectl/v1\nkind: ApiKey\nmetadata:\n  name: scanner\nspec:\n  api: orders\n  scopes: [read:orders]\n",
+  );
+  remote.push("an API key");
+  const again = syncOnce(remote, "--secrets-out", fresh);
+  assert.equal(again.status, 0, again.stdout + again.stderr);
+  assert.equal((await stat(fresh)).mode & 0o777, 0o600);
+  assert.match(await readFile(fresh, "utf8"), /"kind":"ApiKey","id":"scanner"/);
+});
+
+test("--secrets-out that cannot safely take the secrets: the commit is not applied, and the status names the file", {
+  timeout: 240_000,
+}, async (t) => {
+  const remote = await gitRemote(t, SYNC_FIXTURE);
+  const dir = path.dirname(remote.cloneDir);
+  const target = path.join(dir, "target.jsonl");
+  await writeFile(target, "", { mode: 0o600 });
+  const cases: [string, () => Promise<string>, RegExp][] = [
+    [
+      "an unwritable path",
+      async () => path.join(dir, "no-such-folder", "s.jsonl"),
+      /cannot write secrets to .*no-such-folder\/s\.jsonl: /,
+    ],
+    [
+      "a symbolic link",
+      async () => {
+        const link = path.join(dir, "link.jsonl");
+        await symlink(target, link);
+        return link;
+      },
+      /link\.jsonl is a symbolic link; secrets are not written through a link/,
+    ],
+    [
+      "a file others may read",
+      async () => {
+        const loose = path.join(dir, "loose.jsonl");
+        await writeFile(loose, "", { mode: 0o644 });
+        await chmod(loose, 0o644);
+        return loose;
+      },
+      /loose\.jsonl is readable or writable by others \(mode 0644\); chmod 600 it, or name a new file/,
+    ],
+  ];
+  if (process.getuid?.() === 0) {
+    cases.push([
+      "a file of another user",
+      async () => {
+        const theirs = path.join(dir, "theirs.jsonl");
+        await writeFile(theirs, "", { mode: 0o600 });
+        await chown(theirs, 4242, 4242);
+        return theirs;
+      },
+      /theirs\.jsonl belongs to another user \(uid 4242\)/,
+    ]);
+  }
+  for (const [what, make, message] of cases) {
+    const file = await make();
+    const result = syncOnce(remote, "--secrets-out", file);
+    assert.equal(result.status, 1, `${what}: ${result.stdout}${result.stderr}`);
+    const store = await openSqliteStore(remote.store);
+    try {
+      assert.equal(await store.revision(), 0, `${what}: the commit was applied`);
+      const saved = await store.syncStatus();
+      assert.equal(saved?.state, "Failed", what);
+      assert.equal(saved?.lastApplied, undefined, what);
+      assert.match(saved?.error ?? "", message, what);
+    } finally {
+      await store.close();
+    }
+    assertNoSecret(result);
+  }
+  assert.equal(await readFile(target, "utf8"), "", "nothing went through the link");
+
+  // Not the commit's fault: once the file is fixed, the same commit applies (no new push needed).
+  const fixed = syncOnce(remote, "--secrets-out", path.join(dir, "good.jsonl"));
+  assert.equal(fixed.status, 0, fixed.stdout + fixed.stderr);
+  assert.match(fixed.stdout, /^Synced {2}/m);
+  assert.match(await readFile(path.join(dir, "good.jsonl"), "utf8"), /"id":"exporter"/);
 });
 
 test("status without a sync: one clear error and exit 1; a missing store file is not created", async (t) => {

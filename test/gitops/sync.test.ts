@@ -27,9 +27,12 @@ async function syncSetup(t: import("node:test").TestContext, options: Partial<Sy
     mirror: new GitMirror(remote.remote, "main", remote.cloneDir),
     path: "config",
     logger: pino({ level: "silent" }),
-    onSecrets: (made) => {
-      for (const s of made) secrets.push(s.id);
-    },
+    openSecrets: async () => ({
+      write: async (made) => {
+        for (const s of made) secrets.push(s.id);
+      },
+      close: async () => {},
+    }),
     ...options,
   });
   t.after(() => loop.stop());
@@ -63,7 +66,7 @@ describe("scopectl sync", () => {
     assert.equal(first.state, "Synced");
     assert.equal(first.lastApplied?.sha, remote.git("rev-parse", "HEAD"));
     assert.deepEqual(await scopeNames(store), ["read:orders"]);
-    assert.deepEqual(secrets, ["exporter"], "the generated secret goes to onSecrets");
+    assert.deepEqual(secrets, ["exporter"], "the generated secret goes to openSecrets' sink");
 
     await withScopes(remote, ["read:orders", "write:orders"]);
     const a = remote.push("add write:orders");

@@ -1,7 +1,8 @@
 /** The reconciler's other doors: the TTY prompt, applies outside git, `explain` and `history`. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
@@ -61,6 +62,88 @@ describe("apply outside git", () => {
     assert.match(result.stdout, /Applied: the store is at revision 1\.$/m);
     const history = runCli(["history", "--store", store], { cwd: dir });
     assert.match(history.stdout, /r1 .*\(no commit\)/);
+  });
+});
+
+describe("apply --secrets-out", () => {
+  /** The store's revision, as `history --json` reports it (0: nothing applied). */
+  function revisionOf(tenant: GitTenant): number {
+    const history = cli(tenant, "history", "--json");
+    const parsed = JSON.parse(history.stdout) as { revisions: { revision: number }[] };
+    return parsed.revisions[0]?.revision ?? 0;
+  }
+
+  test("writes the new secrets to a new file with mode 0600, and prints none of them", {
+    timeout: 60_000,
+  }, async (t) => {
+    const tenant = await gitTenant(t);
+    const file = path.join(tenant.repo, "..", "secrets.json");
+    const applied = cli(tenant, "apply", "config", "--yes", "--secrets-out", file);
+    assert.equal(applied.status, 0, applied.stderr);
+    assert.match(applied.stderr, /Wrote \d+ new secrets? to .*secrets\.json \(mode 0600\)/);
+    const secrets = JSON.parse(await readFile(file, "utf8")) as { value: string }[];
+    assert.ok(secrets.length > 0);
+    for (const s of secrets) {
+      assert.equal(
+        applied.stdout.includes(s.value) || applied.stderr.includes(s.value),
+        false,
+        "a secret was printed",
+      );
+    }
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+  });
+
+  test("an unwritable path is refused before the apply, naming the file: the store is unchanged", {
+    timeout: 60_000,
+  }, async (t) => {
+    const tenant = await gitTenant(t);
+    const file = path.join(tenant.repo, "..", "no-such-folder", "secrets.json");
+    const refused = cli(tenant, "apply", "config", "--yes", "--secrets-out", file);
+    assert.equal(refused.status, 1, refused.stdout);
+    assert.equal(revisionOf(tenant), 0, "nothing was applied");
+    assert.doesNotMatch(refused.stdout, /Applied/);
+    assert.match(refused.stderr, /^error: cannot write secrets to .*no-such-folder\/secrets\.json: /m);
+  });
+
+  test("a symbolic link is refused (secrets are never written through one), and so is an existing file", {
+    timeout: 60_000,
+  }, async (t) => {
+    const tenant = await gitTenant(t);
+    const target = path.join(tenant.repo, "..", "elsewhere.json");
+    await writeFile(target, "keep me\n", { mode: 0o600 });
+    const link = path.join(tenant.repo, "..", "secrets.json");
+    await symlink(target, link);
+    const linked = cli(tenant, "apply", "config", "--yes", "--secrets-out", link);
+    assert.equal(linked.status, 1, linked.stdout);
+    assert.match(
+      linked.stderr,
+      /^error: .*secrets\.json is a symbolic link; secrets are not written through a link/m,
+    );
+    assert.equal(await readFile(target, "utf8"), "keep me\n", "the link's target is untouched");
+    assert.ok((await lstat(link)).isSymbolicLink());
+    assert.equal(revisionOf(tenant), 0, "nothing was applied");
+
+    const existing = cli(tenant, "apply", "config", "--yes", "--secrets-out", target);
+    assert.equal(existing.status, 1, existing.stdout);
+    assert.match(
+      existing.stderr,
+      /^error: .*elsewhere\.json already exists; apply --secrets-out never overwrites/m,
+    );
+    assert.equal(await readFile(target, "utf8"), "keep me\n");
+    assert.equal(revisionOf(tenant), 0, "nothing was applied");
+  });
+
+  test("an apply that generates no secret leaves no file behind", { timeout: 60_000 }, async (t) => {
+    const tenant = await gitTenant(t);
+    assert.equal(cli(tenant, "apply", "config", "--yes").status, 0);
+    const apis = await readFile(path.join(tenant.config, "apis.yaml"), "utf8");
+    await tenant.write("apis.yaml", apis.replace(/displayName: (.*)/, "displayName: $1 (renamed)"));
+    tenant.commit("rename an Api");
+    const file = path.join(tenant.repo, "..", "secrets.json");
+    const applied = cli(tenant, "apply", "config", "--yes", "--secrets-out", file);
+    assert.equal(applied.status, 0, applied.stderr);
+    assert.match(applied.stdout, /Applied: the store is at revision 2/);
+    assert.equal(existsSync(file), false);
   });
 });
 

@@ -2,7 +2,8 @@
  * `scopectl apply [DIR | PLANFILE]`: apply the manifests of a folder, or a plan saved by
  * `scopectl plan --out`, to the store: all or nothing, and only if the store has not moved since the plan.
  */
-import { chmod, readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { applyPlan, PlanConflictError } from "../../engine/apply.ts";
@@ -13,6 +14,7 @@ import type { Plan } from "../../plan/types.ts";
 import type { OneTimeSecret } from "../../resources/types.ts";
 import { colors, note, out, useColorOnStdout, warn } from "../output.ts";
 import { addStoreOption, planFolder, type StoreOption, TAKE_OVER_HELP, withStore } from "../reconcile.ts";
+import { SecretsFile } from "../secrets-file.ts";
 
 interface ApplyOptions extends StoreOption {
   yes?: boolean;
@@ -69,16 +71,17 @@ async function confirm(): Promise<boolean> {
   }
 }
 
-async function deliverSecrets(secrets: OneTimeSecret[], file: string | undefined): Promise<void> {
-  if (secrets.length === 0) return;
+/** Prints the new secrets once, or writes them to the secrets file opened before the apply. */
+async function deliverSecrets(secrets: OneTimeSecret[], file: SecretsFile | undefined): Promise<void> {
   if (file) {
-    await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-    await chmod(file, 0o600);
+    if (secrets.length === 0) return;
+    await file.write(`${JSON.stringify(secrets, null, 2)}\n`);
     note(
-      `Wrote ${secrets.length} new secret${secrets.length === 1 ? "" : "s"} to ${file} (mode 0600). They are not stored anywhere else.`,
+      `Wrote ${secrets.length} new secret${secrets.length === 1 ? "" : "s"} to ${file.path} (mode 0600). They are not stored anywhere else.`,
     );
     return;
   }
+  if (secrets.length === 0) return;
   out();
   out(colors.bold("New secrets, shown once (only their hashes are stored):"));
   for (const s of secrets) out(`  ${s.kind} ${s.id} ${s.field}: ${s.value}`);
@@ -94,7 +97,7 @@ export function registerApplyCommand(program: Command): void {
       .option("--allow-dirty", "apply even if the folder has uncommitted changes")
       .option(
         "--secrets-out <file>",
-        "write generated client secrets and API keys to this file (mode 0600) instead of printing them",
+        "write generated client secrets and API keys to this new file (mode 0600; never a link, never overwritten) instead of printing them",
       )
       .option("--actor <name>", "who applies, for the audit rows", process.env.USER ?? "scopectl")
       .option("--take-over", TAKE_OVER_HELP),
@@ -111,23 +114,32 @@ export function registerApplyCommand(program: Command): void {
       out(renderText(plan, { color: useColorOnStdout }));
       if (plan.conflicts.length > 0) throw new PlanConflictError(plan);
       if (plan.changes.length === 0) return;
-      if (!options.yes && !(await confirm())) {
-        note("Apply cancelled; nothing was changed.");
-        process.exitCode = 1;
-        return;
+      // Before asking and before the transaction: a file that cannot take the secrets stops the apply
+      // here, rather than after it, when the secrets would be lost. Removed again if none is written.
+      const secretsFile = options.secretsOut
+        ? await SecretsFile.open(path.resolve(options.secretsOut), "create")
+        : undefined;
+      try {
+        if (!options.yes && !(await confirm())) {
+          note("Apply cancelled; nothing was changed.");
+          process.exitCode = 1;
+          return;
+        }
+        const ctx = {
+          actor: options.actor ?? "scopectl",
+          managedBy: RECONCILER,
+          ...(plan.commit ? { commit: plan.commit } : {}),
+        };
+        const result = await applyPlan(store, plan, ctx);
+        out(
+          colors.green(
+            `Applied: the store is at revision ${result.revision}${plan.commit ? ` (commit ${plan.commit.sha.slice(0, 12)})` : ""}.`,
+          ),
+        );
+        await deliverSecrets(result.secrets, secretsFile);
+      } finally {
+        await secretsFile?.close();
       }
-      const ctx = {
-        actor: options.actor ?? "scopectl",
-        managedBy: RECONCILER,
-        ...(plan.commit ? { commit: plan.commit } : {}),
-      };
-      const result = await applyPlan(store, plan, ctx);
-      out(
-        colors.green(
-          `Applied: the store is at revision ${result.revision}${plan.commit ? ` (commit ${plan.commit.sha.slice(0, 12)})` : ""}.`,
-        ),
-      );
-      await deliverSecrets(result.secrets, options.secretsOut);
     });
   });
 }

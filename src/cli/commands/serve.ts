@@ -68,7 +68,10 @@ export function registerServeCommand(program: Command): void {
     .option("--sync-self-heal", "restore rows that drifted from the last applied commit")
     .option("--sync-require-signed <allowed-signers>", "apply only commits signed by a key of this file")
     .option("--sync-clone-dir <folder>", "where to keep the clone (default: beside the store, under sync/)")
-    .option("--sync-secrets-out <file>", "append generated secrets here (mode 0600)")
+    .option(
+      "--sync-secrets-out <file>",
+      "append generated secrets to this file (mode 0600, yours, not a link; checked before each apply)",
+    )
     .action(async (options: ServeOptions & StoreOption & SyncFlags, command: Command) => {
       const settings = checkServeOptions(options);
       if (options.syncRepo === undefined) {

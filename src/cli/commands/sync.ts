@@ -31,7 +31,10 @@ export function registerSyncCommand(program: Command): void {
         "apply only commits signed (git SSH signing) by a key of this allowed-signers file",
       )
       .option("--clone-dir <folder>", "where to keep the clone (default: beside the store, under sync/)")
-      .option("--secrets-out <file>", "append generated client secrets and API keys here (mode 0600)")
+      .option(
+        "--secrets-out <file>",
+        "append generated client secrets and API keys to this file (mode 0600, yours, not a link; checked before each apply)",
+      )
       .option("--once", "one pass (fetch, apply, check drift), print the status and exit (1 when Failed)")
       .option("--log-level <level>", "JSON log level (default: $SCOPECTL_LOG_LEVEL or info)")
       .addHelpText(
