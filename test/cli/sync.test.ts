@@ -219,7 +219,9 @@ test("--secrets-out that cannot safely take the secrets: the commit is not appli
   assert.match(await readFile(path.join(dir, "good.jsonl"), "utf8"), /"id":"exporter"/);
 });
 
-test("status without a sync: one clear error and exit 1; a missing store file is not created", async (t) => {
+test("status without a sync: one clear error and exit 1 (as JSON with --json); a missing store file is not created", {
+  timeout: 120_000,
+}, async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "scopectl-status-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const missing = path.join(dir, "missing.db");
@@ -227,19 +229,31 @@ test("status without a sync: one clear error and exit 1; a missing store file is
   assert.equal(none.status, 1);
   assert.equal(none.stdout, "");
   assert.match(none.stderr, /^error: there is no store at .*missing\.db; start a sync with `scopectl sync/m);
+  // --json always prints JSON on stdout, errors included: a script reads one document either way.
+  const noneJson = runCli(["status", "--store", missing, "--json"]);
+  assert.equal(noneJson.status, 1);
+  assert.equal(noneJson.stderr, "");
+  assert.match(
+    (JSON.parse(noneJson.stdout) as { error: string }).error,
+    /^there is no store at .*missing\.db; start a sync with `scopectl sync/,
+  );
   assert.equal(existsSync(missing), false);
 
   const file = path.join(dir, "store.db");
   await (await openSqliteStore(file)).close();
-  for (const args of [[], ["--json"]]) {
-    const result = runCli(["status", "--store", file, ...args]);
-    assert.equal(result.status, 1);
-    assert.equal(result.stdout, "");
-    assert.match(
-      result.stderr,
-      /^error: no sync has run against this store; start one with `scopectl sync --repo \.\.\.`$/m,
-    );
-  }
+  const text = runCli(["status", "--store", file]);
+  assert.equal(text.status, 1);
+  assert.equal(text.stdout, "");
+  assert.match(
+    text.stderr,
+    /^error: no sync has run against this store; start one with `scopectl sync --repo \.\.\.`$/m,
+  );
+  const json = runCli(["status", "--store", file, "--json"]);
+  assert.equal(json.status, 1);
+  assert.equal(json.stderr, "");
+  assert.deepEqual(JSON.parse(json.stdout), {
+    error: "no sync has run against this store; start one with `scopectl sync --repo ...`",
+  });
 });
 
 test("bad sync options: one sentence naming the flag, exit 1, and no store file or clone", async (t) => {

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { redactDeep } from "../../gitops/credentials.ts";
 import type { SyncCommit, SyncStatus } from "../../store/types.ts";
+import { withJsonErrors } from "../json-errors.ts";
 import { colors, out } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath, withStore } from "../reconcile.ts";
 
@@ -54,7 +55,7 @@ export function registerStatusCommand(program: Command): void {
       .description(
         "show the git sync status: Synced, OutOfSync or Failed, the commits, the error and any drift",
       )
-      .option("--json", "print the status as JSON (as GET /v1/sync serves it)")
+      .option("--json", 'print the status as JSON (as GET /v1/sync serves it); errors too, as {"error": ...}')
       .addHelpText(
         "after",
         `
@@ -65,21 +66,23 @@ States:
              stays at the last applied commit until a later commit applies
 Exit code 1 when Failed (or when no sync has run against the store), else 0.`,
       ),
-  ).action(async (options: StoreOption & { json?: boolean }) => {
-    const file = storePath(options);
-    // A read: a mistyped --store is reported, not created.
-    if (!existsSync(file)) {
-      throw new Error(`there is no store at ${file}; start a sync with \`scopectl sync --repo ...\``);
-    }
-    await withStore(options, async (store) => {
-      // Redacted again on the way out: a status saved by an earlier version may hold URL credentials.
-      const saved = await store.syncStatus();
-      const status = saved && redactDeep(saved);
-      if (!status)
-        throw new Error("no sync has run against this store; start one with `scopectl sync --repo ...`");
-      if (options.json) out(JSON.stringify(status, null, 2));
-      else for (const line of describeStatus(status)) out(line);
-      if (status.state === "Failed") process.exitCode = 1;
-    });
-  });
+  ).action((options: StoreOption & { json?: boolean }) =>
+    withJsonErrors(options.json, async () => {
+      const file = storePath(options);
+      // A read: a mistyped --store is reported, not created.
+      if (!existsSync(file)) {
+        throw new Error(`there is no store at ${file}; start a sync with \`scopectl sync --repo ...\``);
+      }
+      await withStore(options, async (store) => {
+        // Redacted again on the way out: a status saved by an earlier version may hold URL credentials.
+        const saved = await store.syncStatus();
+        const status = saved && redactDeep(saved);
+        if (!status)
+          throw new Error("no sync has run against this store; start one with `scopectl sync --repo ...`");
+        if (options.json) out(JSON.stringify(status, null, 2));
+        else for (const line of describeStatus(status)) out(line);
+        if (status.state === "Failed") process.exitCode = 1;
+      });
+    }),
+  );
 }
