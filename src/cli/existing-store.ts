@@ -1,7 +1,8 @@
 /**
- * For commands that only read the store (explain, history, keys list): a store file that does not exist
- * is a mistyped --store or a folder where nothing was applied yet. Opening it would create an empty
- * store there and report "not found" for everything, so it is refused, naming the file.
+ * For commands that need a store that was applied before (explain, history, keys): a store file that
+ * does not exist is a mistyped --store or a folder where nothing was applied yet. Opening it would
+ * create an empty store there and report "not found" for everything (or, for keys rotate, make a key
+ * that no served store holds), so it is refused, naming the file.
  */
 import { existsSync } from "node:fs";
 import type { Store } from "../store/types.ts";

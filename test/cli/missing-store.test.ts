@@ -1,5 +1,6 @@
 /**
- * Commands that only read the store refuse a store file that does not exist (a mistyped --store, or a
+ * Commands that only read the store, and `keys rotate` (a key in a new store would sign nothing that
+ * is served), refuse a store file that does not exist (a mistyped --store, or a
  * folder where nothing was applied): they name the file and create nothing, instead of making an empty
  * store and reporting that it holds nothing.
  */
@@ -11,7 +12,13 @@ import path from "node:path";
 import { test } from "node:test";
 import { runCli } from "../support/cli.ts";
 
-for (const args of [["history"], ["history", "--json"], ["keys", "list"], ["explain", "user", "alice"]]) {
+for (const args of [
+  ["history"],
+  ["history", "--json"],
+  ["keys", "list"],
+  ["keys", "rotate"],
+  ["explain", "user", "alice"],
+]) {
   test(`scopectl ${args.join(" ")} on a missing store is refused, not created`, {
     timeout: 60_000,
   }, async (t) => {

@@ -11,7 +11,7 @@ import { maxTokenLifetimeSeconds } from "../../server/keys/lifetime.ts";
 import type { SigningKeyRecord } from "../../store/types.ts";
 import { withExistingStore } from "../existing-store.ts";
 import { colors, out, table, warn } from "../output.ts";
-import { addStoreOption, type StoreOption, withStore } from "../reconcile.ts";
+import { addStoreOption, type StoreOption } from "../reconcile.ts";
 
 function statusOf(key: SigningKeyRecord, now: number): "active" | "retired" | "expired" {
   if (key.retiredAt === undefined) return "active";
@@ -41,7 +41,7 @@ export function registerKeysCommand(program: Command): void {
         "make a new signing key (of Settings.signingAlg) active; the old one stays published until the tokens it signed have expired",
       ),
   ).action(async (options: StoreOption) => {
-    await withStore(options, async (store) => {
+    await withExistingStore(options, async (store) => {
       const [settings, resources] = await Promise.all([store.get("Settings", SETTINGS_ID), store.listAll()]);
       const alg = settings?.props.signingAlg ?? SETTINGS_DEFAULTS.signingAlg;
       const signingKeys = new SigningKeys(store, { masterKey: process.env.SCOPECTL_MASTER_KEY, warn });
