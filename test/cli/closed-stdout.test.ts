@@ -4,7 +4,7 @@
  * destroys the pipe while the command still has plenty to print.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -24,6 +24,8 @@ const LOG_ITEMS = 20_000;
 
 let dir = "";
 let store = "";
+/** Children still running when a test times out are killed in `after`, so none outlives the suite. */
+const children = new Set<ChildProcess>();
 
 /** A store holding one OpenAPI import with a long log: `history --import 1` prints a line per item. */
 async function seedStore(file: string): Promise<void> {
@@ -68,6 +70,8 @@ async function readOneLineThenClose(
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1" },
   });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr += chunk;
@@ -97,7 +101,10 @@ describe("a closed stdout", { timeout: 120_000 }, () => {
     store = path.join(dir, "store.db");
     await seedStore(store);
   });
-  after(() => rm(dir, { recursive: true, force: true }));
+  after(async () => {
+    for (const child of children) child.kill("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+  });
 
   for (const args of [
     ["history", "--import", "1"],
