@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { pino } from "pino";
+import { redactUrls } from "../gitops/credentials.ts";
 import type { SyncLoop } from "../gitops/sync.ts";
 import { createLogger } from "../server/logger.ts";
 import { startTokenServer, type TokenServer } from "../server/server.ts";
@@ -76,10 +77,14 @@ function checkIssuer(issuer: string): string {
   try {
     url = new URL(issuer);
   } catch {
-    throw new Error(`--issuer must be an absolute http(s) URL, not "${issuer}"`);
+    throw new Error(`--issuer must be an absolute http(s) URL, not "${redactUrls(issuer)}"`);
   }
   if (!/^https?:$/.test(url.protocol) || url.search || url.hash) {
-    throw new Error(`--issuer must be an http(s) URL without query or fragment, not "${issuer}"`);
+    throw new Error(`--issuer must be an http(s) URL without query or fragment, not "${redactUrls(issuer)}"`);
+  }
+  // The issuer is in every token and in the discovery document: a password there would be published.
+  if (url.username || url.password) {
+    throw new Error(`--issuer must not carry a user name or password, not "${redactUrls(issuer)}"`);
   }
   return issuer.replace(/\/+$/, "");
 }

@@ -276,6 +276,15 @@ test("bad sync options: one sentence naming the flag, exit 1, and no store file 
       /^error: --sync-interval must be a duration of at least a second such as 30s or 5m, not "0"$/m,
     ],
     [["serve", "--sync-branch", "-x"], /^error: --sync-branch must be a branch name, not "-x"$/m],
+    // Credentials in the issuer would be published in every token and the discovery document.
+    [
+      ["serve", "--issuer", "https://admin:hunter2@auth.example.com"],
+      /^error: --issuer must not carry a user name or password, not "https:\/\/\*\*\*@auth\.example\.com"$/m,
+    ],
+    [
+      ["sync", "--repo", "ssh://git:hunter2@git.example/r.git"],
+      /^error: --repo: a password in a ssh URL is not used by git; use an SSH key/m,
+    ],
   ];
   for (const [[command = "", ...args], message] of bad) {
     const target =
