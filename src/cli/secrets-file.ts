@@ -93,7 +93,9 @@ export class SecretsFile {
   /** Opens (and, as the mode says, creates) `file`; throws a SecretsFileError naming it. */
   static async open(file: string, how: SecretsFileMode): Promise<SecretsFile> {
     const existing = await lstat(file).catch(() => undefined);
-    if (existing?.isSymbolicLink()) refuseUnsafe(file, existing);
+    // Checked here for a clear message (a FIFO would otherwise fail as "no such device"), and again on
+    // the open descriptor, which is what counts.
+    if (existing?.isSymbolicLink() || (existing && how === "append")) refuseUnsafe(file, existing);
     if (existing && how === "create") throw exists(file);
     // Creating is always exclusive, so `created` is exact: only a file this call made is ever removed.
     let created = existing === undefined;
