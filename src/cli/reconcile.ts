@@ -49,6 +49,12 @@ export interface PlannedFolder {
 export interface PlanFolderOptions {
   /** Take over declared rows that another manager (e.g. a Pulumi stack) holds. */
   takeOver?: boolean;
+  /**
+   * Errors name files relative to this folder, absolute outside it. Default: the working directory, as a
+   * command run from a terminal wants. The sync loop passes its manifest folder (in its clone), so that
+   * its status names files as the repository does.
+   */
+  displayBase?: string;
 }
 
 export async function planFolder(
@@ -57,7 +63,7 @@ export async function planFolder(
   options: PlanFolderOptions = {},
 ): Promise<PlannedFolder> {
   const root = path.resolve(dir);
-  const state = await loadDesiredState(root);
+  const state = await loadDesiredState(root, { displayBase: options.displayBase ?? process.cwd() });
   const desired = desiredResources(state, process.env);
   const [current, imports, revision, commit] = await Promise.all([
     store.listAll(),

@@ -194,7 +194,7 @@ export class SyncLoop {
       const refused = await this.#options.verifyCommit?.(sha);
       if (refused !== undefined) throw new Error(refused);
       await mirror.checkout(sha);
-      const { plan } = await planFolder(store, this.#folder);
+      const { plan } = await planFolder(store, this.#folder, { displayBase: this.#folder });
       if (plan.conflicts.length > 0) {
         throw new Error(plan.conflicts.map((c) => `${c.kind} ${c.id}: ${c.message}`).join("\n"));
       }
@@ -281,7 +281,7 @@ export class SyncLoop {
     if (applied === undefined) return;
     try {
       await mirror.checkout(applied);
-      const { plan } = await planFolder(store, this.#folder);
+      const { plan } = await planFolder(store, this.#folder, { displayBase: this.#folder });
       const drift: DriftEntry[] = plan.changes.map((change) => ({
         action: change.action,
         kind: change.kind,

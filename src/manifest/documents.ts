@@ -13,13 +13,19 @@
 import type { Document, LineCounter } from "yaml";
 import type { Diagnostic } from "../model/diagnostics.ts";
 
+/** How diagnostics name a file, from its absolute path (files.ts builds them). */
+export type FileNamer = (abs: string) => string;
+
 /** One step of a path into a document: a map key or a list index. */
 export type PathSegment = string | number;
 export type FieldPath = readonly PathSegment[];
 
 /** A file, and a line and column in it when known. */
 export interface Place {
-  /** The file as the user names it: relative to the loaded folder, `/` separators. */
+  /**
+   * The file as the user names it, `/` separators: relative to the loaded folder by default, relative to
+   * the working directory (absolute outside it) for the CLI. Messages and source positions use it.
+   */
   file: string;
   /** Absolute path of the file. */
   abs: string;
@@ -83,6 +89,8 @@ export interface OversizedFile {
 /** Stage (a): every YAML file under the root, parsed, with the problems found while reading. */
 export interface ReadResult {
   root: string;
+  /** How this read named its files; later stages name the files they mention (a spec) the same way. */
+  name: FileNamer;
   files: ParsedFile[];
   oversized: OversizedFile[];
   diagnostics: Diagnostic[];
@@ -91,6 +99,7 @@ export interface ReadResult {
 /** The documents validation receives. */
 export interface ManifestSet {
   root: string;
+  name: FileNamer;
   /** Documents with an `apiVersion` or a `kind`, in file order: the manifests. */
   manifests: ManifestDocument[];
   /**

@@ -9,6 +9,7 @@ import { type FileHandle, open, readdir, realpath, stat } from "node:fs/promises
 import path from "node:path";
 import type { Diagnostic } from "../model/diagnostics.ts";
 import { MAX_SPEC_BYTES } from "../openapi/files.ts";
+import type { FileNamer } from "./documents.ts";
 import { looksLikeSpec } from "./spec-sniff.ts";
 
 /**
@@ -29,6 +30,19 @@ export function isYamlFile(name: string): boolean {
 export function displayPath(root: string, abs: string): string {
   const rel = path.relative(root, abs);
   return (rel === "" ? abs : rel).split(path.sep).join("/");
+}
+
+export type { FileNamer } from "./documents.ts";
+
+/**
+ * Names relative to `base` when inside it, absolute otherwise (`base` itself by its absolute path), with
+ * `/` separators: with the working directory as `base`, what the terminal that ran the command (and an
+ * editor opened there) can open as it is printed. A `../../x` path is harder to read than the absolute
+ * one, and means nothing once pasted elsewhere.
+ */
+export function namesFrom(base: string): FileNamer {
+  const absBase = path.resolve(base);
+  return (abs) => (isInside(absBase, abs) ? displayPath(absBase, abs) : abs.split(path.sep).join("/"));
 }
 
 /** Lexically inside `root` (the root itself is not "inside"). */

@@ -7,6 +7,7 @@ import path from "node:path";
 import type { DesiredState } from "../model/desired.ts";
 import { InputError } from "../model/diagnostics.ts";
 import { sortDiagnostics } from "./diagnostics.ts";
+import { namesFrom } from "./files.ts";
 import { loadLayer } from "./overlay.ts";
 import { resolveDesiredState } from "./resolve/index.ts";
 import { validateDocuments } from "./validate/index.ts";
@@ -23,7 +24,8 @@ export type {
   Place,
   ReadResult,
 } from "./documents.ts";
-export { loadLayer, mergePatch } from "./overlay.ts";
+export { type FileNamer, namesFrom } from "./files.ts";
+export { type LayerOptions, loadLayer, mergePatch } from "./overlay.ts";
 export { collectDocuments, readManifestFiles } from "./read.ts";
 export { type Resolved, resolveDesiredState } from "./resolve/index.ts";
 export { MANIFEST_KINDS, type ManifestKind, manifestSchema } from "./schemas/index.ts";
@@ -34,13 +36,23 @@ export {
   validateDocuments,
 } from "./validate/index.ts";
 
+export interface LoadOptions {
+  /**
+   * Name files in errors (and source positions) relative to this folder, absolute outside it: the CLI
+   * passes the working directory, so that `config/apps.yaml:12:44` opens from the terminal. Default:
+   * relative to `root`, as the loaded folder sees them.
+   */
+  displayBase?: string;
+}
+
 /**
  * Loads the manifests under `root` (every .yaml/.yml file, recursively). Throws an InputError with all
  * problems found, in every file, when anything is wrong; never returns a partial state.
  */
-export async function loadDesiredState(root: string): Promise<DesiredState> {
+export async function loadDesiredState(root: string, options: LoadOptions = {}): Promise<DesiredState> {
   // Reading, then the overlay stage (a folder with an Overlay document is its bases plus its own).
-  const set = await loadLayer(path.resolve(root));
+  const name = options.displayBase === undefined ? undefined : namesFrom(options.displayBase);
+  const set = await loadLayer(path.resolve(root), name ? { name } : {});
   const validated = validateDocuments(set);
   const { state, diagnostics } = await resolveDesiredState(validated);
   if (diagnostics.length > 0) throw new InputError(sortDiagnostics(diagnostics));

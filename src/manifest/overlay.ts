@@ -13,8 +13,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Diagnostic } from "../model/diagnostics.ts";
 import { fieldDiagnostic } from "./diagnostics.ts";
-import type { FieldPath, ManifestDocument, ManifestSet } from "./documents.ts";
-import { displayPath } from "./files.ts";
+import type { FieldPath, FileNamer, ManifestDocument, ManifestSet } from "./documents.ts";
 import { collectDocuments, readManifestFiles } from "./read.ts";
 import type { OverlayManifest } from "./schemas/index.ts";
 import { validateDocument } from "./validate/index.ts";
@@ -70,16 +69,25 @@ function isOverlay(doc: ManifestDocument): boolean {
   return isMap(doc.value) && doc.value.kind === "Overlay";
 }
 
-/**
- * Loads the folder `root` with its bases applied. Files are named relative to `displayRoot` (the folder
- * the user loaded); `chain` holds the folders being loaded, to refuse cycles.
- */
-export async function loadLayer(
-  root: string,
-  displayRoot: string = root,
-  chain: readonly string[] = [],
-): Promise<ManifestSet> {
-  const set = collectDocuments(await readManifestFiles(root, { displayRoot }));
+export interface LayerOptions {
+  /** How files are named (readManifestFiles' default: relative to the folder the user loaded). */
+  name?: FileNamer;
+  /** The folders being loaded, outermost first, to refuse cycles. */
+  chain?: readonly string[];
+}
+
+/** Loads the folder `root` with its bases applied; every layer's files are named by one namer. */
+export async function loadLayer(root: string, options: LayerOptions = {}): Promise<ManifestSet> {
+  const chain = options.chain ?? [];
+  const read = await readManifestFiles(root, options.name ? { name: options.name } : {});
+  const set = collectDocuments(read);
+  const name = read.name;
+  const top = chain[0] ?? path.resolve(root);
+  // The loaded folder itself has no relative name: "." in a cycle, as the user sees it.
+  const folderName = (p: string) => {
+    const shown = name(p);
+    return p === top && path.isAbsolute(shown) ? "." : shown;
+  };
   const overlays = set.manifests.filter(isOverlay);
   if (overlays.length === 0) return set;
 
@@ -111,9 +119,7 @@ export async function loadLayer(
     const where: FieldPath = ["spec", "bases", i];
     const abs = path.resolve(overlayFolder, relative);
     if (abs === path.resolve(root) || chain.includes(abs)) {
-      const cycle = [...chain, path.resolve(root), abs]
-        .map((p) => (p === displayRoot ? "." : displayPath(displayRoot, p)))
-        .join(" → ");
+      const cycle = [...chain, path.resolve(root), abs].map(folderName).join(" → ");
       diagnostics.push(fieldDiagnostic(overlayDoc, where, `the bases form a cycle: ${cycle}`));
       continue;
     }
@@ -126,7 +132,7 @@ export async function loadLayer(
       diagnostics.push(fieldDiagnostic(overlayDoc, where, `the base ${JSON.stringify(relative)} ${what}`));
       continue;
     }
-    const base = await loadLayer(abs, displayRoot, [...chain, path.resolve(root)]);
+    const base = await loadLayer(abs, { name, chain: [...chain, path.resolve(root)] });
     // concat, not push(...): a spread passes every element as an argument, and a large base overflows the stack.
     baseDocs = baseDocs.concat(base.manifests);
     untyped = untyped.concat(base.untyped);
@@ -162,5 +168,5 @@ export async function loadLayer(
     if (at === undefined) manifests.push(doc);
     else manifests[at] = merged(manifests[at] as ManifestDocument, doc);
   }
-  return { root: set.root, manifests, untyped, oversized, diagnostics };
+  return { root: set.root, name, manifests, untyped, oversized, diagnostics };
 }

@@ -6,25 +6,28 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { InputError } from "../model/diagnostics.ts";
 import type { ManifestSet, OversizedFile, ParsedFile, ReadResult } from "./documents.ts";
-import { displayPath, findYamlFiles, readYamlFile } from "./files.ts";
+import { displayPath, type FileNamer, findYamlFiles, readYamlFile } from "./files.ts";
 import { parseManifestText } from "./parse.ts";
 
 /**
  * Every `.yaml`/`.yml` file under `root`, recursively, in sorted order, parsed into documents. Problems
  * with single files are returned as diagnostics (so every file is still read and all problems are
  * reported at once); a root that is missing or not a folder throws an InputError at once.
+ *
+ * `name` names files in diagnostics and places; by default relative to `root` (`..` for a file
+ * outside it, the folder itself by its absolute path).
  */
 export async function readManifestFiles(
   root: string,
-  options: { displayRoot?: string } = {},
+  options: { name?: FileNamer } = {},
 ): Promise<ReadResult> {
   const absRoot = path.resolve(root);
-  // Files are named relative to the folder the user loaded: for an overlay's base that is not the base.
-  const displayRoot = options.displayRoot ?? absRoot;
+  // An overlay's base is read with the namer of the folder the user loaded, not its own.
+  const name = options.name ?? ((abs: string) => displayPath(absRoot, abs));
   try {
     const info = await stat(absRoot);
     if (!info.isDirectory())
-      throw new InputError([{ file: absRoot, message: "this is not a folder of manifests" }]);
+      throw new InputError([{ file: name(absRoot), message: "this is not a folder of manifests" }]);
   } catch (err) {
     if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -32,15 +35,15 @@ export async function readManifestFiles(
       code === "ENOENT" || code === "ENOTDIR"
         ? "the manifest folder does not exist"
         : `the manifest folder cannot be read (${code ?? String(err)})`;
-    throw new InputError([{ file: absRoot, message }]);
+    throw new InputError([{ file: name(absRoot), message }]);
   }
 
-  const found = await findYamlFiles(absRoot);
+  const found = await findYamlFiles(absRoot, name);
   const diagnostics = [...found.diagnostics];
   const files: ParsedFile[] = [];
   const oversized: OversizedFile[] = [];
   for (const abs of found.files) {
-    const origin = { file: displayPath(displayRoot, abs), abs, root: absRoot };
+    const origin = { file: name(abs), abs, root: absRoot };
     const read = await readYamlFile(abs);
     if (read.kind === "refused") {
       diagnostics.push({ file: origin.file, message: read.message });
@@ -61,9 +64,9 @@ export async function readManifestFiles(
   if (found.files.length === 0 && diagnostics.length === 0) {
     // An empty folder is almost always the wrong folder; loading it as "no resources" would plan to
     // delete everything the store holds.
-    diagnostics.push({ file: absRoot, message: "the folder has no .yaml or .yml files" });
+    diagnostics.push({ file: name(absRoot), message: "the folder has no .yaml or .yml files" });
   }
-  return { root: absRoot, files, oversized, diagnostics };
+  return { root: absRoot, name, files, oversized, diagnostics };
 }
 
 function hasOwn(value: unknown, key: string): boolean {
@@ -74,6 +77,7 @@ function hasOwn(value: unknown, key: string): boolean {
 export function collectDocuments(read: ReadResult): ManifestSet {
   const set: ManifestSet = {
     root: read.root,
+    name: read.name,
     manifests: [],
     untyped: [],
     oversized: [...read.oversized],

@@ -46,11 +46,15 @@ describe("scopectl validate", () => {
         path.join(dir, "b.yaml"),
         "apiVersion: scopectl/v1\nkind: Role\nmetadata:\n  name: r\nspec:\n  scopes:\n    ordrs: [read]\n",
       );
-      const result = runCli(["validate", dir]);
+      // Run from the folder's parent: files are named from the working directory.
+      const result = runCli(["validate", path.basename(dir)], { cwd: path.dirname(dir) });
+      const folder = path.basename(dir);
       assert.equal(result.status, 1);
       assert.equal(result.stdout, "");
-      assert.match(result.stderr, /^error: a\.yaml:7:3: .*colour/m);
-      assert.match(result.stderr, /^error: b\.yaml:7:5: .*ordrs.*did you mean "orders"/m);
+      assert.ok(result.stderr.includes(`error: ${folder}/a.yaml:7:3: `), result.stderr);
+      assert.match(result.stderr, /colour/);
+      assert.ok(result.stderr.includes(`error: ${folder}/b.yaml:7:5: `), result.stderr);
+      assert.match(result.stderr, /ordrs.*did you mean "orders"/);
       assert.match(result.stderr, /2 errors in 2 files; nothing was changed\./);
     });
 

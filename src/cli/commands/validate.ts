@@ -13,7 +13,8 @@ export function registerValidateCommand(program: Command): void {
     )
     .argument("[dir]", "folder of manifests", "config")
     .action(async (dir: string) => {
-      const state = await loadDesiredState(path.resolve(dir));
+      // Errors name files from the working directory, so that the terminal and editors open them.
+      const state = await loadDesiredState(path.resolve(dir), { displayBase: process.cwd() });
       out(`${colors.green("valid:")} ${dir}: ${summarize(state)}`);
     });
 }

@@ -5,7 +5,7 @@
 import type { SourcePosition } from "../../model/desired.ts";
 import type { Diagnostic } from "../../model/diagnostics.ts";
 import { fieldDiagnostic } from "../diagnostics.ts";
-import type { FieldPath, LocateTarget, ManifestDocument } from "../documents.ts";
+import type { FieldPath, FileNamer, LocateTarget, ManifestDocument } from "../documents.ts";
 import type { ManifestByKind, ManifestKind } from "../schemas/index.ts";
 
 /** One declaration of a name. `manifest` is absent when the document failed its schema. */
@@ -35,6 +35,8 @@ export class Resolution {
   constructor(
     readonly root: string,
     readonly names: NameTables,
+    /** How files are named in diagnostics: as the manifests' own places name them. */
+    readonly name: FileNamer,
   ) {}
 
   report(doc: ManifestDocument, path: FieldPath, message: string, at: LocateTarget = "value"): void {

@@ -26,7 +26,7 @@ export interface Resolved {
 
 export async function resolveDesiredState(set: ValidatedSet): Promise<Resolved> {
   const names = buildNameTables(set);
-  const ctx = new Resolution(set.root, names.tables);
+  const ctx = new Resolution(set.root, names.tables, set.name);
   for (const d of names.diagnostics) ctx.diagnostics.push(d);
 
   const settings = resolveSettings(ctx);

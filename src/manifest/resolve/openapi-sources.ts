@@ -11,7 +11,7 @@ import { importSpec } from "../../openapi/index.ts";
 import type { SpecImport } from "../../openapi/types.ts";
 import { formatPlace } from "../diagnostics.ts";
 import type { Place } from "../documents.ts";
-import { displayPath, isInside } from "../files.ts";
+import { isInside } from "../files.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
 import { checkReference } from "./references.ts";
 
@@ -49,9 +49,7 @@ function resolveSpecPath(
   if (!isInside(filePlace.root, abs)) {
     // With layered folders (overlays) each layer's specs stay inside that layer's folder: name it.
     const folder =
-      filePlace.root === ctx.root
-        ? "the manifest folder"
-        : `its folder ${displayPath(ctx.root, filePlace.root)}`;
+      filePlace.root === ctx.root ? "the manifest folder" : `its folder ${ctx.name(filePlace.root)}`;
     return { error: `spec file "${file}" is outside ${folder}; the spec must stay inside it` };
   }
   return { abs };
@@ -64,7 +62,7 @@ function resolveSpecPath(
 function rebase(ctx: Resolution, job: ImportJob, error: InputError): Diagnostic[] {
   return error.diagnostics.map((d) => ({
     ...d,
-    file: displayPath(ctx.root, path.resolve(job.root, d.file)),
+    file: ctx.name(path.resolve(job.root, d.file)),
     message: `${d.message} (spec of OpenApiSource "${job.name}", ${formatPlace(job.filePlace)})`,
   }));
 }

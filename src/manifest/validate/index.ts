@@ -3,7 +3,7 @@
  * it is valid, so that references to them are not reported as unknown as well: one mistake, one error.
  */
 import type { Diagnostic } from "../../model/diagnostics.ts";
-import type { FieldPath, ManifestDocument, ManifestSet, OversizedFile } from "../documents.ts";
+import type { FieldPath, FileNamer, ManifestDocument, ManifestSet, OversizedFile } from "../documents.ts";
 import type { ManifestByKind, ManifestKind } from "../schemas/index.ts";
 import { schemaErrors } from "./ajv.ts";
 import { checkEnvelope, validName } from "./envelope.ts";
@@ -24,6 +24,7 @@ export interface InvalidDocument {
 
 export interface ValidatedSet {
   root: string;
+  name: FileNamer;
   documents: ValidDocument[];
   invalid: InvalidDocument[];
   /** Passed through from the ManifestSet: judged after the OpenAPI imports. */
@@ -61,6 +62,7 @@ export function validateDocument(
 export function validateDocuments(set: ManifestSet): ValidatedSet {
   const out: ValidatedSet = {
     root: set.root,
+    name: set.name,
     documents: [],
     invalid: [],
     untyped: set.untyped,
