@@ -84,11 +84,12 @@ describe("scopectl schema", () => {
 });
 
 describe("scopectl openapi preview", () => {
-  test("lists the scopes of the default catalog spec", () => {
+  test("lists the scopes of the default catalog spec, as config/'s import makes them", () => {
     const result = runCli(["openapi", "preview", "config/specs/catalog.openapi.yaml"]);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /get:products_productid\s+GET \/products\/\{productId\}\s+Get a product/);
-    assert.match(result.stdout, /13 operations: 13 created, 0 duplicate, 0 reserved/);
+    // get:health is listed by hand in the catalog Api: a duplicate (test/openapi/preview.test.ts).
+    assert.match(result.stdout, /13 operations: 12 created, 1 duplicate, 0 reserved/);
   });
 
   test("--json prints scopes and log", () => {
@@ -98,7 +99,7 @@ describe("scopectl openapi preview", () => {
       scopes: { name: string; description: string; method: string; path: string }[];
       log: unknown[];
     };
-    assert.equal(parsed.scopes.length, 13);
+    assert.equal(parsed.scopes.length, 12);
     assert.deepEqual(Object.keys(parsed.scopes[0] ?? {}).sort(), ["description", "method", "name", "path"]);
     assert.ok(parsed.scopes.every((s) => s.name.length <= 64));
     assert.equal(parsed.log.length, 13);

@@ -1,9 +1,38 @@
-/** `scopectl openapi preview FILE`: the scopes an OpenAPI spec would generate, and the import log. */
+/**
+ * `scopectl openapi preview FILE`: the scopes an OpenAPI spec would generate, and the import log. When an
+ * OpenApiSource of the manifest folder (`config`, or `--root`) reads FILE, the preview is that import:
+ * its Api's manual scopes are duplicates, and the spec is confined to that source's folder.
+ */
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
+import { findSpecOwners, type SpecOwner } from "../../manifest/spec-owners.ts";
 import { importSpec } from "../../openapi/index.ts";
 import type { ImportLogEntry, SpecImport } from "../../openapi/types.ts";
 import { colors, out, table } from "../output.ts";
+
+/** The manifest folder a preview looks in when `--root` is not given. */
+const DEFAULT_FOLDER = "config";
+
+/** Whose import the preview is: an OpenApiSource of the manifest folder, or none (the spec alone). */
+type Context = { owner: SpecOwner; others: SpecOwner[] } | { owner?: undefined; why: string };
+
+async function isFolder(dir: string): Promise<boolean> {
+  return stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+async function previewContext(absFile: string, root: string | undefined): Promise<Context> {
+  const folder = root ?? ((await isFolder(DEFAULT_FOLDER)) ? DEFAULT_FOLDER : undefined);
+  if (folder === undefined) {
+    return { why: `no manifest folder (${DEFAULT_FOLDER}/ does not exist here; give --root)` };
+  }
+  const [owner, ...others] = await findSpecOwners(folder, absFile);
+  if (!owner) return { why: `no OpenApiSource in ${folder} reads this file` };
+  return { owner, others };
+}
 
 export function registerOpenApiCommand(program: Command): void {
   const openapi = program.command("openapi").description("work with OpenAPI specs that generate scopes");
@@ -11,25 +40,51 @@ export function registerOpenApiCommand(program: Command): void {
     .command("preview")
     .description("show the scopes a spec would generate (one per operation) and the import log")
     .argument("<file>", "OpenAPI 3.x or Swagger 2.0 file (.json, .yaml, .yml)")
-    .option("--root <dir>", "folder the spec and its $refs must stay inside (default: the spec's folder)")
-    .option("--json", 'print {"scopes":[...],"log":[...]} as JSON')
+    .option(
+      "--root <dir>",
+      `the manifest folder (default: ${DEFAULT_FOLDER}, when it exists): when an OpenApiSource there reads the file, preview that import, with its Api's manual scopes; otherwise the folder the spec and its $refs must stay inside (default: the spec's folder)`,
+    )
+    .option("--json", 'print {"source":{...}|null,"scopes":[...],"log":[...]} as JSON')
     .action(async (file: string, options: { root?: string; json?: boolean }) => {
       const absFile = path.resolve(file);
-      const root = path.resolve(options.root ?? path.dirname(absFile));
-      const result = await importSpec(absFile, { root });
+      const context = await previewContext(absFile, options.root);
+      const root = context.owner?.root ?? path.resolve(options.root ?? path.dirname(absFile));
+      const manualScopes = new Set(context.owner?.manualScopes ?? []);
+      const result = await importSpec(absFile, { root, manualScopes });
       if (options.json) {
-        out(JSON.stringify(toJson(result), null, 2));
+        out(JSON.stringify(toJson(result, context), null, 2));
         return;
       }
-      printPreview(result);
+      printPreview(result, context);
     });
 }
 
-function toJson(result: SpecImport) {
+function toJson(result: SpecImport, context: Context) {
+  const owner = context.owner;
   return {
+    source: owner
+      ? { name: owner.source, api: owner.api, file: owner.where, manualScopes: owner.manualScopes ?? null }
+      : null,
     scopes: result.scopes.map(({ name, description, method, path }) => ({ name, description, method, path })),
     log: result.log,
   };
+}
+
+/** One line that says whose import this is, and what the preview cannot know (the store). */
+function contextLine(context: Context): string {
+  if (!context.owner) return `${context.why}: no Api's manual scopes are counted`;
+  const { owner, others } = context;
+  const head = `Api "${owner.api}" (OpenApiSource "${owner.source}", ${owner.where})`;
+  const also = others.map((o) => `; also read by OpenApiSource "${o.source}" of Api "${o.api}"`).join("");
+  if (owner.manualScopes === undefined) {
+    return `${head}: its document is invalid, so its manual scopes are not counted (see scopectl validate)${also}`;
+  }
+  const n = owner.manualScopes.length;
+  const manual =
+    n === 0
+      ? "it lists no manual scopes"
+      : `it lists ${n} manual scope${n === 1 ? "" : "s"}: an operation that generates one is a duplicate, as in the import`;
+  return `${head}: ${manual}${also}`;
 }
 
 function describeLogEntry(entry: ImportLogEntry): string {
@@ -46,9 +101,15 @@ function describeLogEntry(entry: ImportLogEntry): string {
   }
 }
 
-function printPreview(result: SpecImport): void {
+function printPreview(result: SpecImport, context: Context): void {
   out(
     `${colors.bold(result.file.path)} (${result.specVersion}, ${result.file.size} bytes, sha256 ${result.file.sha256})`,
+  );
+  out(contextLine(context));
+  out(
+    colors.dim(
+      "Scopes the store already holds show as duplicates in scopectl plan, which compares with the store.",
+    ),
   );
   out();
   const rows = [["SCOPE", "OPERATION", "DESCRIPTION"]];
