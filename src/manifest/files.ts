@@ -219,7 +219,14 @@ async function readBytes(handle: FileHandle, length: number): Promise<Buffer> {
  * must be UTF-8 text without NUL bytes (a NUL is also what UTF-16 looks like). Never a partial read.
  */
 export async function readYamlFile(abs: string): Promise<YamlRead> {
-  const handle = await open(abs, "r");
+  let handle: FileHandle;
+  try {
+    handle = await open(abs, "r");
+  } catch (err) {
+    // Unreadable (permissions), or gone since the walk found it: an error naming the file, not a crash.
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    return { kind: "refused", message: `the file cannot be read (${code})` };
+  }
   try {
     const { size } = await handle.stat();
     if (size > MAX_MANIFEST_FILE_BYTES) {

@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, symlink } from "node:fs/promises";
 import path from "node:path";
 import { describe, test } from "node:test";
+import { readYamlFile } from "../../src/manifest/files.ts";
 import { loadDesiredState, readManifestFiles } from "../../src/manifest/index.ts";
 import { loadErrors, ORDERS_API, tenant, yaml } from "./helpers.ts";
 
@@ -142,5 +143,15 @@ describe("symlinks in the manifest folder", { timeout: 30_000 }, () => {
     await mkdir(path.join(dir, "more.yaml"));
     const read = await readManifestFiles(dir);
     assert.deepEqual(read.diagnostics, []);
+  });
+});
+
+test("a file that cannot be opened (gone since the walk, or no permission) is reported, not a crash", {
+  timeout: 10_000,
+}, async (t) => {
+  const dir = await tenant(t, { "api.yaml": ORDERS_API });
+  assert.deepEqual(await readYamlFile(path.join(dir, "gone.yaml")), {
+    kind: "refused",
+    message: "the file cannot be read (ENOENT)",
   });
 });
