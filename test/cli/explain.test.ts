@@ -153,6 +153,20 @@ describe("scopectl explain", { timeout: 120_000 }, () => {
     );
   });
 
+  test("with --json a miss is one JSON document on stdout, nothing on stderr", () => {
+    for (const args of [
+      ["scope", "write:orders"],
+      ["user", "zed"],
+      ["app", "nope"],
+    ]) {
+      const result = explain(...args, "--json");
+      assert.equal(result.status, 1, result.stderr);
+      assert.equal(result.stderr, "");
+      const { error } = JSON.parse(result.stdout) as { error: string };
+      assert.match(error, /^(a scope is named API\/NAME|no User "zed"|no Application "nope")/);
+    }
+  });
+
   test("a store file that does not exist is refused, not created", () => {
     const missing = path.join(dir, "nowhere", "store.db");
     for (const args of [

@@ -14,7 +14,6 @@ import { runCli } from "../support/cli.ts";
 
 for (const args of [
   ["history"],
-  ["history", "--json"],
   ["keys", "list"],
   ["keys", "rotate"],
   ["explain", "user", "alice"],
@@ -30,5 +29,21 @@ for (const args of [
     assert.equal(result.stdout, "");
     assert.match(result.stderr, /^error: there is no store at .*typo\/store\.db: apply the manifests first/);
     assert.equal(existsSync(path.join(dir, "typo")), false, "nothing was created");
+  });
+}
+
+for (const args of [
+  ["history", "--json"],
+  ["keys", "list", "--json"],
+  ["explain", "user", "alice", "--json"],
+]) {
+  test(`scopectl ${args.join(" ")} on a missing store answers JSON`, { timeout: 60_000 }, async (t) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "scopectl-nostore-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const result = runCli([...args, "--store", path.join(dir, "typo", "store.db")], { cwd: dir });
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr, "");
+    const { error } = JSON.parse(result.stdout) as { error: string };
+    assert.match(error, /^there is no store at .*typo\/store\.db: apply the manifests first/);
   });
 }

@@ -7,6 +7,7 @@ import { effectiveScopes, sourceLabel } from "../../model/effective.ts";
 import type { RoleProps, StoredResource } from "../../model/resources.ts";
 import type { Store } from "../../store/types.ts";
 import { withExistingStore } from "../existing-store.ts";
+import { withJsonErrors } from "../json-errors.ts";
 import { colors, out, table } from "../output.ts";
 import { addStoreOption, type StoreOption } from "../reconcile.ts";
 import { findApplication, findScope, findUser } from "../store-lookup.ts";
@@ -82,24 +83,26 @@ export function registerExplainCommand(program: Command): void {
       .description("a user's effective scopes per Api, each with its sources (roles, additional)")
       .argument("<name>", "the User's metadata.name (not the email address)")
       .option("--json", "print as JSON"),
-  ).action(async (name: string, options: ExplainOptions) => {
-    const result = await withExistingStore(options, (store) => explainUser(store, name));
-    if (options.json) return out(JSON.stringify(result, null, 2));
-    out(
-      `${colors.bold(`User ${result.user}`)} <${result.email}>${result.disabled ? colors.yellow(" (disabled: no tokens)") : ""}`,
-    );
-    if (result.scopes.length === 0) return out("  no scopes");
-    let api = "";
-    const rows: string[][] = [];
-    for (const s of result.scopes) {
-      if (s.api !== api) {
-        api = s.api;
-        rows.push([`${api}:`, ""]);
+  ).action((name: string, options: ExplainOptions) =>
+    withJsonErrors(options.json, async () => {
+      const result = await withExistingStore(options, (store) => explainUser(store, name));
+      if (options.json) return out(JSON.stringify(result, null, 2));
+      out(
+        `${colors.bold(`User ${result.user}`)} <${result.email}>${result.disabled ? colors.yellow(" (disabled: no tokens)") : ""}`,
+      );
+      if (result.scopes.length === 0) return out("  no scopes");
+      let api = "";
+      const rows: string[][] = [];
+      for (const s of result.scopes) {
+        if (s.api !== api) {
+          api = s.api;
+          rows.push([`${api}:`, ""]);
+        }
+        rows.push([`  ${s.scope}`, s.sources.map(sourceLabel).join(", ")]);
       }
-      rows.push([`  ${s.scope}`, s.sources.map(sourceLabel).join(", ")]);
-    }
-    for (const line of table(rows)) out(`  ${line}`);
-  });
+      for (const line of table(rows)) out(`  ${line}`);
+    }),
+  );
   addStoreOption(
     explain
       .command("app")
@@ -107,34 +110,38 @@ export function registerExplainCommand(program: Command): void {
       .description("an application's client id, type, and the scopes it is granted per Api (audience)")
       .argument("<name>", "the Application's metadata.name, or its client id")
       .option("--json", "print as JSON"),
-  ).action(async (name: string, options: ExplainOptions) => {
-    const result = await withExistingStore(options, (store) => explainApplication(store, name));
-    if (options.json) return out(JSON.stringify(result, null, 2));
-    out(
-      `${colors.bold(`Application ${result.application}`)} (client id ${result.clientId}, ${result.type})${result.disabled ? colors.yellow(" (disabled: no tokens)") : ""}`,
-    );
-    if (result.apis.length === 0) return out("  no Apis: it gets no access token for any audience");
-    const rows = result.apis.map((a) => [
-      a.api,
-      a.audience ?? "(not in the store)",
-      `${a.scopes.length > 0 ? a.scopes.join(" ") : "(no scopes)"}${a.all ? " (all of the Api's scopes)" : ""}`,
-    ]);
-    for (const line of table([["API", "AUDIENCE", "SCOPES"], ...rows])) out(`  ${line}`);
-  });
+  ).action((name: string, options: ExplainOptions) =>
+    withJsonErrors(options.json, async () => {
+      const result = await withExistingStore(options, (store) => explainApplication(store, name));
+      if (options.json) return out(JSON.stringify(result, null, 2));
+      out(
+        `${colors.bold(`Application ${result.application}`)} (client id ${result.clientId}, ${result.type})${result.disabled ? colors.yellow(" (disabled: no tokens)") : ""}`,
+      );
+      if (result.apis.length === 0) return out("  no Apis: it gets no access token for any audience");
+      const rows = result.apis.map((a) => [
+        a.api,
+        a.audience ?? "(not in the store)",
+        `${a.scopes.length > 0 ? a.scopes.join(" ") : "(no scopes)"}${a.all ? " (all of the Api's scopes)" : ""}`,
+      ]);
+      for (const line of table([["API", "AUDIENCE", "SCOPES"], ...rows])) out(`  ${line}`);
+    }),
+  );
   addStoreOption(
     explain
       .command("scope")
       .description("who holds a scope today: roles, users (and through what), applications, API keys")
       .argument("<api/name>", "the Api's name, a slash, and the scope's name, e.g. orders/read:orders")
       .option("--json", "print as JSON"),
-  ).action(async (ref: string, options: ExplainOptions) => {
-    const result = await withExistingStore(options, (store) => explainScope(store, ref));
-    if (options.json) return out(JSON.stringify(result, null, 2));
-    out(`${colors.bold(`Scope ${result.scope}`)}: ${result.description} [${result.origin}]`);
-    const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "none");
-    out(`  roles:        ${list(result.roles)}`);
-    out(`  users:        ${list(result.users.map((u) => `${u.user} (${u.sources.join(", ")})`))}`);
-    out(`  applications: ${list(result.applications)}`);
-    out(`  API keys:     ${list(result.apiKeys)}`);
-  });
+  ).action((ref: string, options: ExplainOptions) =>
+    withJsonErrors(options.json, async () => {
+      const result = await withExistingStore(options, (store) => explainScope(store, ref));
+      if (options.json) return out(JSON.stringify(result, null, 2));
+      out(`${colors.bold(`Scope ${result.scope}`)}: ${result.description} [${result.origin}]`);
+      const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "none");
+      out(`  roles:        ${list(result.roles)}`);
+      out(`  users:        ${list(result.users.map((u) => `${u.user} (${u.sources.join(", ")})`))}`);
+      out(`  applications: ${list(result.applications)}`);
+      out(`  API keys:     ${list(result.apiKeys)}`);
+    }),
+  );
 }

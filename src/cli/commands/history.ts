@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import type { ImportLogItem, ImportRecord } from "../../store/types.ts";
 import { withExistingStore } from "../existing-store.ts";
+import { withJsonErrors } from "../json-errors.ts";
 import { colors, out, table } from "../output.ts";
 import { addStoreOption, type StoreOption } from "../reconcile.ts";
 
@@ -48,38 +49,40 @@ export function registerHistoryCommand(program: Command): void {
       .option("--import <id>", "show the full log of one import (the #id in the listing)")
       .option("--limit <n>", "how many revisions to show", "20")
       .option("--json", "print as JSON"),
-  ).action(async (options: HistoryOptions) => {
-    await withExistingStore(options, async (store) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1)
-        throw new Error(`--limit must be a positive whole number, not "${options.limit}"`);
-      const [revisions, imports] = await Promise.all([store.revisions(limit), store.imports()]);
-      if (options.import !== undefined) {
-        const record = imports.find((r) => String(r.id) === options.import);
-        if (!record) throw new Error(`no import #${options.import}; \`scopectl history\` lists them`);
-        if (options.json) return out(JSON.stringify(record, null, 2));
-        return printImport(record, true);
-      }
-      if (options.json) return out(JSON.stringify({ revisions, imports }, null, 2));
-      out(colors.bold("Revisions"));
-      if (revisions.length === 0) out("  none: nothing has been applied to this store");
-      const rows = revisions.map((r) => [
-        `  r${r.revision}`,
-        r.time,
-        r.actor,
-        r.commit
-          ? `${r.commit.sha.slice(0, 12)}${r.commit.dirty ? "+dirty" : ""} ${r.commit.subject}`
-          : "(no commit)",
-        Object.entries(r.summary)
-          .filter(([, n]) => n > 0)
-          .map(([k, n]) => `${n} ${k}`)
-          .join(", "),
-      ]);
-      for (const line of table(rows)) out(line);
-      out();
-      out(colors.bold("OpenAPI imports"));
-      if (imports.length === 0) out("  none");
-      for (const record of imports) printImport(record, false);
-    });
-  });
+  ).action((options: HistoryOptions) =>
+    withJsonErrors(options.json, () =>
+      withExistingStore(options, async (store) => {
+        const limit = Number(options.limit);
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new Error(`--limit must be a positive whole number, not "${options.limit}"`);
+        const [revisions, imports] = await Promise.all([store.revisions(limit), store.imports()]);
+        if (options.import !== undefined) {
+          const record = imports.find((r) => String(r.id) === options.import);
+          if (!record) throw new Error(`no import #${options.import}; \`scopectl history\` lists them`);
+          if (options.json) return out(JSON.stringify(record, null, 2));
+          return printImport(record, true);
+        }
+        if (options.json) return out(JSON.stringify({ revisions, imports }, null, 2));
+        out(colors.bold("Revisions"));
+        if (revisions.length === 0) out("  none: nothing has been applied to this store");
+        const rows = revisions.map((r) => [
+          `  r${r.revision}`,
+          r.time,
+          r.actor,
+          r.commit
+            ? `${r.commit.sha.slice(0, 12)}${r.commit.dirty ? "+dirty" : ""} ${r.commit.subject}`
+            : "(no commit)",
+          Object.entries(r.summary)
+            .filter(([, n]) => n > 0)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(", "),
+        ]);
+        for (const line of table(rows)) out(line);
+        out();
+        out(colors.bold("OpenAPI imports"));
+        if (imports.length === 0) out("  none");
+        for (const record of imports) printImport(record, false);
+      }),
+    ),
+  );
 }

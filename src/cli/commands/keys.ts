@@ -10,6 +10,7 @@ import { SigningKeys } from "../../server/keys/keyring.ts";
 import { maxTokenLifetimeSeconds } from "../../server/keys/lifetime.ts";
 import type { SigningKeyRecord } from "../../store/types.ts";
 import { withExistingStore } from "../existing-store.ts";
+import { withJsonErrors } from "../json-errors.ts";
 import { colors, out, table, warn } from "../output.ts";
 import { addStoreOption, type StoreOption } from "../reconcile.ts";
 
@@ -60,28 +61,30 @@ export function registerKeysCommand(program: Command): void {
       .command("list")
       .description("the signing keys: kid, algorithm, status and times (never key material)")
       .option("--json", "print as JSON"),
-  ).action(async (options: StoreOption & { json?: boolean }) => {
-    await withExistingStore(options, async (store) => {
-      const now = Date.now();
-      const list = (await store.signingKeys()).map((k) => summary(k, now));
-      if (options.json) return out(JSON.stringify(list, null, 2));
-      if (list.length === 0) {
-        out("No signing keys: the token service makes one on first start (or run `scopectl keys rotate`).");
-        return;
-      }
-      const rows = [["KID", "ALG", "STATUS", "CREATED", "RETIRED", "EXPIRES", "ENCRYPTED"]];
-      for (const k of list) {
-        rows.push([
-          k.kid,
-          k.alg,
-          k.status,
-          k.createdAt,
-          k.retiredAt ?? "-",
-          k.expiresAt ?? "-",
-          k.encrypted ? "yes" : "no",
-        ]);
-      }
-      for (const line of table(rows)) out(line);
-    });
-  });
+  ).action((options: StoreOption & { json?: boolean }) =>
+    withJsonErrors(options.json, () =>
+      withExistingStore(options, async (store) => {
+        const now = Date.now();
+        const list = (await store.signingKeys()).map((k) => summary(k, now));
+        if (options.json) return out(JSON.stringify(list, null, 2));
+        if (list.length === 0) {
+          out("No signing keys: the token service makes one on first start (or run `scopectl keys rotate`).");
+          return;
+        }
+        const rows = [["KID", "ALG", "STATUS", "CREATED", "RETIRED", "EXPIRES", "ENCRYPTED"]];
+        for (const k of list) {
+          rows.push([
+            k.kid,
+            k.alg,
+            k.status,
+            k.createdAt,
+            k.retiredAt ?? "-",
+            k.expiresAt ?? "-",
+            k.encrypted ? "yes" : "no",
+          ]);
+        }
+        for (const line of table(rows)) out(line);
+      }),
+    ),
+  );
 }
