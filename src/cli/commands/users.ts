@@ -63,7 +63,7 @@ export function registerUsersCommand(program: Command): void {
 On a terminal the password is asked twice, hidden; otherwise it is read from stdin, less one
 trailing line break (\\n or \\r\\n):
   printf '%s' "$PASSWORD" | scopectl users set-password alice@example.com
-A password has 8 to 1024 characters and no control characters; nothing else is required of it. It is
+A password has 8 to 128 characters and no control characters; nothing else is required of it. It is
 stored as an argon2id hash and never printed. A disabled user may get a password but cannot sign in
 while disabled.`,
       ),

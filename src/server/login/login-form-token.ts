@@ -14,12 +14,13 @@ import { jwtVerify, SignJWT } from "jose";
 import { FORM_BODY_LIMIT_BYTES } from "../oauth/body-errors.ts";
 import type { Snapshot } from "../snapshot.ts";
 import type { RequestParams } from "./authorization-request.ts";
+import { MAX_PASSWORD_LENGTH } from "./password.ts";
 
 /**
  * The login page's `maxlength` of its two fields (UTF-16 code units, as browsers count): 254 is the
- * longest email address (RFC 5321 §4.5.3.1.3); 128 characters is more than any password manager makes.
+ * longest email address (RFC 5321 §4.5.3.1.3); the password's is the longest `set-password` accepts.
  */
-export const LOGIN_FIELD_LIMITS = { email: 254, password: 128 } as const;
+export const LOGIN_FIELD_LIMITS = { email: 254, password: MAX_PASSWORD_LENGTH } as const;
 
 /**
  * The longest form token a login page may carry, so that its form post always fits the form body limit:

@@ -22,7 +22,13 @@ const OPTIONS = {
 };
 
 export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 1024;
+/**
+ * The login page's password field takes this many characters (its form post must fit the 8 KiB form
+ * body limit, a character percent-encoding to up to 9 bytes), so `set-password` accepts no longer one:
+ * a password that could be set but never typed into the form would lock its user out. NIST SP 800-63B
+ * asks for at least 64; 128 is more than password managers generate.
+ */
+export const MAX_PASSWORD_LENGTH = 128;
 
 const normalized = (password: string): string => password.normalize("NFKC");
 
