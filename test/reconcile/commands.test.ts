@@ -162,7 +162,7 @@ describe("explain and history", () => {
     assert.deepEqual(readOrders?.sources, [{ role: "support-agent" }]);
     const unknown = cli(tenant, "explain", "user", "alise");
     assert.equal(unknown.status, 1);
-    assert.match(unknown.stderr, /no user "alise" in the store; did you mean "alice"\?/);
+    assert.match(unknown.stderr, /no User "alise" in the store; did you mean "alice"\?/);
   });
 
   test("explain scope names every holder: roles, users and why, applications, API keys", async (t) => {
