@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import { findSpecOwners, type SpecOwner } from "../../manifest/spec-owners.ts";
 import { importSpec } from "../../openapi/index.ts";
 import type { ImportLogEntry, SpecImport } from "../../openapi/types.ts";
+import { withJsonErrors } from "../json-errors.ts";
 import { colors, out, table } from "../output.ts";
 
 /** The manifest folder a preview looks in when `--root` is not given. */
@@ -44,19 +45,24 @@ export function registerOpenApiCommand(program: Command): void {
       "--root <dir>",
       `the manifest folder (default: ${DEFAULT_FOLDER}, when it exists): when an OpenApiSource there reads the file, preview that import, with its Api's manual scopes; otherwise the folder the spec and its $refs must stay inside (default: the spec's folder)`,
     )
-    .option("--json", 'print {"source":{...}|null,"scopes":[...],"log":[...]} as JSON')
-    .action(async (file: string, options: { root?: string; json?: boolean }) => {
-      const absFile = path.resolve(file);
-      const context = await previewContext(absFile, options.root);
-      const root = context.owner?.root ?? path.resolve(options.root ?? path.dirname(absFile));
-      const manualScopes = new Set(context.owner?.manualScopes ?? []);
-      const result = await importSpec(absFile, { root, manualScopes });
-      if (options.json) {
-        out(JSON.stringify(toJson(result, context), null, 2));
-        return;
-      }
-      printPreview(result, context);
-    });
+    .option(
+      "--json",
+      'print {"source":{...}|null,"scopes":[...],"log":[...]} as JSON; errors too, as {"error": ...}',
+    )
+    .action((file: string, options: { root?: string; json?: boolean }) =>
+      withJsonErrors(options.json, async () => {
+        const absFile = path.resolve(file);
+        const context = await previewContext(absFile, options.root);
+        const root = context.owner?.root ?? path.resolve(options.root ?? path.dirname(absFile));
+        const manualScopes = new Set(context.owner?.manualScopes ?? []);
+        const result = await importSpec(absFile, { root, manualScopes });
+        if (options.json) {
+          out(JSON.stringify(toJson(result, context), null, 2));
+          return;
+        }
+        printPreview(result, context);
+      }),
+    );
 }
 
 function toJson(result: SpecImport, context: Context) {

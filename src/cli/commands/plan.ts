@@ -2,6 +2,7 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { renderJson, renderMarkdown, renderText } from "../../plan/render.ts";
+import { withJsonErrors } from "../json-errors.ts";
 import { note, out, useColorOnStdout, warn } from "../output.ts";
 import { addStoreOption, planFolder, type StoreOption, TAKE_OVER_HELP, withStore } from "../reconcile.ts";
 
@@ -19,29 +20,31 @@ export function registerPlanCommand(program: Command): void {
       .command("plan")
       .description("show what applying the manifests of a folder would change in the store")
       .argument("[dir]", "folder of manifests", "config")
-      .option("--json", "print the plan as JSON")
+      .option("--json", 'print the plan as JSON; errors too, as {"error": ..., "diagnostics": [...]}')
       .option("--markdown", "print the plan as Markdown, for a pull-request comment")
       .option("--out <file>", "also save the plan, for `scopectl apply FILE`")
       .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
       .option("--take-over", TAKE_OVER_HELP),
-  ).action(async (dir: string, options: PlanOptions) => {
-    if (options.json && options.markdown) throw new Error("choose one of --json and --markdown");
-    const { plan, commit } = await withStore(options, (store) =>
-      planFolder(store, dir, { takeOver: options.takeOver ?? false }),
+  ).action((dir: string, options: PlanOptions) => withJsonErrors(options.json, () => plan(dir, options)));
+}
+
+async function plan(dir: string, options: PlanOptions): Promise<void> {
+  if (options.json && options.markdown) throw new Error("choose one of --json and --markdown");
+  const { plan, commit } = await withStore(options, (store) =>
+    planFolder(store, dir, { takeOver: options.takeOver ?? false }),
+  );
+  if (!commit) warn(`${dir} is not in a git repository: the plan records no commit`);
+  else if (commit.dirty)
+    warn(
+      `${dir} has uncommitted changes: the plan is of the working tree, not of ${commit.sha.slice(0, 12)}`,
     );
-    if (!commit) warn(`${dir} is not in a git repository: the plan records no commit`);
-    else if (commit.dirty)
-      warn(
-        `${dir} has uncommitted changes: the plan is of the working tree, not of ${commit.sha.slice(0, 12)}`,
-      );
-    if (options.out) {
-      await writeFile(options.out, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
-    }
-    if (options.json) out(renderJson(plan));
-    else if (options.markdown) out(renderMarkdown(plan));
-    else out(renderText(plan, { color: useColorOnStdout }));
-    if (options.out) note(`Saved the plan to ${options.out}; apply it with: scopectl apply ${options.out}`);
-    if (plan.conflicts.length > 0) process.exitCode = 1;
-    else if (options.detailedExitcode && plan.changes.length > 0) process.exitCode = 2;
-  });
+  if (options.out) {
+    await writeFile(options.out, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+  }
+  if (options.json) out(renderJson(plan));
+  else if (options.markdown) out(renderMarkdown(plan));
+  else out(renderText(plan, { color: useColorOnStdout }));
+  if (options.out) note(`Saved the plan to ${options.out}; apply it with: scopectl apply ${options.out}`);
+  if (plan.conflicts.length > 0) process.exitCode = 1;
+  else if (options.detailedExitcode && plan.changes.length > 0) process.exitCode = 2;
 }
