@@ -9,14 +9,16 @@ import type { ScopeGrants } from "../model/desired.ts";
 import { type Resource, resourceKey } from "../model/resources.ts";
 import { scopeId } from "../plan/desired-resources.ts";
 
-function grantKeys(grants: ScopeGrants | Record<string, { scopes: string[] }>): string[] {
-  const keys: string[] = [];
+/**
+ * Adds the keys of what `grants` refers to onto `keys`. It appends rather than returning a list to
+ * spread: an Application with every scope of a 200,000-operation Api would overflow the call stack.
+ */
+function addGrantKeys(keys: string[], grants: ScopeGrants | Record<string, { scopes: string[] }>): void {
   for (const [api, value] of Object.entries(grants)) {
     keys.push(resourceKey("Api", api));
     const scopes = Array.isArray(value) ? value : value.scopes;
     for (const scope of scopes) keys.push(resourceKey("Scope", scopeId(api, scope)));
   }
-  return keys;
 }
 
 /** The keys of the resources `resource` refers to, sorted and unique. */
@@ -31,17 +33,17 @@ export function dependencyKeys(resource: Resource): string[] {
       if (resource.props.source !== undefined) keys.push(resourceKey("OpenApiSource", resource.props.source));
       break;
     case "Role":
-      keys.push(...grantKeys(resource.props.scopes));
+      addGrantKeys(keys, resource.props.scopes);
       break;
     case "User":
       for (const role of resource.props.roles) keys.push(resourceKey("Role", role));
-      keys.push(...grantKeys(resource.props.additionalScopes));
+      addGrantKeys(keys, resource.props.additionalScopes);
       break;
     case "Application":
-      keys.push(...grantKeys(resource.props.apis));
+      addGrantKeys(keys, resource.props.apis);
       break;
     case "ApiKey":
-      keys.push(...grantKeys({ [resource.props.api]: resource.props.scopes }));
+      addGrantKeys(keys, { [resource.props.api]: resource.props.scopes });
       if (resource.props.owner !== undefined) keys.push(resourceKey("User", resource.props.owner));
       break;
     case "Settings":

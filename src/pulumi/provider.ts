@@ -12,6 +12,7 @@ import { resolve } from "node:path";
 import type { OpenApiSourceProps, ResourceKind } from "../model/resources.ts";
 import { createProvider, diffProps } from "../resources/provider.ts";
 import type { CheckResult, DiffResult, OneTimeSecret, ProviderSession } from "../resources/types.ts";
+import { uriFailures } from "../resources/uri-checks.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import type { Store, StoreTransaction, WriteContext } from "../store/types.ts";
 import { type PulumiInputs, type PulumiOutputs, pulumiManager } from "./inputs.ts";
@@ -95,6 +96,10 @@ export async function check<K extends ResourceKind>(
     failures.push({ property: "store", reason: "the store path is missing (Pulumi config scopectl:store)" });
   if (typeof news?.stack !== "string" || news.stack === "")
     failures.push({ property: "stack", reason: "the stack name is missing" });
+  // The same URI rules as the manifests: a Pulumi program must not register a javascript: redirect URI.
+  if (typeof news?.props === "object" && news.props !== null) {
+    for (const failure of uriFailures(kind, news.props)) failures.push(failure);
+  }
   return failures.length > 0 ? { failures } : { inputs: plain(news) };
 }
 

@@ -264,6 +264,29 @@ describe("scopectl's serialized providers in Pulumi's dynamic-provider host", ()
     }
   });
 
+  it("check refuses what the manifests refuse: a javascript: redirect URI, an audience with a fragment", async () => {
+    const app = desired.find((r) => r.kind === "Application");
+    const api = desired.find((r) => r.kind === "Api");
+    assert.ok(app && api);
+    const badApp = { ...propsOf(app), redirectUris: ["javascript:alert(1)"] };
+    const appCheck = await host.check(
+      urn("Application", app.id),
+      {},
+      inputsOf("Application", app.id, badApp),
+    );
+    assert.deepEqual(
+      appCheck.failures.map((f) => f.property),
+      ["props.redirectUris[0]"],
+    );
+    assert.match(appCheck.failures[0]?.reason ?? "", /javascript:alert\(1\)/);
+    const badApi = { ...propsOf(api), audience: "https://api.example.com/orders#frag" };
+    const apiCheck = await host.check(urn("Api", api.id), {}, inputsOf("Api", api.id, badApi));
+    assert.deepEqual(
+      apiCheck.failures.map((f) => f.property),
+      ["props.audience"],
+    );
+  });
+
   it("create writes every row as pulumi:<stack>; generated secrets are outputs, the store keeps their hashes", async () => {
     for (const resource of desired) {
       const made = await host.create(urn(resource.kind, resource.id), {
