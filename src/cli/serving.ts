@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { pino } from "pino";
 import { redactUrls } from "../gitops/credentials.ts";
 import type { SyncLoop } from "../gitops/sync.ts";
+import { checkIssuer } from "../model/uris.ts";
 import { createLogger } from "../server/logger.ts";
 import { startTokenServer, type TokenServer } from "../server/server.ts";
 import { settingsOf } from "../server/snapshot.ts";
@@ -72,20 +73,14 @@ function issuerPort(issuer: string): number {
   return 8080;
 }
 
-function checkIssuer(issuer: string): string {
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    throw new Error(`--issuer must be an absolute http(s) URL, not "${redactUrls(issuer)}"`);
-  }
-  if (!/^https?:$/.test(url.protocol) || url.search || url.hash) {
-    throw new Error(`--issuer must be an http(s) URL without query or fragment, not "${redactUrls(issuer)}"`);
-  }
-  // The issuer is in every token and in the discovery document: a password there would be published.
-  if (url.username || url.password) {
-    throw new Error(`--issuer must not carry a user name or password, not "${redactUrls(issuer)}"`);
-  }
+/**
+ * The rule `Settings.issuer` follows (https, or http on a loopback host; no query, fragment or
+ * credentials: the issuer is in every token and in the discovery document, so a password there would be
+ * published). The value is never echoed with its credentials.
+ */
+function checkServeIssuer(issuer: string): string {
+  const problem = checkIssuer(issuer);
+  if (problem) throw new Error(`--issuer "${redactUrls(issuer)}" ${problem}`);
   return issuer.replace(/\/+$/, "");
 }
 
@@ -119,7 +114,7 @@ export function checkServeOptions(options: ServeOptions): ServeSettings {
   return {
     ...(options.port !== undefined ? { port: parsePort(options.port, "--port") } : {}),
     host: options.host,
-    ...(options.issuer !== undefined ? { issuer: checkIssuer(options.issuer) } : {}),
+    ...(options.issuer !== undefined ? { issuer: checkServeIssuer(options.issuer) } : {}),
     pollIntervalMs,
     tokenReuseSeconds,
     ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),

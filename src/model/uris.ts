@@ -66,7 +66,8 @@ function checkWebAuthority(parts: UriParts, what: string, httpAdvice: string): s
   }
   const { userinfo, host } = splitAuthority(parts.authority);
   if (userinfo !== undefined) {
-    return `has user information before its host ("${userinfo}@"); ${what} carries no credentials`;
+    // Never echoed: it may be a password, and errors reach CI logs.
+    return `has a user name or password before its host; ${what} carries no credentials`;
   }
   if (parts.scheme === "http" && !LOOPBACK_HOSTS.includes(host)) {
     return `uses http on the host "${host}", which is not a loopback host; http is allowed only on 127.0.0.1, [::1] or localhost: ${httpAdvice}`;

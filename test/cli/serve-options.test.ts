@@ -13,10 +13,15 @@ import { runCli } from "../support/cli.ts";
 const BAD: [string[], RegExp][] = [
   [["--port", "99999"], /^error: --port must be a port number from 0 to 65535, not "99999"$/m],
   [["--port", "http"], /^error: --port must be a port number from 0 to 65535, not "http"$/m],
-  [["--issuer", "localhost:8080"], /^error: --issuer must be an (absolute )?http\(s\) URL/m],
+  [["--issuer", "localhost:8080"], /^error: --issuer "localhost:8080" is not an http\(s\) URL/m],
   [
     ["--issuer", "https://auth.example.com/?tenant=a"],
-    /^error: --issuer must be an http\(s\) URL without query or fragment/m,
+    /^error: --issuer "https:\/\/auth\.example\.com\/\?tenant=a" has a query or a fragment/m,
+  ],
+  // The same rule as Settings.issuer: http only on a loopback host.
+  [
+    ["--issuer", "http://auth.example.com"],
+    /^error: --issuer "http:\/\/auth\.example\.com" uses http on the host "auth\.example\.com", which is not a loopback host/m,
   ],
   [
     ["--poll-interval", "5"],

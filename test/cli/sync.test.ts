@@ -279,7 +279,7 @@ test("bad sync options: one sentence naming the flag, exit 1, and no store file 
     // Credentials in the issuer would be published in every token and the discovery document.
     [
       ["serve", "--issuer", "https://admin:hunter2@auth.example.com"],
-      /^error: --issuer must not carry a user name or password, not "https:\/\/\*\*\*@auth\.example\.com"$/m,
+      /^error: --issuer "https:\/\/\*\*\*@auth\.example\.com" has a user name or password before its host; an issuer carries no credentials$/m,
     ],
     [
       ["sync", "--repo", "ssh://git:hunter2@git.example/r.git"],

@@ -47,8 +47,8 @@ describe("redirect URIs", { timeout: 30_000 }, () => {
     ["myapp:/callback", /the "myapp:" scheme, which is not allowed.*reverse-domain/],
     ["http://app.example.com/callback", /uses http on the host "app\.example\.com".*loopback/],
     ["http://127.0.0.1.example.com/cb", /uses http on the host "127\.0\.0\.1\.example\.com"/],
-    ["http://localhost@evil.example/cb", /user information/],
-    ["https://user:pw@app.example.com/cb", /user information/],
+    ["http://localhost@evil.example/cb", /a user name or password before its host/],
+    ["https://user:pw@app.example.com/cb", /a user name or password before its host/],
     ["https:///callback", /has no host/],
     ["https:app.example.com/callback", /has no host/],
   ];
@@ -167,7 +167,10 @@ describe("the issuer", { timeout: 30_000 }, () => {
     });
     assert.equal(checkIssuer("http://localhost:8080"), undefined);
     assert.equal(checkIssuer("https://auth.example.com"), undefined);
-    assert.match(checkIssuer("https://u@auth.example.com") ?? "", /user information/);
+    assert.match(checkIssuer("https://u@auth.example.com") ?? "", /a user name or password before its host/);
+    // The credentials themselves are never echoed: errors reach CI logs.
+    assert.doesNotMatch(checkIssuer("https://u:hunter2@auth.example.com") ?? "", /hunter2/);
+    assert.doesNotMatch(checkRedirectUri("https://u:hunter2@app.example.com/cb") ?? "", /hunter2/);
   });
 });
 
