@@ -10,7 +10,7 @@
  *   (equal lengths, so the length of the secret does not leak either); the event is `X-Gitlab-Event`,
  *   the delivery id `Idempotency-Key` (kept across GitLab's retries), else `X-Gitlab-Event-UUID`.
  *
- * Authentication comes first: an unsigned or forged request learns nothing else (401). Then the body
+ * Authentication comes first: an unsigned or forged request learns nothing else (403). Then the body
  * must be JSON. A verified delivery that is not a branch push is answered without syncing, by a
  * WebhookIgnored: GitHub's `ping` with 200, other events (a GitLab tag push, an issue event, ...), tag
  * pushes and branch deletions with 202. Those are not errors: GitHub marks non-2xx deliveries as
@@ -75,7 +75,11 @@ const BRANCH_PREFIX = "refs/heads/";
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
 const ZERO_SHA = /^0+$/;
 
-const unauthorized = (message: string) => new WebhookError(401, "unauthorized", message);
+/**
+ * 403, not 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2), and no HTTP
+ * authentication scheme covers a signed body or a shared token header.
+ */
+const forbidden = (message: string) => new WebhookError(403, "forbidden", message);
 const badRequest = (message: string) => new WebhookError(400, "bad_request", message);
 
 /** Header lookup by lowercase name; a header sent twice is refused rather than guessed at. */
@@ -98,23 +102,22 @@ function sha256(text: string | Buffer): Buffer {
 function verifyGitHubSignature(headers: WebhookHeaders, body: Buffer, secret: string): void {
   const header = headerOf(headers, "x-hub-signature-256");
   if (header === undefined) {
-    throw unauthorized("missing X-Hub-Signature-256: set the webhook's secret on GitHub");
+    throw forbidden("missing X-Hub-Signature-256: set the webhook's secret on GitHub");
   }
   const given = SIGNATURE.exec(header.trim())?.[1];
-  if (given === undefined)
-    throw unauthorized("X-Hub-Signature-256 is not of the form sha256=<64 hex digits>");
+  if (given === undefined) throw forbidden("X-Hub-Signature-256 is not of the form sha256=<64 hex digits>");
   const expected = createHmac("sha256", secret).update(body).digest();
   // Both are 32 bytes (the pattern fixes the length), as timingSafeEqual requires.
   if (!timingSafeEqual(expected, Buffer.from(given, "hex"))) {
-    throw unauthorized("X-Hub-Signature-256 does not match the body: wrong secret, or the body was altered");
+    throw forbidden("X-Hub-Signature-256 does not match the body: wrong secret, or the body was altered");
   }
 }
 
 function verifyGitLabToken(headers: WebhookHeaders, secret: string): void {
   const token = headerOf(headers, "x-gitlab-token");
   if (token === undefined)
-    throw unauthorized("missing X-Gitlab-Token: set the webhook's secret token on GitLab");
-  if (!timingSafeEqual(sha256(token), sha256(secret))) throw unauthorized("X-Gitlab-Token is wrong");
+    throw forbidden("missing X-Gitlab-Token: set the webhook's secret token on GitLab");
+  if (!timingSafeEqual(sha256(token), sha256(secret))) throw forbidden("X-Gitlab-Token is wrong");
 }
 
 function checkJson(headers: WebhookHeaders): void {
@@ -143,7 +146,7 @@ function parseBody(body: Buffer): Record<string, unknown> {
 
 /**
  * Checks that a webhook delivery comes from GitHub or GitLab with the shared secret, and returns the
- * branch push it reports. Throws a WebhookError (401 unsigned or forged, 400 malformed, 415 not JSON,
+ * branch push it reports. Throws a WebhookError (403 unsigned or forged, 400 malformed, 415 not JSON,
  * 503 no secret) or, for a verified delivery that is not a branch push, a WebhookIgnored.
  */
 export function verifyPushEvent(input: { headers: WebhookHeaders; body: Buffer; secret: string }): PushEvent {
@@ -159,7 +162,7 @@ export function verifyPushEvent(input: { headers: WebhookHeaders; body: Buffer; 
     headerOf(headers, "x-gitlab-event") !== undefined || headerOf(headers, "x-gitlab-token") !== undefined;
   if (github && gitlab) throw badRequest("the request carries both GitHub and GitLab webhook headers");
   if (!github && !gitlab) {
-    throw unauthorized(
+    throw forbidden(
       "not a signed GitHub or GitLab webhook: expected X-GitHub-Event with X-Hub-Signature-256, or X-Gitlab-Event with X-Gitlab-Token",
     );
   }

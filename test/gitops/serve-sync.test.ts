@@ -223,13 +223,13 @@ test("serve --sync-repo applies a push on its webhook, refuses a forged one, and
     });
     t.diagnostic(`webhook to the new scope in a token: ${Date.now() - hookedAt} ms`);
 
-    // A forged delivery is refused (401) and triggers nothing: the interval is an hour, so no pass runs
+    // A forged delivery is refused (403) and triggers nothing: the interval is an hour, so no pass runs
     // after it. (The route's own test proves "no trigger" exactly; here the store, a second later, has
     // not moved: this can miss a bug, but never fail a correct build.)
     await remote.write("apis.yaml", apis);
     const removed = remote.push("remove write:orders again");
     const forged = await push(url, { ref: "refs/heads/main", after: removed }, `sha256=${"0".repeat(64)}`);
-    assert.equal(forged.status, 401);
+    assert.equal(forged.status, 403);
     await new Promise((r) => setTimeout(r, 1000));
     const status = await statusOf();
     assert.equal(status?.lastApplied?.sha, added, "a forged delivery must not sync");

@@ -119,36 +119,36 @@ describe("verifyPushEvent: GitHub", () => {
     assert.equal(event.ref, "refs/heads/release/1.2");
   });
 
-  test("a forged signature is refused with 401", () => {
+  test("a forged signature is refused with 403", () => {
     const body = pushBody();
     const headers = { ...githubHeaders(body), "X-Hub-Signature-256": `sha256=${"ab".repeat(32)}` };
-    refused(() => verify(headers, body), 401, /does not match/);
+    refused(() => verify(headers, body), 403, /does not match/);
   });
 
-  test("a missing signature is refused with 401 that names the header", () => {
+  test("a missing signature is refused with 403 that names the header", () => {
     const body = pushBody();
     const { "X-Hub-Signature-256": _, ...headers } = githubHeaders(body);
-    refused(() => verify(headers, body), 401, /missing X-Hub-Signature-256/);
+    refused(() => verify(headers, body), 403, /missing X-Hub-Signature-256/);
   });
 
-  test("a signature that is not sha256=<hex> is refused with 401", () => {
+  test("a signature that is not sha256=<hex> is refused with 403", () => {
     const body = pushBody();
     const sha1 = `sha1=${createHmac("sha1", SECRET).update(body).digest("hex")}`;
-    refused(() => verify({ ...githubHeaders(body), "X-Hub-Signature-256": sha1 }, body), 401);
-    refused(() => verify({ ...githubHeaders(body), "X-Hub-Signature-256": "sha256=abc" }, body), 401);
+    refused(() => verify({ ...githubHeaders(body), "X-Hub-Signature-256": sha1 }, body), 403);
+    refused(() => verify({ ...githubHeaders(body), "X-Hub-Signature-256": "sha256=abc" }, body), 403);
   });
 
-  test("a signature made with another secret is refused with 401", () => {
+  test("a signature made with another secret is refused with 403", () => {
     const body = pushBody();
-    refused(() => verify(githubHeaders(body, { secret: "another-secret" }), body), 401);
+    refused(() => verify(githubHeaders(body, { secret: "another-secret" }), body), 403);
   });
 
-  test("a body altered after signing is refused with 401", () => {
+  test("a body altered after signing is refused with 403", () => {
     const body = pushBody("refs/heads/feature");
     const headers = githubHeaders(body);
     const tampered = Buffer.from(body.toString("utf8").replace("refs/heads/feature", "refs/heads/main"));
     assert.equal(verify(headers, body).branch, "feature");
-    refused(() => verify(headers, tampered), 401, /altered/);
+    refused(() => verify(headers, tampered), 403, /altered/);
   });
 
   test("an empty secret never verifies, even a signature made with the empty key", () => {
@@ -174,7 +174,7 @@ describe("verifyPushEvent: GitHub", () => {
       ...githubHeaders(body, { contentType: "text/plain" }),
       "X-Hub-Signature-256": sign(pushBody()),
     };
-    refused(() => verify(headers, body), 401);
+    refused(() => verify(headers, body), 403);
   });
 
   test("ping is answered 200 pong, not a push", () => {
@@ -190,7 +190,7 @@ describe("verifyPushEvent: GitHub", () => {
 
   test("a forged ping is refused like any other delivery", () => {
     const body = Buffer.from("{}");
-    refused(() => verify(githubHeaders(body, { event: "ping", secret: "nope" }), body), 401);
+    refused(() => verify(githubHeaders(body, { event: "ping", secret: "nope" }), body), 403);
   });
 
   test("another event is ignored with 202", () => {
@@ -216,9 +216,9 @@ describe("verifyPushEvent: GitHub", () => {
     refused(() => verify(githubHeaders(noRef), noRef), 400, /no ref/);
   });
 
-  test("a request with no webhook headers at all is refused with 401", () => {
+  test("a request with no webhook headers at all is refused with 403", () => {
     const body = pushBody();
-    refused(() => verify({ "content-type": "application/json" }, body), 401, /not a signed/);
+    refused(() => verify({ "content-type": "application/json" }, body), 403, /not a signed/);
   });
 
   test("a signature without X-GitHub-Event is refused with 400", () => {
@@ -241,22 +241,22 @@ describe("verifyPushEvent: GitLab", () => {
     assert.equal(verify(gitlabHeaders({ uuid: "u-2" }), body).deliveryId, "u-2");
   });
 
-  test("a wrong token is refused with 401, also one that is a prefix of the secret", () => {
+  test("a wrong token is refused with 403, also one that is a prefix of the secret", () => {
     const body = pushBody();
-    refused(() => verify(gitlabHeaders({ token: "forged" }), body), 401, /X-Gitlab-Token is wrong/);
-    refused(() => verify(gitlabHeaders({ token: SECRET.slice(0, -1) }), body), 401);
-    refused(() => verify(gitlabHeaders({ token: `${SECRET} ` }), body), 401);
+    refused(() => verify(gitlabHeaders({ token: "forged" }), body), 403, /X-Gitlab-Token is wrong/);
+    refused(() => verify(gitlabHeaders({ token: SECRET.slice(0, -1) }), body), 403);
+    refused(() => verify(gitlabHeaders({ token: `${SECRET} ` }), body), 403);
   });
 
-  test("the right token checked against another configured secret is refused with 401", () => {
+  test("the right token checked against another configured secret is refused with 403", () => {
     const body = pushBody();
-    refused(() => verify(gitlabHeaders(), body, "the-server-secret"), 401);
+    refused(() => verify(gitlabHeaders(), body, "the-server-secret"), 403);
   });
 
-  test("a missing token is refused with 401 that names the header", () => {
+  test("a missing token is refused with 403 that names the header", () => {
     const body = pushBody();
     const { "X-Gitlab-Token": _, ...headers } = gitlabHeaders();
-    refused(() => verify(headers, body), 401, /missing X-Gitlab-Token/);
+    refused(() => verify(headers, body), 403, /missing X-Gitlab-Token/);
   });
 
   test("the token authenticates the sender, not the body: an altered body still verifies", () => {
@@ -428,14 +428,14 @@ describe("POST /hooks/git", () => {
     assert.equal(hook.triggers(), 1);
   });
 
-  test("a forged signature: 401 with a JSON error, no trigger, and the delivery id is not used up", async (t) => {
+  test("a forged signature: 403 with a JSON error, no trigger, and the delivery id is not used up", async (t) => {
     const hook = await serveHook(t);
     const body = pushBody();
     const forged = { ...githubHeaders(body, { secret: "guess", delivery: "d-forged" }) };
     const res = await post(hook, body, forged);
-    assert.equal(res.status, 401);
+    assert.equal(res.status, 403);
     const json = await answer(res);
-    assert.equal(json.error, "unauthorized");
+    assert.equal(json.error, "forbidden");
     assert.match(String(json.error_description), /X-Hub-Signature-256/);
     assert.ok(!JSON.stringify(json).includes(SECRET));
     assert.equal(hook.triggers(), 0);
@@ -444,11 +444,11 @@ describe("POST /hooks/git", () => {
     assert.equal(hook.triggers(), 1);
   });
 
-  test("a GitLab push with a wrong token: 401, no trigger", async (t) => {
+  test("a GitLab push with a wrong token: 403, no trigger", async (t) => {
     const hook = await serveHook(t);
     const res = await post(hook, pushBody(), gitlabHeaders({ token: "wrong" }));
-    assert.equal(res.status, 401);
-    assert.equal((await answer(res)).error, "unauthorized");
+    assert.equal(res.status, 403);
+    assert.equal((await answer(res)).error, "forbidden");
     assert.equal(hook.triggers(), 0);
   });
 

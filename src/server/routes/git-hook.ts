@@ -8,7 +8,7 @@
  *
  * Answers (JSON): 202 `accepted` (trigger called once), 202 `ignored` (another branch, a tag, a deletion,
  * another event), 200 `pong` (GitHub's ping), 200 `duplicate` (a delivery id seen before: no trigger),
- * 401 (unsigned, forged, wrong secret), 400 (malformed), 413 (over 1 MiB), 415 (not JSON), 503 (no
+ * 403 (unsigned, forged, wrong secret), 400 (malformed), 413 (over 1 MiB), 415 (not JSON), 503 (no
  * secret configured). Log lines carry the provider, delivery id, branch and reason, never a header value.
  *
  * Mount it with `app.post("/hooks/git", gitHookHandler({...}))`.
