@@ -12,12 +12,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { runCli } from "../support/cli.ts";
 
-for (const args of [
-  ["history"],
-  ["keys", "list"],
-  ["keys", "rotate"],
-  ["explain", "user", "alice"],
-]) {
+for (const args of [["history"], ["keys", "list"], ["keys", "rotate"], ["explain", "user", "alice"]]) {
   test(`scopectl ${args.join(" ")} on a missing store is refused, not created`, {
     timeout: 60_000,
   }, async (t) => {

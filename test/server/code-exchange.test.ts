@@ -108,12 +108,12 @@ describe("public and confidential clients at the token endpoint", () => {
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
   });
 
-  test("the spa sending a client_secret gets invalid_client (401), and the code stays good", async (t) => {
+  test("the spa sending a client_secret gets invalid_client (400 in the body, 401 with Basic), and the code stays good", async (t) => {
     const user = await serveUserTenant(t);
     const { code, verifier } = await spaCode(user);
     assertOAuthError(
       await spaExchange(user, code, verifier, { client_secret: "bogus" }),
-      401,
+      400,
       "invalid_client",
     );
     const basicAuth = await postForm(
@@ -151,7 +151,7 @@ describe("public and confidential clients at the token endpoint", () => {
     );
     assertOAuthError(
       await postForm(url, { grant_type: "client_credentials", client_id: "spa", client_secret: "x" }),
-      401,
+      400,
       "invalid_client",
     );
   });

@@ -79,20 +79,27 @@ describe("the token and introspection endpoints", { timeout: 60_000 }, () => {
     assert.equal(refused.headers.get("cache-control"), "no-store");
   });
 
-  test("every 401 carries a WWW-Authenticate challenge: no credentials, or client_secret_post failing", async (t) => {
+  test("every 401 carries a WWW-Authenticate challenge: no credentials, or no secret; a failed client_secret_post is a 400", async (t) => {
     const { user } = await served(t);
-    const cases: [string, Record<string, string>][] = [
-      ["/oauth2/introspect", { token: "x" }],
-      ["/oauth2/introspect", { token: "x", client_id: "robot", client_secret: "wrong" }],
-      ["/oauth2/token", { grant_type: "client_credentials" }],
-      ["/oauth2/token", { grant_type: "client_credentials", client_id: "robot", client_secret: "wrong" }],
-      ["/oauth2/token", { grant_type: "refresh_token", refresh_token: "x", client_id: "web" }],
+    const cases: [string, Record<string, string>, number][] = [
+      ["/oauth2/introspect", { token: "x" }, 401],
+      ["/oauth2/introspect", { token: "x", client_id: "robot", client_secret: "wrong" }, 400],
+      ["/oauth2/token", { grant_type: "client_credentials" }, 401],
+      [
+        "/oauth2/token",
+        { grant_type: "client_credentials", client_id: "robot", client_secret: "wrong" },
+        400,
+      ],
+      ["/oauth2/token", { grant_type: "refresh_token", refresh_token: "x", client_id: "web" }, 401],
     ];
-    for (const [route, form] of cases) {
+    for (const [route, form, status] of cases) {
       const res = await postForm(`${user.issuer}${route}`, form);
-      assert.equal(res.status, 401, `${route} ${JSON.stringify(form)}`);
+      const what = `${route} ${JSON.stringify(form)}`;
+      assert.equal(res.status, status, what);
       assert.equal(res.body.error, "invalid_client");
-      assert.match(res.headers.get("www-authenticate") ?? "", /^Basic realm="scopectl"/, route);
+      if (status === 401)
+        assert.match(res.headers.get("www-authenticate") ?? "", /^Basic realm="scopectl"/, what);
+      else assert.equal(res.headers.get("www-authenticate"), null, what);
       assert.equal(res.headers.get("cache-control"), "no-store");
     }
   });

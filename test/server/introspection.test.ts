@@ -304,8 +304,9 @@ describe("introspection errors", () => {
       client_id: "nobody",
       client_secret: "nothing",
     });
-    assert.equal(wrongPost.status, 401);
+    assert.equal(wrongPost.status, 400);
     assert.equal(wrongPost.body.error, "invalid_client");
+    assert.equal(wrongPost.headers.get("www-authenticate"), null);
   });
 
   test("only POST is accepted", async (t) => {

@@ -223,7 +223,7 @@ describe("logs", () => {
       { grant_type: "client_credentials", client_id: "exporter", client_secret: bodyWrong },
       { "x-request-id": "log-bad-post" },
     );
-    assert.equal(badPost.status, 401);
+    assert.equal(badPost.status, 400);
     // Secrets in the query string: the logged path drops it.
     const query = await postForm(
       `${url}?client_secret=${secret}&token=${String(okBasic.body.access_token)}`,
@@ -307,7 +307,7 @@ describe("logs", () => {
     assert.equal(byId("log-ok-post").clientId, "auditor");
     assert.equal(byId("log-bad-basic").status, 401);
     assert.equal(byId("log-bad-basic").clientId, undefined);
-    assert.equal(byId("log-bad-post").status, 401);
+    assert.equal(byId("log-bad-post").status, 400);
     assert.equal(byId("log-query").path, "/oauth2/token");
     assert.equal(byId("log-introspect").path, "/oauth2/introspect");
     assert.equal(byId("log-introspect").clientId, "exporter");

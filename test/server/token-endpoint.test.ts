@@ -172,22 +172,23 @@ describe("POST /oauth2/token: client authentication", () => {
     assert.deepEqual(unknown.body, wrong.body);
   });
 
-  test("client_secret_post with a wrong secret: 401 invalid_client, with the Basic challenge every 401 carries", async (t) => {
+  test("client_secret_post with a wrong secret: 400 invalid_client, no challenge (RFC 6749 §5.2); no secret at all: 401 with one", async (t) => {
     const tenant = await serveTenant(t, tenantFiles());
     const res = await postForm(tokenUrl(tenant), {
       grant_type: "client_credentials",
       client_id: "exporter",
       client_secret: "not-the-secret",
     });
-    assertError(res, 401, "invalid_client", /client authentication failed/);
-    // RFC 9110 §15.5.2: a 401 carries a challenge, also when the client did not use Basic.
-    assert.equal(res.headers.get("www-authenticate"), BASIC_CHALLENGE);
+    assertError(res, 400, "invalid_client", /client authentication failed/);
+    // A 401 would need a challenge (RFC 9110 §15.5.2), and a Basic one answers a scheme not used.
+    assert.equal(res.headers.get("www-authenticate"), null);
 
     const noSecret = await postForm(tokenUrl(tenant), {
       grant_type: "client_credentials",
       client_id: "exporter",
     });
     assertError(noSecret, 401, "invalid_client", /no client_secret/);
+    assert.equal(noSecret.headers.get("www-authenticate"), BASIC_CHALLENGE);
   });
 
   test("no credentials at all: 401 invalid_client", async (t) => {
@@ -503,8 +504,8 @@ describe("POST /oauth2/token: after an apply", () => {
       client_id: "spare",
       client_secret: secretOf(tenant, "spare"),
     });
-    assertError(postRes, 401, "invalid_client");
-    assert.equal(postRes.headers.get("www-authenticate"), BASIC_CHALLENGE);
+    assertError(postRes, 400, "invalid_client", /disabled/);
+    assert.equal(postRes.headers.get("www-authenticate"), null);
 
     assertToken(await requestAs(tenant, "exporter"));
     assertToken(await requestAs(tenant, "multi", { audience: ORDERS }));

@@ -102,7 +102,13 @@ function identifyPublicClient(snapshot: Snapshot, clientId: string, allowPublic:
   return client;
 }
 
-/** The authenticated client, or invalid_client (401; with a Basic challenge when Basic was used). */
+/**
+ * The authenticated client, or invalid_client. RFC 6749 §5.2: after a failed Basic authentication a 401
+ * with the Basic challenge; after a failed client_secret_post the default 400, since a 401 must carry a
+ * challenge (RFC 9110 §15.5.2) and one for a scheme the client did not use makes real clients (oauth4webapi)
+ * report a challenge instead of the invalid_client error. A request with no credentials at all gets the
+ * 401 and the challenge that says how to authenticate.
+ */
 export function authenticateClient(
   snapshot: Snapshot,
   credentials: PresentedCredentials,
@@ -113,12 +119,10 @@ export function authenticateClient(
   const expected = client?.secretSha256 ?? UNKNOWN_CLIENT_DIGEST;
   // An unknown client costs the same hash and comparison as a known one.
   const matches = matchesSha256(credentials.secret, expected);
-  const challenge = credentials.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
-  if (!client?.secretSha256 || !matches) {
-    throw new OAuthError("invalid_client", "client authentication failed", 401, challenge);
-  }
-  if (client.disabled) {
-    throw new OAuthError("invalid_client", `client ${client.clientId} is disabled`, 401, challenge);
-  }
+  const basic = credentials.method === "client_secret_basic";
+  const refuse = (description: string) =>
+    new OAuthError("invalid_client", description, basic ? 401 : 400, basic ? BASIC_CHALLENGE : undefined);
+  if (!client?.secretSha256 || !matches) throw refuse("client authentication failed");
+  if (client.disabled) throw refuse(`client ${client.clientId} is disabled`);
   return client;
 }

@@ -1,6 +1,6 @@
 /**
  * OAuth 2.0 error responses (RFC 6749 §5.2): a JSON body with `error` and `error_description`, status
- * 400, or 401 for a failed client authentication (with `WWW-Authenticate` when the client used Basic).
+ * 400, or 401 with a Basic challenge for a client that sent no credentials or failed Basic authentication.
  */
 
 export type OAuthErrorCode =

@@ -10,8 +10,7 @@ export function noStore(res: OAuthResponse): void {
 
 export function sendOAuthError(res: OAuthResponse, error: OAuthError): void {
   noStore(res);
-  // A 401 must carry a challenge (RFC 9110 §15.5.2), whichever way the client failed to authenticate
-  // (RFC 6749 §5.2 asks for it only after Basic): the one scheme these endpoints take is Basic.
+  // A 401 must carry a challenge (RFC 9110 §15.5.2): the one scheme these endpoints take is Basic.
   const challenge = error.authenticate ?? (error.status === 401 ? BASIC_CHALLENGE : undefined);
   if (challenge) res.setHeader("WWW-Authenticate", challenge);
   if (error instanceof RateLimitedError) res.setHeader("Retry-After", String(error.retryAfterSeconds));
