@@ -62,7 +62,11 @@ function startApply(dir: string, store: string): ChildProcess {
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
-test(`SIGKILL of scopectl apply at random moments (${RUNS} runs) leaves the store at the old or the new revision`, async (t) => {
+// Fifty CLI applies, two at a time: about two minutes on a quiet machine, so more than the suite's
+// default timeout on a loaded one.
+test(`SIGKILL of scopectl apply at random moments (${RUNS} runs) leaves the store at the old or the new revision`, {
+  timeout: 900_000,
+}, async (t) => {
   const root = await mkdtemp(path.join(os.tmpdir(), "scopectl-crash-"));
   dirs.push(root);
   const before = path.join(root, "before");
