@@ -1,7 +1,8 @@
 /**
  * Apis and their manual scopes: unique audiences, no reserved scope names, each scope name once. An Api
  * whose audience is Settings.managementAudience declares the built-in management API: its scopes must be
- * management permissions. Generated scopes are added by openapi-sources.ts.
+ * management permissions, and no other Api may take one of those names. Generated scopes are added by
+ * openapi-sources.ts, under the same two rules.
  */
 import type { DesiredApi, DesiredSettings } from "../../model/desired.ts";
 import { isManagementPermission, MANAGEMENT_PERMISSIONS } from "../../model/management.ts";
@@ -11,6 +12,15 @@ import { formatPlace, quoteShort } from "../diagnostics.ts";
 import type { ManifestDocument } from "../documents.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
 import { uniqueList } from "./references.ts";
+
+/**
+ * Why a management permission name is refused outside the management Api: a multi-audience token's
+ * `scope` is one flat list, so `read:users` of another Api would read as the management permission.
+ * `subject` says what bears the name (`"read:users" is`, `the spec generates "…",`).
+ */
+export function reservedPermissionMessage(subject: string, settings: DesiredSettings): string {
+  return `${subject} a permission of the built-in management API (${MANAGEMENT_PERMISSIONS.join(", ")}); only the Api whose audience is Settings.managementAudience (${settings.managementAudience}) may define it: a scope name is unique only within its Api, and a token's scope list does not say which Api a name belongs to`;
+}
 
 export function resolveApis(ctx: Resolution, settings: DesiredSettings): Map<string, DesiredApi> {
   const apis = new Map<string, DesiredApi>();
@@ -50,11 +60,20 @@ export function resolveApis(ctx: Resolution, settings: DesiredSettings): Map<str
     const scopes: DesiredApi["scopes"] = [];
     for (const scopeName of names) {
       const index = listed.findIndex((s) => s.name === scopeName);
-      if (spec.audience === settings.managementAudience && !isManagementPermission(scopeName)) {
+      const management = spec.audience === settings.managementAudience;
+      if (management && !isManagementPermission(scopeName)) {
         ctx.report(
           doc,
           ["spec", "scopes", index, "name"],
           `"${scopeName}" is not a permission of the built-in management API, whose audience this Api takes (Settings.managementAudience); its scopes are ${MANAGEMENT_PERMISSIONS.join(", ")}`,
+        );
+        continue;
+      }
+      if (!management && isManagementPermission(scopeName)) {
+        ctx.report(
+          doc,
+          ["spec", "scopes", index, "name"],
+          reservedPermissionMessage(`"${scopeName}" is`, settings),
         );
         continue;
       }

@@ -31,7 +31,7 @@ export async function resolveDesiredState(set: ValidatedSet): Promise<Resolved> 
 
   const settings = resolveSettings(ctx);
   const apis = resolveApis(ctx, settings);
-  const openapi = await resolveOpenApiSources(ctx, apis);
+  const openapi = await resolveOpenApiSources(ctx, apis, settings);
   const state: DesiredState = {
     root: set.root,
     settings,

@@ -4,14 +4,16 @@
  * log records the operation as a duplicate), so a scope never has two owners.
  */
 import path from "node:path";
-import type { DesiredApi, DesiredOpenApiSource } from "../../model/desired.ts";
+import type { DesiredApi, DesiredOpenApiSource, DesiredSettings } from "../../model/desired.ts";
 import { type Diagnostic, InputError } from "../../model/diagnostics.ts";
+import { isManagementPermission } from "../../model/management.ts";
 import { isReservedScopeName } from "../../model/names.ts";
 import { importSpec } from "../../openapi/index.ts";
 import type { SpecImport } from "../../openapi/types.ts";
-import { formatPlace } from "../diagnostics.ts";
+import { diagnosticAt, formatPlace } from "../diagnostics.ts";
 import type { Place } from "../documents.ts";
 import { isInside } from "../files.ts";
+import { reservedPermissionMessage } from "./apis.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
 import { checkReference } from "./references.ts";
 
@@ -84,6 +86,7 @@ function merge(api: DesiredApi, result: SpecImport): string[] {
 export async function resolveOpenApiSources(
   ctx: Resolution,
   apis: Map<string, DesiredApi>,
+  settings: DesiredSettings,
 ): Promise<OpenApiResolution> {
   const out: OpenApiResolution = { sources: new Map(), filesRead: new Set(), importFailed: false };
   const claimed = new Map<string, { name: string; place: Place }>();
@@ -102,6 +105,15 @@ export async function resolveOpenApiSources(
       continue;
     }
     claimed.set(api, { name, place: doc.locate(["spec", "api"]) });
+    // The management Api's scopes are the product's permissions (apis.ts): no spec adds to them.
+    if (apis.get(api)?.audience === settings.managementAudience) {
+      ctx.report(
+        doc,
+        ["spec", "api"],
+        `Api "${api}" takes the management audience (Settings.managementAudience): its scopes are the built-in management API's permissions, so no OpenAPI spec may generate scopes for it`,
+      );
+      continue;
+    }
 
     const filePlace = doc.locate(["spec", "file"]);
     const resolved = resolveSpecPath(ctx, filePlace, file);
@@ -137,6 +149,21 @@ export async function resolveOpenApiSources(
     for (const f of imported.filesRead) out.filesRead.add(path.resolve(f));
     const api = apis.get(job.api);
     if (!api) return; // the Api's own document failed its schema: reported there
+    // A generated name may be a management permission (DELETE /api-scopes gives delete:api_scopes).
+    const permissions = imported.scopes.filter((scope) => isManagementPermission(scope.name));
+    if (permissions.length > 0) {
+      for (const scope of permissions) {
+        const message = reservedPermissionMessage(
+          `the spec generates "${scope.name}" (${scope.method.toUpperCase()} ${scope.path}),`,
+          settings,
+        );
+        ctx.diagnostics.push(
+          diagnosticAt(job.filePlace, `${message} (spec of OpenApiSource "${job.name}")`, ["spec", "file"]),
+        );
+      }
+      if (scopes) scopes.complete = false;
+      return;
+    }
     const owned = merge(api, imported);
     for (const s of owned) scopes?.names.add(s);
     out.sources.set(job.name, {
