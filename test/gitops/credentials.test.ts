@@ -134,6 +134,30 @@ describe("credentials in the repository URL", { timeout: 120_000 }, () => {
     assert.equal(existsSync(path.join(home, ".git-credentials")), false, "git's store helper kept nothing");
   });
 
+  test('a password of characters RFC 3986 does not allow raw (^ { } | ` " [ ] space \\ @) still reaches git only', async (t) => {
+    const remote = await gitRemote(t, SYNC_FIXTURE);
+    // Pasted as is, as people do; the last '@' ends it.
+    const token = `${newToken()}^{x}|y\`q"z [b]\\w<>@end`;
+    const server = await gitHttpServer(t, path.dirname(remote.remote), { user: USER, password: token });
+    const { home, env } = await gitHome(t);
+    const plain = `${server.url}/remote.git`;
+    const repo = plain.replace("http://", `http://${USER}:${token}@`);
+
+    const synced = await syncOnce(remote, repo, env);
+    assert.equal(synced.status, 0, synced.stdout + synced.stderr);
+    assert.ok(server.users.includes(USER), "git authenticated with the URL's credentials");
+    const json = await runCli(["status", "--store", remote.store, "--json"], { env });
+    assert.equal((JSON.parse(json.stdout) as SyncStatus).repo, plain);
+    const secret = token.slice(0, 28); // the random part: the rest is punctuation any text may hold
+    assertNowhere(secret, {
+      "the sync's output": synced.stdout + synced.stderr,
+      "status --json": json.stdout + json.stderr,
+      "the stored status": JSON.stringify(await storedStatus(remote.store)),
+      "the clone's files (.git/config)": await filesUnder(remote.cloneDir),
+      "~/.git-credentials": await filesUnder(home),
+    });
+  });
+
   test("a wrong token: Failed, the error names the URL without the token, and git asks no one", async (t) => {
     const remote = await gitRemote(t, SYNC_FIXTURE);
     const token = newToken();
