@@ -28,10 +28,21 @@
  * refill a guesser's budget. Unknown emails are counted like known ones, so the limits do not tell which
  * accounts exist. Per process: with several replicas each counts its own failures. The address is the
  * one the server sees (the socket's): behind a reverse proxy that hides client addresses every client
- * would share the proxy's, and the per-address limits would fall on all of them at once.
+ * would share the proxy's, and the per-address limits would fall on all of them at once. "Address" means
+ * clientAddressKey's key: an IPv4 address (an IPv4-mapped IPv6 one counts as it), or an IPv6 /64.
+ *
+ * Memory: each count keeps about 2.4 KB per key until its window ends (15 minutes to an hour; a known
+ * address 14 days). An address is checked first, so a refused address stores nothing per account: one
+ * address key holds at most addressPoints (20) pair, tried and account keys per window besides its own
+ * two, and the account keys are bounded by what the addresses can reserve. What is not bounded is the
+ * number of address keys: one per IPv4 address or IPv6 /64 an attacker sends from. No key is longer than
+ * an address and a 254-character email (see accountKey).
  */
+import { createHash } from "node:crypto";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { FailedAuthLimiter } from "../failed-auth-limiter.ts";
+import { clientAddressKey } from "../http/client-address.ts";
+import { LOGIN_FIELD_LIMITS } from "./login-form-token.ts";
 
 export interface LoginLimiterOptions {
   /** Failures per account and address per window (default 5). */
@@ -90,6 +101,17 @@ export interface LoginAttempt {
 
 export type LoginDecision = LoginAttempt | { allowed: false; retryAfterSeconds: number };
 
+/**
+ * The key of the account an email names. The form field takes at most 254 characters, but a post may
+ * carry up to the form body limit (8 KB), and every count keeps its keys for its window: a longer email
+ * is counted under its SHA-256, so that no key is longer than a real email and distinct emails stay apart.
+ */
+function accountKey(email: string): string {
+  const account = email.toLowerCase();
+  if (account.length <= LOGIN_FIELD_LIMITS.email) return account;
+  return `\u0000sha256:${createHash("sha256").update(account, "utf8").digest("hex")}`;
+}
+
 /** Counts that only ever record, never refuse on their own (a limit is applied by the caller). */
 const UNLIMITED = 2 ** 30;
 
@@ -129,9 +151,13 @@ export class LoginLimiter {
     });
   }
 
-  /** Reserves the password check of a sign-in attempt on every count, or says how long to wait. */
-  async reserve(email: string, address: string): Promise<LoginDecision> {
-    const account = email.toLowerCase();
+  /**
+   * Reserves the password check of a sign-in attempt on every count, or says how long to wait.
+   * `socketAddress` is the client's address as the socket reports it; it is counted under its key.
+   */
+  async reserve(email: string, socketAddress: string | undefined): Promise<LoginDecision> {
+    const account = accountKey(email);
+    const address = clientAddressKey(socketAddress);
     const pair = FailedAuthLimiter.key(account, address);
     // What was reserved so far, to give back when a later count refuses. A count that refuses keeps
     // its own point: nothing hangs on a count past its limit.
