@@ -1,15 +1,48 @@
 /**
  * Client authentication as both OAuth endpoints run it: read the presented credentials, reserve a check
- * for the client id + address (429 + Retry-After when it failed too often), check the secret, and give
- * the reservation back unless the check failed.
+ * under the limiter key of the client id + address (429 + Retry-After when it failed too often), check
+ * the secret, and give the reservation back unless the check failed.
+ *
+ * Keys. A client the snapshot knows is counted per (address, client id), so that failures under other
+ * ids cannot lock it out. Every id that names no client shares one key per address: the ids are the
+ * caller's choice, and a key per id would let one address store a key per request (and a limit per id,
+ * i.e. none). So the limiter holds at most (clients + 1) keys per address key (an IPv4 address or an IPv6
+ * /64, see clientAddressKey). That an unknown id meets the shared limit sooner than a known one tells
+ * which ids exist; client ids are no secret (RFC 6749 §2.2), secrets are, and those stay limited.
+ * A client_id longer than any client id can be (MAX_CLIENT_ID_LENGTH) is refused before anything is
+ * counted or hashed, and is not echoed.
  */
 import type { ServerContext } from "../context.ts";
 import { FailedAuthLimiter } from "../failed-auth-limiter.ts";
+import { clientAddressKey } from "../http/client-address.ts";
 import type { OAuthRequest } from "../http/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
-import { authenticateClient, presentedCredentials } from "./client-auth.ts";
+import {
+  authenticateClient,
+  BASIC_CHALLENGE,
+  type PresentedCredentials,
+  presentedCredentials,
+} from "./client-auth.ts";
 import { OAuthError, RateLimitedError } from "./errors.ts";
 import type { Form } from "./form.ts";
+
+/**
+ * The longest client id there is: the manifests' CLIENT_ID_PATTERN allows 1 to 128 characters, and a
+ * generated id is shorter. A longer one names no client whatever it says.
+ */
+export const MAX_CLIENT_ID_LENGTH = 128;
+
+/** The shared key's subject for ids that name no client; no client id contains U+0000. */
+const UNKNOWN_CLIENT = "\u0000unknown";
+
+function refuseOverlongId(credentials: PresentedCredentials): OAuthError {
+  const description = `client_id is longer than ${MAX_CLIENT_ID_LENGTH} characters: no client has such an id`;
+  // As authenticateClient answers: 401 with the challenge after Basic, else RFC 6749's 400 (a 401 must
+  // carry a challenge, RFC 9110 §15.5.2, and one for a scheme the client did not use misleads it).
+  return credentials.method === "client_secret_basic"
+    ? new OAuthError("invalid_client", description, 401, BASIC_CHALLENGE)
+    : new OAuthError("invalid_client", description, 400);
+}
 
 export async function authenticateRequest(
   ctx: ServerContext,
@@ -26,7 +59,12 @@ export async function authenticateRequest(
       "client authentication is required (Basic, or client_id and client_secret in the body)",
     );
   }
-  const key = FailedAuthLimiter.key(credentials.clientId, req.socket.remoteAddress ?? "unknown");
+  const known = snapshot.clients.has(credentials.clientId);
+  if (!known && credentials.clientId.length > MAX_CLIENT_ID_LENGTH) throw refuseOverlongId(credentials);
+  const key = FailedAuthLimiter.key(
+    known ? credentials.clientId : UNKNOWN_CLIENT,
+    clientAddressKey(req.socket.remoteAddress),
+  );
   // Reserved before the check, so that parallel requests never run more checks than the limit.
   const reservation = await ctx.limiter.reserve(key);
   if (!reservation.granted) throw new RateLimitedError(reservation.retryAfterSeconds);
