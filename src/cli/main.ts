@@ -51,6 +51,8 @@ Environment:
   SCOPECTL_STORE       the store file (default .scopectl/store.db); --store overrides it
   SCOPECTL_LOG_LEVEL   log level of serve, up and sync (default info); --log-level overrides it
   SCOPECTL_LOG_FORMAT  json or pretty (default: pretty on a terminal, else json); --log-format overrides it
+  SCOPECTL_SYNC_REPO   the repository sync (--repo) and serve (--sync-repo) follow; a URL with a token
+                       belongs here, not in argv, which every local user can read (ps)
   NO_COLOR             no colour in what scopectl prints`,
     );
   registerValidateCommand(program);

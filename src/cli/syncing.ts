@@ -45,6 +45,13 @@ export interface RawSyncOptions {
   secretsOut?: string;
 }
 
+/**
+ * The environment variable `sync --repo` and `serve --sync-repo` read when the flag is not given: a URL
+ * with credentials in argv is readable by every local user (`ps`, /proc/PID/cmdline); the environment
+ * of a process is readable only by its user (and root).
+ */
+export const SYNC_REPO_ENV = "SCOPECTL_SYNC_REPO";
+
 /** `30s`, `5m`, `500ms`, or a number of seconds; at least a second. */
 function parseInterval(value: string, option: string): number {
   const parsed = /^\d+$/.test(value) ? Number(value) * 1000 : ms(value as ms.StringValue);
@@ -59,7 +66,11 @@ export async function checkSyncOptions(
   options: RawSyncOptions,
   flag: (name: string) => string,
 ): Promise<SyncSettings> {
-  if (!options.repo.trim()) throw new Error(`${flag("repo")} must name a git repository (a URL or a path)`);
+  // Read (by commander) by now: git and any other child of this process need not inherit the token.
+  delete process.env[SYNC_REPO_ENV];
+  if (!options.repo.trim()) {
+    throw new Error(`${flag("repo")} (or ${SYNC_REPO_ENV}) must name a git repository (a URL or a path)`);
+  }
   let repo: { url: string; credentials?: GitCredentials };
   try {
     repo = splitCredentials(options.repo.trim());

@@ -267,11 +267,20 @@ describe("credentials in the repository URL", { timeout: 120_000 }, () => {
     });
   });
 
-  test("serve --sync-repo prints and logs the repository without the token", async (t) => {
+  /**
+   * `serve` with `args` (and `env`) following an unreachable repository: waits (bounded) for the first
+   * pass's Failed status, checks the output names the repository without the token, and returns what
+   * scopectl's own command line was while it ran (/proc; empty where there is none).
+   */
+  async function serveSyncing(
+    t: TestContext,
+    args: (repo: string) => string[],
+    env: (repo: string) => NodeJS.ProcessEnv = () => ({}),
+  ): Promise<{ token: string; cmdline: string }> {
     const remote = await gitRemote(t, SYNC_FIXTURE);
     const token = newToken();
     const repo = `https://${USER}:${token}@127.0.0.1:${await freePort()}/tenant.git`;
-    const { env } = await gitHome(t);
+    const home = await gitHome(t);
     const child: ChildProcess = spawn(
       process.execPath,
       [
@@ -283,12 +292,11 @@ describe("credentials in the repository URL", { timeout: 120_000 }, () => {
         remote.store,
         "--port",
         "0",
-        "--sync-repo",
-        repo,
         "--sync-clone-dir",
         remote.cloneDir,
+        ...args(repo),
       ],
-      { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+      { env: { ...process.env, ...home.env, ...env(repo) }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";
     child.stdout?.on("data", (chunk) => {
@@ -314,11 +322,57 @@ describe("credentials in the repository URL", { timeout: 120_000 }, () => {
         "serve's output and logs": output,
         "the stored status": JSON.stringify(status),
       });
+      const proc = `/proc/${child.pid}/cmdline`;
+      const cmdline = existsSync(proc) ? (await readFile(proc, "utf8")).replaceAll("\0", " ") : "";
+      return { token, cmdline };
     } finally {
       if (child.exitCode === null) {
         child.kill("SIGTERM");
         await once(child, "exit");
       }
     }
+  }
+
+  test("serve --sync-repo prints and logs the repository without the token", async (t) => {
+    await serveSyncing(t, (repo) => ["--sync-repo", repo]);
+  });
+
+  test("SCOPECTL_SYNC_REPO: serve follows it, and the token is not in scopectl's command line (ps)", async (t) => {
+    const { token, cmdline } = await serveSyncing(
+      t,
+      () => [],
+      (repo) => ({ SCOPECTL_SYNC_REPO: repo }),
+    );
+    assert.equal(cmdline.includes(token), false, cmdline);
+  });
+
+  test("SCOPECTL_SYNC_REPO: sync takes the URL from it (no --repo), and the credentials reach git", async (t) => {
+    const remote = await gitRemote(t, SYNC_FIXTURE);
+    const token = newToken();
+    const server = await gitHttpServer(t, path.dirname(remote.remote), { user: USER, password: token });
+    const { env } = await gitHome(t);
+    const repo = `${server.url}/remote.git`.replace("http://", `http://${USER}:${token}@`);
+    const synced = await runCli(["sync", "--once", "--store", remote.store, "--clone-dir", remote.cloneDir], {
+      env: { ...env, SCOPECTL_SYNC_REPO: repo },
+    });
+    assert.equal(synced.status, 0, synced.stdout + synced.stderr);
+    assert.ok(server.users.includes(USER), "git authenticated with the URL's credentials");
+    assertNowhere(token, { "the sync's output": synced.stdout + synced.stderr });
+    // --repo still wins over the environment.
+    const given = await runCli(
+      [
+        "sync",
+        "--once",
+        "--repo",
+        `${server.url}/remote.git`,
+        "--store",
+        remote.store,
+        "--clone-dir",
+        remote.cloneDir,
+      ],
+      { env: { ...env, SCOPECTL_SYNC_REPO: "https://nowhere.invalid/r.git" } },
+    );
+    assert.equal(given.status, 1, given.stdout + given.stderr);
+    assert.match(given.stdout, new RegExp(`Failed  main of ${server.url}/remote\\.git`));
   });
 });

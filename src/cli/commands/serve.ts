@@ -1,5 +1,5 @@
 /** `scopectl serve`: the token service over the store, following each new revision. */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { createLogger } from "../../server/logger.ts";
 import { openSqliteStore } from "../../store/sqlite.ts";
 import { note } from "../output.ts";
@@ -11,7 +11,7 @@ import {
   startServing,
   untilSignal,
 } from "../serving.ts";
-import { checkSyncOptions, createSyncLoop } from "../syncing.ts";
+import { checkSyncOptions, createSyncLoop, SYNC_REPO_ENV } from "../syncing.ts";
 
 interface SyncFlags {
   syncRepo?: string;
@@ -57,7 +57,12 @@ export function registerServeCommand(program: Command): void {
         ),
     ),
   )
-    .option("--sync-repo <url|path>", "also follow this git repository's branch and apply each new commit")
+    .addOption(
+      new Option(
+        "--sync-repo <url|path>",
+        "also follow this git repository's branch and apply each new commit (a URL with a token: give it in the environment, where `ps` does not show it)",
+      ).env(SYNC_REPO_ENV),
+    )
     .option("--sync-branch <name>", "the branch to follow", "main")
     .option("--sync-path <folder>", "the manifest folder inside the repository", "config")
     .option(

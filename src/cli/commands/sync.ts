@@ -1,11 +1,11 @@
 /** `scopectl sync`: follow a git branch and apply each new commit of its manifest folder. */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { createLogger } from "../../server/logger.ts";
 import { openSqliteStore } from "../../store/sqlite.ts";
 import { note, out } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
 import { checkLogLevel } from "../serving.ts";
-import { checkSyncOptions, createSyncLoop, type RawSyncOptions } from "../syncing.ts";
+import { checkSyncOptions, createSyncLoop, type RawSyncOptions, SYNC_REPO_ENV } from "../syncing.ts";
 import { describeStatus } from "./status.ts";
 
 interface SyncCommandOptions extends RawSyncOptions, StoreOption {
@@ -18,7 +18,14 @@ export function registerSyncCommand(program: Command): void {
     program
       .command("sync")
       .description("follow a git branch: fetch, and apply each new commit of its manifest folder, in order")
-      .requiredOption("--repo <url|path>", "the git repository to follow (a URL or a local path)")
+      .addOption(
+        new Option(
+          "--repo <url|path>",
+          "the git repository to follow (a URL or a local path); a URL with a token is better given in the environment, where `ps` does not show it",
+        )
+          .env(SYNC_REPO_ENV)
+          .makeOptionMandatory(),
+      )
       .option("--branch <name>", "the branch to follow", "main")
       .option("--path <folder>", "the manifest folder inside the repository", "config")
       .option("--interval <duration>", "how often to fetch: 30s, 5m, or seconds; at least 1s", "30s")
