@@ -5,6 +5,7 @@
  */
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import type { AccessTokenGrant } from "./access-token.ts";
+import { refuseAmbiguousScopes } from "./ambiguous-scopes.ts";
 import { checkAudiences } from "./audiences.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";
 
@@ -62,6 +63,8 @@ export function clientCredentialsGrant(
       );
     }
   }
+  // A name two of the audiences' Apis define cannot be told apart in the token's one scope list.
+  refuseAmbiguousScopes(snapshot, audiences, granted, request.scopes.length === 0);
   return {
     subject: client.clientId,
     clientId: client.clientId,

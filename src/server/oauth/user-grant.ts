@@ -13,6 +13,7 @@ import type { UserProps } from "../../model/resources.ts";
 import type { GrantedAccess, GrantedAudience } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import type { AccessTokenGrant } from "./access-token.ts";
+import { refuseAmbiguousScopes } from "./ambiguous-scopes.ts";
 import { checkAudiences } from "./audiences.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";
 
@@ -56,7 +57,12 @@ export function requireUserClient(client: ClientEntry, what: string): void {
 /** The audience a token gets when the client asked for none and only signs the user in (`openid`). */
 export const userinfoAudience = (snapshot: Snapshot): string => `${snapshot.issuer}/oauth2/userinfo`;
 
-/** The audiences of a request, checked: each known and authorized; none asked: the client's default. */
+/**
+ * The audiences of a request, checked: each known and authorized; none asked: the client's default. And
+ * together fit for one token (ambiguous-scopes.ts): no API scope that would be in it may be defined by two
+ * of their Apis. With API scopes asked, those; with none, every scope the client has enabled there (what
+ * the user holds is known only at the login, and the answer should not depend on who signs in).
+ */
 export function userAudiences(snapshot: Snapshot, client: ClientEntry, request: UserGrantRequest): string[] {
   if (request.audiences.length === 0) {
     const authorized = [...client.authorizations.keys()];
@@ -68,7 +74,12 @@ export function userAudiences(snapshot: Snapshot, client: ClientEntry, request: 
         : `audience is required: client ${client.clientId} is authorized for ${authorized.length} Apis (${authorized.join(", ")})`,
     );
   }
-  return checkAudiences(snapshot, client, request.audiences);
+  const audiences = checkAudiences(snapshot, client, request.audiences);
+  const asked = request.scopes.filter((scope) => !OPENID_SCOPES.has(scope));
+  const implied = asked.length === 0;
+  const enabled = audiences.flatMap((audience) => client.authorizations.get(audience)?.scopes ?? []);
+  refuseAmbiguousScopes(snapshot, audiences, implied ? enabled : asked, implied);
+  return audiences;
 }
 
 /** Refuses API scopes that no requested Api defines (a typo should not silently grant less). */
@@ -217,6 +228,8 @@ export function userTokenGrant(snapshot: Snapshot, input: UserTokenInput): UserT
   requireUserClient(client, "sign users in");
   const audiences = currentAudiences(snapshot, client, access);
   const apiScopes = [...new Set(scopesNow(snapshot, client, user, access).flatMap((a) => a.scopes))];
+  // Checked against the Apis as they are now: one may have defined a granted name since the sign-in.
+  refuseAmbiguousScopes(snapshot, audiences, apiScopes, false);
   const { openIdScopes } = access;
   return {
     subject: userId,
