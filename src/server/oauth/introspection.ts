@@ -1,9 +1,11 @@
 /**
  * Token introspection (RFC 7662) for access tokens this server issued and for API keys. The caller is
  * an authenticated application; a token is reported active only to its own client or to an application
- * authorized for one of its audiences (a resource server asks about tokens meant for it). Anything
- * else (expired, unknown, revoked by a reload or with its sign-in, for another audience) is `{active: false}` and nothing
- * more, so the endpoint tells no one why.
+ * authorized for one of its audiences (a resource server asks about tokens meant for it). It reports
+ * the token as it holds now (liveAccessToken): `aud` the audiences its client is still authorized for,
+ * `scope` what still holds there. Anything else (expired, unknown, revoked by a reload or with its
+ * sign-in, of a client authorized for none of its audiences any more, for another audience) is
+ * `{active: false}` and nothing more, so the endpoint tells no one why.
  */
 import { API_KEY_PREFIX, matchesSha256 } from "../../resources/secrets.ts";
 import type { Store } from "../../store/types.ts";
@@ -47,18 +49,17 @@ async function introspectJwt(
   token: string,
   nowMs: number,
 ): Promise<IntrospectionResponse> {
-  // Expired, unknown, of a client deleted or disabled since, of a sign-in that ended: inactive.
+  // Expired, unknown, of a client deleted, disabled or unauthorized since, of a sign-in that ended: inactive.
   const live = await liveAccessToken(store, snapshot, token, { now: new Date(nowMs) });
   if (!live) return INACTIVE;
-  const { payload, client } = live;
+  const { payload, client, audiences } = live;
   const clientId = client.clientId;
-  const audiences = typeof payload.aud === "string" ? [payload.aud] : (payload.aud ?? []);
   const forCaller = caller.clientId === clientId || audiences.some((aud) => caller.authorizations.has(aud));
   if (!forCaller) return INACTIVE;
   return {
     active: true,
     token_type: "Bearer",
-    scope: payload.scope,
+    scope: live.scopes.join(" "),
     client_id: clientId,
     sub: payload.sub,
     aud: audiences,

@@ -2,8 +2,12 @@
  * Read-only management views under `/v1/` (JSON). Each needs a bearer access token of this server for
  * the management audience (`Settings.managementAudience`) carrying the view's permission: `read:apis`
  * for Apis, their import pages and the git sync status, `read:users` for users (DESIGN §2, "Management permissions").
- * Errors follow RFC 6750 §3: 401 with `WWW-Authenticate: Bearer` for a missing or invalid token, 403
- * `insufficient_scope` for a token without the permission.
+ * The permission counts only as it holds now at the management audience (liveAccessToken): enabled
+ * there for the token's client (and held by a user token's user), not a same-named scope of another of
+ * the token's audiences, nor one revoked since the token was issued.
+ * Errors follow RFC 6750 §3: 401 with `WWW-Authenticate: Bearer` for a missing or invalid token (its
+ * client no longer authorized for the management API included), 403 `insufficient_scope` for a token
+ * without the permission.
  */
 import { type NextFunction, type Request, type Response, Router } from "express";
 import { redactDeep } from "../../gitops/credentials.ts";
@@ -43,10 +47,11 @@ function requirePermission(ctx: ServerContext, permission: ManagementPermission)
         res,
         401,
         "invalid_token",
-        "the access token is invalid, expired, not for the management API, or its sign-in ended",
+        "the access token is invalid, expired, not for the management API (or its client no longer is), or its sign-in ended",
       );
       return;
     }
+    // live.scopes: what holds at the management audience only (see liveAccessToken).
     if (!live.scopes.includes(permission)) {
       challenge(res, 403, "insufficient_scope", `this view needs the ${permission} permission`);
       return;
