@@ -3,23 +3,61 @@
  * of a failure too: `{"error": "..."}` (plus `diagnostics` for manifest problems), exit code 1, and
  * nothing on stderr. Wrap a command's action body with it; without --json errors go the usual way
  * (reportFailure: one line on stderr).
+ *
+ * Commander's own usage errors (an unknown option, a missing argument) happen before any action runs:
+ * with --json on the command line, jsonUsageErrors makes commander throw them instead of printing them,
+ * and printJsonError prints them the same way.
  */
+import type { Command, CommanderError } from "commander";
 import { InputError } from "../model/diagnostics.ts";
 import { out } from "./output.ts";
+
+/** Prints `error` as the one JSON document of a failed --json command, and sets exit code 1. */
+export function printJsonError(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  out(
+    JSON.stringify(
+      error instanceof InputError ? { error: message, diagnostics: error.diagnostics } : { error: message },
+      null,
+      2,
+    ),
+  );
+  process.exitCode = 1;
+}
 
 export async function withJsonErrors(json: boolean | undefined, action: () => Promise<void>): Promise<void> {
   if (!json) return action();
   try {
     await action();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    out(
-      JSON.stringify(
-        error instanceof InputError ? { error: message, diagnostics: error.diagnostics } : { error: message },
-        null,
-        2,
-      ),
-    );
-    process.exitCode = 1;
+    printJsonError(error);
   }
+}
+
+/** Whether the command line asks for JSON: `--json` among the arguments before any `--`. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+/**
+ * Makes `program` and every subcommand throw their usage errors as CommanderError, printing nothing
+ * (commander copies these settings only to commands made after them, hence the walk).
+ */
+export function jsonUsageErrors(program: Command): void {
+  const walk = (command: Command): void => {
+    command.exitOverride().configureOutput({ outputError: () => {}, writeErr: () => {} });
+    for (const sub of command.commands) walk(sub);
+  };
+  walk(program);
+}
+
+/**
+ * What a CommanderError thrown under jsonUsageErrors comes to: help and --version (exit code 0, already
+ * printed on stdout) end quietly; a usage error is printed as JSON without commander's `error: `.
+ */
+export function reportUsageError(error: CommanderError): number {
+  if (error.exitCode === 0) return 0;
+  printJsonError(new Error(error.message.replace(/^error: /, "")));
+  return 1;
 }

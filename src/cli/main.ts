@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** `scopectl`: the command line. Each command lives in its own file under commands/. */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { registerApplyCommand } from "./commands/apply.ts";
 import { registerExplainCommand } from "./commands/explain.ts";
 import { registerHistoryCommand } from "./commands/history.ts";
@@ -14,6 +14,7 @@ import { registerSyncCommand } from "./commands/sync.ts";
 import { registerUpCommand } from "./commands/up.ts";
 import { registerUsersCommand } from "./commands/users.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
+import { jsonUsageErrors, reportUsageError, wantsJson } from "./json-errors.ts";
 import { addLogFormatOptions } from "./log-format.ts";
 import { exitQuietlyOnClosedPipes, reportFailure } from "./output.ts";
 import { VERSION } from "./version.ts";
@@ -73,8 +74,12 @@ Environment:
 }
 
 exitQuietlyOnClosedPipes();
+const program = buildProgram();
+// --json: commander's usage errors are JSON on stdout too, not text on stderr (json-errors.ts).
+const json = wantsJson(process.argv.slice(2));
+if (json) jsonUsageErrors(program);
 try {
-  await buildProgram().parseAsync(process.argv);
+  await program.parseAsync(process.argv);
 } catch (error) {
-  process.exitCode = reportFailure(error);
+  process.exitCode = json && error instanceof CommanderError ? reportUsageError(error) : reportFailure(error);
 }

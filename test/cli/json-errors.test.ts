@@ -47,3 +47,43 @@ test("openapi preview --json prints a spec error as JSON", { timeout: 60_000 }, 
   assert.match(answer.error, /paths/);
   assert.doesNotMatch(result.stderr, /error:/);
 });
+
+/** Commander's own usage errors, which happen before any command runs: JSON too when --json is given. */
+for (const [label, args, message] of [
+  ["status --json --bogus", ["status", "--json", "--bogus"], /^unknown option '--bogus'/],
+  ["explain app --json (missing argument)", ["explain", "app", "--json"], /^missing required argument/],
+  ["plan --json --bogus", ["plan", "config", "--json", "--bogus"], /^unknown option '--bogus'/],
+  ["status extra --json (too many arguments)", ["status", "extra", "--json"], /too many arguments/],
+] as const) {
+  test(`${label}: a usage error is {"error": ...} on stdout, exit 1, nothing on stderr`, {
+    timeout: 60_000,
+  }, async (t) => {
+    const dir = await folder(t, {});
+    const result = runCli([...args, "--store", path.join(dir, "store.db")], { cwd: dir });
+    assert.equal(result.status, 1, result.stdout + result.stderr);
+    assert.equal(result.stderr, "");
+    const answer = JSON.parse(result.stdout) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(answer), ["error"]);
+    assert.match(String(answer.error), message);
+  });
+}
+
+test("--json --help and --json --version still print help and the version, exit 0", {
+  timeout: 60_000,
+}, async (t) => {
+  const dir = await folder(t, {});
+  const help = runCli(["status", "--json", "--help"], { cwd: dir });
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: scopectl status/m);
+  const version = runCli(["--version", "--json"], { cwd: dir });
+  assert.equal(version.status, 0, version.stderr);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+/);
+});
+
+test("without --json a usage error stays one line of text on stderr", { timeout: 60_000 }, async (t) => {
+  const dir = await folder(t, {});
+  const result = runCli(["status", "--bogus"], { cwd: dir });
+  assert.equal(result.status, 1);
+  assert.equal(result.stdout, "");
+  assert.match(result.stderr, /^error: unknown option '--bogus'/);
+});
