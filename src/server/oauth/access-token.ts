@@ -57,9 +57,10 @@ export async function issueAccessToken(
 }
 
 /**
- * An access token of this issuer, verified: signed by a published key, `iss`, `typ: at+jwt`, not
- * expired (and for `audience`, when given). What introspection, userinfo and the management views
- * accept; throws when the token is none of that.
+ * An access token of this issuer, verified: signed by a published key, `iss`, `typ: at+jwt`, an `exp`
+ * (RFC 9068 §2.2 requires it; jose only checks one that is there, and a token without one would be
+ * honoured forever) not passed (and for `audience`, when given). What introspection, userinfo and the
+ * management views accept; throws when the token is none of that.
  */
 export async function verifyAccessToken(
   snapshot: Snapshot,
@@ -69,6 +70,7 @@ export async function verifyAccessToken(
   const { payload } = await jwtVerify(token, snapshot.keys.verifyKey, {
     issuer: snapshot.issuer,
     typ: ACCESS_TOKEN_TYPE,
+    requiredClaims: ["exp"],
     ...(options.audience !== undefined ? { audience: options.audience } : {}),
     ...(options.now !== undefined ? { currentDate: options.now } : {}),
   });

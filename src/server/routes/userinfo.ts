@@ -2,6 +2,18 @@
  * `GET|POST /oauth2/userinfo` (OpenID Connect Core §5.3): the signed-in user's claims, for an access
  * token of this issuer that was granted `openid`. Errors follow RFC 6750 §3: 401 with a Bearer challenge
  * (no error code when no token was sent), 403 insufficient_scope without `openid`.
+ *
+ * Any audience is accepted, as OpenID Connect Core §5.3.1 asks only for "the Access Token obtained from
+ * an OpenID Connect Authentication Request". node-oidc-provider refuses a token with an `aud` here, but
+ * it can: with resource indicators, a code exchange or refresh that names no resource gets an aud-less
+ * token for userinfo. This server issues one token per exchange, for the sign-in's Apis (the userinfo
+ * audience only when it names none and the client has no single Api), so refusing Api audiences would
+ * leave a client that signed in for an Api no token for userinfo short of a second sign-in
+ * (openid-client's fetchUserInfo after a sign-in with `audience`). Auth0, with the same one-token model,
+ * puts its /userinfo into every such token's `aud`, which comes to the same. What an Api holding the
+ * token could read here is what the ID token already tells the client (`profile`, `email` as granted).
+ * The token is still bound as node-oidc-provider binds it: a live sign-in whose grant is the token's
+ * client's.
  */
 import type { Request, Response } from "express";
 import type { ServerContext } from "../context.ts";
