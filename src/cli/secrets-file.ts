@@ -7,10 +7,16 @@
  * Rules, checked on the open file descriptor (no race between a check and the write):
  * - never through a symbolic link (O_NOFOLLOW, and lstat for a clear message): a link planted where
  *   the secrets go would send them elsewhere;
- * - a regular file, owned by the user scopectl runs as;
+ * - a regular file, owned by the user scopectl runs as, with one name (a hard link is another name
+ *   for the same file, perhaps in a folder others can read, that would receive every new secret);
  * - mode 0600: a new file is created so; an existing one that the group or others may read or write is
  *   refused rather than tightened (a reader may already hold it open);
  * - `create` (apply): a new file only, never an existing one overwritten; `append` (sync): appended.
+ *
+ * Symbolic links in the folders above the file are followed, as every tool does: home folders and
+ * mounted volumes often are one (/home -> /data/home), and a folder link can only be made by someone
+ * who may write in the folder holding it, who could as well move the folder. The file's own name is
+ * what a stranger could plant in a shared folder, so it is the one that must not be a link.
  */
 import { constants, type Stats } from "node:fs";
 import { type FileHandle, lstat, open, unlink } from "node:fs/promises";
@@ -33,6 +39,11 @@ function refuseUnsafe(file: string, stats: Stats): void {
     );
   }
   if (!stats.isFile()) throw new SecretsFileError(`${file} is not a regular file`);
+  if (stats.nlink > 1) {
+    throw new SecretsFileError(
+      `${file} has ${stats.nlink} hard links, so the secrets would be readable under another name too; name a file of its own`,
+    );
+  }
   const uid = process.getuid?.();
   if (uid !== undefined && stats.uid !== uid) {
     throw new SecretsFileError(`${file} belongs to another user (uid ${stats.uid}); name a file of your own`);

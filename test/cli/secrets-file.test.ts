@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
@@ -77,5 +77,33 @@ describe("SecretsFile", { timeout: 20_000 }, () => {
       }
     }
     assert.equal(await readFile(target, "utf8"), "");
+  });
+
+  test("a hard-linked file (another name for the same secrets) is refused, and left as it was", async (t) => {
+    const dir = await tempDir(t);
+    const file = path.join(dir, "s.jsonl");
+    await writeFile(file, "a\n", { mode: 0o600 });
+    // A second name, e.g. in a folder others can read, that would keep receiving every new secret.
+    const other = path.join(dir, "elsewhere.jsonl");
+    await link(file, other);
+    for (const name of [file, other]) {
+      await assert.rejects(SecretsFile.open(name, "append"), (error: Error) => {
+        assert.ok(error instanceof SecretsFileError, error.message);
+        assert.match(error.message, /has 2 hard links/);
+        assert.ok(error.message.includes(name), error.message);
+        return true;
+      });
+    }
+    assert.equal(await readFile(file, "utf8"), "a\n");
+  });
+
+  test("a symbolic link in the folders above the file is followed (a home folder often is one)", async (t) => {
+    const dir = await tempDir(t);
+    await mkdir(path.join(dir, "real"));
+    await symlink(path.join(dir, "real"), path.join(dir, "home"));
+    const out = await SecretsFile.open(path.join(dir, "home", "s.jsonl"), "append");
+    await out.write("x\n");
+    await out.close();
+    assert.equal(await readFile(path.join(dir, "real", "s.jsonl"), "utf8"), "x\n");
   });
 });
