@@ -198,6 +198,34 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE revoked_at IS NULL;
     `,
   },
+  {
+    version: 6,
+    description: "live grants by user and client",
+    sql: `
+      -- Disabling or removing a User (or an Application) revokes its grants in the apply's transaction
+      -- (issue 12), and a password change the user's: these partial indexes make that a range scan over
+      -- the live grants of one user or client id, not a scan of the table per change.
+      CREATE INDEX grants_live_by_user ON grants (user_id) WHERE revoked_at IS NULL;
+      CREATE INDEX grants_live_by_client ON grants (client_id) WHERE revoked_at IS NULL;
+      -- Before, such grants were revoked only when next used, so they came back to life when the user or
+      -- application was enabled again or declared again under the same name. End the ones left now.
+      UPDATE grants
+        SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+            revoked_reason = 'store upgrade: its user or application was disabled or removed'
+        WHERE revoked_at IS NULL
+          AND (
+            NOT EXISTS (
+              SELECT 1 FROM resources
+              WHERE kind = 'User' AND id = grants.user_id AND json_extract(props, '$.disabled') IS NOT 1
+            )
+            OR NOT EXISTS (
+              SELECT 1 FROM resources
+              WHERE kind = 'Application' AND json_extract(props, '$.clientId') = grants.client_id
+                AND json_extract(props, '$.disabled') IS NOT 1
+            )
+          );
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's number. */

@@ -23,10 +23,12 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import {
+  type ApplicationProps,
   type CommitInfo,
   RESOURCE_KINDS,
   type ResourceKind,
   type StoredResource,
+  type UserProps,
 } from "../model/resources.ts";
 import { migrate } from "./migrations.ts";
 import {
@@ -182,6 +184,9 @@ class WriteStatements {
   >;
   readonly bumpKeysVersion: Database.Statement<[]>;
   readonly forgetPassword: Database.Statement<[string]>;
+  /** Revokes every live grant of a user / of a client id: [now, reason, user or client id]. */
+  readonly revokeUserGrants: Database.Statement<[string, string, string]>;
+  readonly revokeClientGrants: Database.Statement<[string, string, string]>;
 
   constructor(db: Database.Database) {
     this.current = db
@@ -211,6 +216,13 @@ class WriteStatements {
     this.insertKey = db.prepare(`INSERT INTO signing_keys (${KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.bumpKeysVersion = db.prepare("UPDATE meta SET keys_version = keys_version + 1 WHERE id = 1");
     this.forgetPassword = db.prepare("DELETE FROM user_passwords WHERE user_id = ?");
+    // Range scans of the partial indexes of live grants by user and by client (migration 6).
+    this.revokeUserGrants = db.prepare(
+      "UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL",
+    );
+    this.revokeClientGrants = db.prepare(
+      "UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE client_id = ? AND revoked_at IS NULL",
+    );
   }
 }
 
@@ -536,6 +548,7 @@ class SqliteTransaction extends SqliteReader implements StoreTransaction {
       this.write.insert.run(kind, id, after, ctx.managedBy, commit, this.next, this.next);
       this.counts.create++;
     }
+    this.#endSignIns(kind, id, before, props);
     this.write.audit.run(this.next, ctx.actor, commit, kind, id, before, after, this.time);
   }
 
@@ -547,9 +560,42 @@ class SqliteTransaction extends SqliteReader implements StoreTransaction {
     // A password belongs to its user: a user removed and later declared again under the same name
     // must not sign in with the old one.
     if (kind === "User") this.write.forgetPassword.run(id);
+    this.#endSignIns(kind, id, existing[0] as string, undefined);
     this.counts.delete++;
     const commit = ctx.commit?.sha ?? null;
     this.write.audit.run(this.next, ctx.actor, commit, kind, id, existing[0] as string, null, this.time);
+  }
+
+  /**
+   * Ends, in this transaction, the sign-ins a write takes away: those of a User disabled or removed, and
+   * those at an Application disabled, removed or given another client id. Revoked grants stay revoked,
+   * so a user or application enabled again, or declared again under the same name (perhaps another
+   * person), starts without them; and since the change and the revocations commit together, whichever
+   * writer makes the change (apply, sync, Pulumi), no token of the old sign-ins outlives it. `after` is
+   * undefined for a removal.
+   */
+  #endSignIns(kind: ResourceKind, id: string, before: string | null, after: unknown): void {
+    const revoke = (statement: Database.Statement<[string, string, string]>, reason: string, key: string) =>
+      statement.run(this.time, reason, key);
+    if (kind === "User") {
+      if (after === undefined) revoke(this.write.revokeUserGrants, "user removed", id);
+      else if ((after as Partial<UserProps>).disabled === true) {
+        revoke(this.write.revokeUserGrants, "user disabled", id);
+      }
+    } else if (kind === "Application") {
+      const was = before === null ? undefined : (JSON.parse(before) as Partial<ApplicationProps>).clientId;
+      const app = after as Partial<ApplicationProps> | undefined;
+      if (app === undefined) {
+        if (was !== undefined) revoke(this.write.revokeClientGrants, "application removed", was);
+        return;
+      }
+      if (was !== undefined && was !== app.clientId) {
+        revoke(this.write.revokeClientGrants, "application's client id changed", was);
+      }
+      if (app.disabled === true && typeof app.clientId === "string") {
+        revoke(this.write.revokeClientGrants, "application disabled", app.clientId);
+      }
+    }
   }
 
   /** Records an import; without its own `commit`, the transaction's commit is recorded. */
@@ -767,11 +813,16 @@ class SqliteStore extends SqliteReader implements Store {
     return toGrant(row);
   }
 
+  /**
+   * A new password ends the user's sign-ins, in the same write (OWASP Session Management: renew or end
+   * sessions on a password change): whoever held the old password, or a token got with it, keeps none.
+   */
   async setPassword(userId: string, hash: string, now: string): Promise<void> {
     checkSignInTime("now", now);
     if (!hash) throw new Error("a password hash must not be empty");
     await this.#signInWrite(() => {
       this.#signInWrites.setPassword.run(userId, hash, now);
+      this.#writes.revokeUserGrants.run(now, "password changed", userId);
     }, "FULL");
   }
 
@@ -816,6 +867,11 @@ class SqliteStore extends SqliteReader implements Store {
       writes.pruneCodes.run(now);
       writes.pruneRefreshTokens.run(now);
       writes.pruneGrants.run(now);
+      // The login checked the user against the server's snapshot, which may lag an apply that disabled
+      // or removed the user (and revoked their grants): the store's row decides, under the write lock.
+      const gone = this.#userGone(grant.userId);
+      const revokedAt = grant.revokedAt ?? (gone === undefined ? null : now);
+      const revokedReason = grant.revokedReason ?? gone ?? null;
       writes.insertGrant.run(
         grant.id,
         grant.clientId,
@@ -825,8 +881,8 @@ class SqliteStore extends SqliteReader implements Store {
         grant.authTime,
         grant.nonce ?? null,
         grant.createdAt,
-        grant.revokedAt ?? null,
-        grant.revokedReason ?? null,
+        revokedAt,
+        revokedReason,
         JSON.stringify({
           openIdScopes: grant.granted.openIdScopes,
           audiences: grant.granted.audiences.map(({ audience, scopes }) => ({ audience, scopes })),
@@ -842,6 +898,15 @@ class SqliteStore extends SqliteReader implements Store {
         code.expiresAt,
       );
     });
+  }
+
+  /** Why the store's row of a user lets it sign in no more (removed, disabled), or undefined. */
+  #userGone(userId: string): string | undefined {
+    const row = this.#writes.current.get("User", userId);
+    if (!row) return "user removed";
+    return (JSON.parse(row[0] as string) as Partial<UserProps>).disabled === true
+      ? "user disabled"
+      : undefined;
   }
 
   async redeemCode(codeSha256: string, now: string): Promise<CodeRedemption> {

@@ -71,7 +71,11 @@ export interface StoreReader {
   audit(revision?: number): Promise<AuditRecord[]>;
 }
 
-/** Writes happen only inside a transaction; each writes an audit row. */
+/**
+ * Writes happen only inside a transaction; each writes an audit row. A write that takes sign-ins away
+ * revokes their grants in the same transaction: a User disabled or removed (whose password is forgotten
+ * too), an Application disabled, removed or given another client id. Revoked grants stay revoked.
+ */
 export interface StoreTransaction extends StoreReader {
   /** Inserts or replaces a resource's props. */
   put(kind: ResourceKind, id: string, props: unknown, ctx: WriteContext): Promise<void>;
@@ -161,7 +165,10 @@ export interface GrantRecord {
   /** The OpenID Connect nonce of the authorization request, for the first ID token. */
   nonce?: string;
   createdAt: string;
-  /** Set once: a reused code or refresh token, a disabled user. Revoked grants issue nothing more. */
+  /**
+   * Set once: a reused code or refresh token; its user disabled, removed or given a new password; its
+   * application disabled or removed. Revoked grants issue nothing more, and are never live again.
+   */
   revokedAt?: string;
   revokedReason?: string;
 }
@@ -216,10 +223,16 @@ export type RefreshRotation =
   | { status: "expired" | "unknown" | "revoked" };
 
 export interface SignInStore {
-  /** Sets (or replaces) a user's password hash (a PHC string such as `$argon2id$...`). */
+  /**
+   * Sets (or replaces) a user's password hash (a PHC string such as `$argon2id$...`) and, in the same
+   * write, revokes the user's grants: a password change ends every sign-in.
+   */
   setPassword(userId: string, hash: string, now: string): Promise<void>;
   passwordHash(userId: string): Promise<string | undefined>;
-  /** Stores a new grant and its authorization code together. */
+  /**
+   * Stores a new grant and its authorization code together. When the store has the grant's user
+   * disabled or not at all (the caller's view lagged an apply), the grant is stored revoked.
+   */
   createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void>;
   /** Marks the code used, once; a second redemption revokes the code's grant. */
   redeemCode(codeSha256: string, now: string): Promise<CodeRedemption>;

@@ -54,9 +54,25 @@ const tokenOf = (tokenSha256: string, createdAt: string, expiresAt: string) => (
   expiresAt,
 });
 
+const ALICE = {
+  email: "alice@example.com",
+  displayName: "Alice",
+  roles: [],
+  additionalScopes: {},
+  disabled: false,
+};
+
+/** Declares alice, the user the grants here belong to: the store stores a grant of an unknown user revoked. */
+async function declareAlice(store: Store): Promise<void> {
+  await store.transaction((tx) => tx.put("User", "alice", ALICE, ctxOf("test")), { ctx: ctxOf("test") });
+}
+
+/** A new store at revision 1: alice declared. */
 async function newStore(): Promise<{ file: string; store: Store }> {
   const file = path.join(await tempDir(), "store.db");
-  return { file, store: await openSqliteStore(file) };
+  const store = await openSqliteStore(file);
+  await declareAlice(store);
+  return { file, store };
 }
 
 async function withStore(fn: (store: Store, file: string) => Promise<void>): Promise<void> {
@@ -353,12 +369,12 @@ describe("sign-in state in the SQLite store", () => {
         { revision: await store.revision(), revisions: await store.revisions(), audit: await store.audit() },
         before,
       );
-      assert.equal(before.revision, 1);
+      assert.equal(before.revision, 2);
       // An apply still commits as the next revision afterwards.
       const { revision } = await store.transaction(async (tx) => tx.remove("Api", "todos", ctxOf("a")), {
         ctx: ctxOf("a"),
       });
-      assert.equal(revision, 2);
+      assert.equal(revision, 3);
     });
   });
 
@@ -589,6 +605,7 @@ describe("sign-in state in the SQLite store", () => {
       assert.equal(gone.revokedAt, at(5));
       assert.equal(gone.revokedReason, "refresh token reused");
       // New sign-ins after the upgrade are not touched.
+      await declareAlice(store);
       await signedIn(store, "new");
       assert.equal((await store.grant("new"))?.revokedAt, undefined);
     } finally {
