@@ -14,6 +14,10 @@
  * Audiences (RFC 8707 §2, RFC 9068 §3): an absolute URI without fragment, or a plain identifier (no ':',
  * no leading '/', no '#'). A value with a ':' or a leading '/' reads as a URI, so it must be an absolute
  * one; http(s) audiences name their host.
+ *
+ * RFC 3986 allows a port of any digits, but the server (and every browser) reads these URIs with WHATWG
+ * URL, which refuses a port over 65535 and more: so a redirect URI, an issuer and an http(s) audience must
+ * also parse as a WHATWG URL, with a port (when given) from 1 to 65535.
  */
 import { fullFormats } from "ajv-formats/dist/formats.js";
 
@@ -59,6 +63,26 @@ function splitAuthority(authority: string): { userinfo?: string; host: string } 
     : { userinfo: authority.slice(0, at), host: host.toLowerCase() };
 }
 
+/** The port of `[userinfo@]host[:port]`, undefined when there is none (or it is empty: the default). */
+function portOf(authority: string): string | undefined {
+  const hostPort = authority.slice(authority.lastIndexOf("@") + 1);
+  const afterHost = hostPort.startsWith("[") ? hostPort.slice(hostPort.indexOf("]") + 1) : hostPort;
+  const colon = afterHost.indexOf(":");
+  const port = colon === -1 ? "" : afterHost.slice(colon + 1);
+  return port === "" ? undefined : port;
+}
+
+/** Why WHATWG URL (what the server and browsers parse with) would not take `uri`, or undefined. */
+function checkParses(uri: string, parts: UriParts): string | undefined {
+  const port = parts.authority === undefined ? undefined : portOf(parts.authority);
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
+    const shown = /^\d{1,10}$/.test(port) ? `the port ${Number(port)}` : "a port";
+    return `has ${shown}, which is not a port (1-65535)`;
+  }
+  if (!URL.canParse(uri)) return "is not a URL a browser can parse (WHATWG URL): check its host";
+  return undefined;
+}
+
 /** The web-URL part of every rule: a host, no credentials, and http only on loopback. */
 function checkWebAuthority(parts: UriParts, what: string, httpAdvice: string): string | undefined {
   if (parts.authority === undefined || splitAuthority(parts.authority).host === "") {
@@ -75,6 +99,11 @@ function checkWebAuthority(parts: UriParts, what: string, httpAdvice: string): s
   return undefined;
 }
 
+/** checkWebAuthority, then checkParses: `uri` is usable where the server reads it. */
+function checkWebUrl(uri: string, parts: UriParts, what: string, httpAdvice: string): string | undefined {
+  return checkWebAuthority(parts, what, httpAdvice) ?? checkParses(uri, parts);
+}
+
 /** Why `uri` may not be a redirect URI, or undefined when it may. */
 export function checkRedirectUri(uri: string): string | undefined {
   if (uri.includes("#")) return "has a fragment (#...); a redirect URI must not (RFC 6749 §3.1.2)";
@@ -83,13 +112,14 @@ export function checkRedirectUri(uri: string): string | undefined {
     return "is not an absolute URI; a redirect URI starts with its scheme, e.g. https://app.example.com/callback";
   }
   if (parts.scheme === "https" || parts.scheme === "http") {
-    return checkWebAuthority(parts, "a redirect URI", "use https (RFC 8252 §7.3, §8.3)");
+    return checkWebUrl(uri, parts, "a redirect URI", "use https (RFC 8252 §7.3, §8.3)");
   }
   if (PRIVATE_USE_SCHEME.test(parts.scheme)) {
     if (parts.authority !== undefined && splitAuthority(parts.authority).userinfo !== undefined) {
       return "has user information; a redirect URI carries no credentials";
     }
-    return undefined;
+    // The server adds the response to it with WHATWG URL, whatever the scheme.
+    return checkParses(uri, parts);
   }
   return `uses the "${parts.scheme}:" scheme, which is not allowed; ${ALLOWED_REDIRECTS}`;
 }
@@ -109,6 +139,7 @@ export function checkAudience(audience: string): string | undefined {
     if (parts.authority === undefined || splitAuthority(parts.authority).host === "") {
       return `has no host; an ${parts.scheme} audience names its host, e.g. ${parts.scheme}://api.example.com/orders`;
     }
+    return checkParses(audience, parts);
   }
   return undefined;
 }
@@ -122,5 +153,5 @@ export function checkIssuer(issuer: string): string | undefined {
   if (issuer.includes("?") || issuer.includes("#")) {
     return "has a query or a fragment; an issuer has neither (RFC 8414 §2)";
   }
-  return checkWebAuthority(parts, "an issuer", "an issuer is an https URL (RFC 8414 §2)");
+  return checkWebUrl(issuer, parts, "an issuer", "an issuer is an https URL (RFC 8414 §2)");
 }

@@ -19,6 +19,8 @@ function originsOf(snapshot: Snapshot): ReadonlySet<string> {
     for (const client of snapshot.clients.values()) {
       if (client.type !== "spa" || client.disabled) continue;
       for (const uri of client.redirectUris) {
+        // A stored URI that does not parse (from before the URI rules) is no origin: skip it, not 500.
+        if (!URL.canParse(uri)) continue;
         const { protocol, origin } = new URL(uri);
         if (protocol === "http:" || protocol === "https:") found.add(origin);
       }

@@ -51,6 +51,13 @@ describe("redirect URIs", { timeout: 30_000 }, () => {
     ["https://user:pw@app.example.com/cb", /a user name or password before its host/],
     ["https:///callback", /has no host/],
     ["https:app.example.com/callback", /has no host/],
+    // RFC 3986 allows any digits; a browser (WHATWG URL) only 0-65535, and the server parses it.
+    ["http://127.0.0.1:99999/callback", /has the port 99999, which is not a port \(1-65535\)/],
+    ["https://app.example.com:0/callback", /has the port 0, which is not a port/],
+    ["https://app.example.com:65536/callback", /has the port 65536/],
+    ["com.example.app://host:70000/callback", /has the port 70000/],
+    ["https://1.2.3.256/callback", /not a URL a browser can parse/],
+    ["https://xn--a.example/callback", /not a URL a browser can parse/],
   ];
   for (const [uri, message] of refused) {
     test(`refuses ${uri}, at the list item`, async (t) => {
@@ -73,6 +80,8 @@ describe("redirect URIs", { timeout: 30_000 }, () => {
     "http://LOCALHOST/callback",
     "com.example.app:/oauth2redirect",
     "com.example.app://callback",
+    "https://app.example.com:65535/callback",
+    "http://[::1]:1/callback",
   ];
   for (const uri of allowed) {
     test(`allows ${uri}`, async (t) => {
@@ -100,6 +109,7 @@ describe("Api audiences", { timeout: 30_000 }, () => {
     ["1orders:read", /not an absolute URI/],
     ["https://", /has no host/],
     ["https:api.example.com", /has no host/],
+    ["https://api.example.com:99999/orders", /has the port 99999, which is not a port/],
   ];
   for (const [audience, message] of refused) {
     test(`refuses ${audience}, at the field`, async (t) => {
@@ -167,6 +177,9 @@ describe("the issuer", { timeout: 30_000 }, () => {
     });
     assert.equal(checkIssuer("http://localhost:8080"), undefined);
     assert.equal(checkIssuer("https://auth.example.com"), undefined);
+    assert.equal(checkIssuer("https://auth.example.com:8443"), undefined);
+    assert.match(checkIssuer("https://auth.example.com:70000") ?? "", /has the port 70000/);
+    assert.match(checkIssuer("http://localhost:0") ?? "", /has the port 0/);
     assert.match(checkIssuer("https://u@auth.example.com") ?? "", /a user name or password before its host/);
     // The credentials themselves are never echoed: errors reach CI logs.
     assert.doesNotMatch(checkIssuer("https://u:hunter2@auth.example.com") ?? "", /hunter2/);

@@ -4,6 +4,8 @@
  * errors are shown on a page (RFC 6749 §4.1.2.1, RFC 9700 §4.1). Every later error goes back to the
  * client's redirect URI with `error`, `state` and `iss` (RFC 9207).
  */
+
+import { checkRedirectUri } from "../../model/uris.ts";
 import { requestedTargets } from "../oauth/audiences.ts";
 import { OAuthError } from "../oauth/errors.ts";
 import { spaceList } from "../oauth/form.ts";
@@ -128,6 +130,15 @@ function trustedRedirect(
       `The redirect_uri "${redirectUri}" is not registered for the application "${client.name}".`,
     );
   }
+  // The store may hold one the rules refuse (written before them, or by hand). Nothing may be sent
+  // there, and the login page and redirectTo parse it (WHATWG URL): a page, not a 500. The URI is not
+  // echoed: it may carry credentials; the problem never does.
+  const problem = checkRedirectUri(redirectUri);
+  if (problem !== undefined) {
+    throw new UntrustedRequestError(
+      `The redirect_uri is registered for the application "${client.name}", but it is not a valid redirect URI (it ${problem}); its manifest must be fixed and applied again.`,
+    );
+  }
   return { client, redirectUri };
 }
 
@@ -227,7 +238,10 @@ export function checkAuthorizationRequest(snapshot: Snapshot, params: RequestPar
   }
 }
 
-/** The client's redirect URI with the response parameters added (its own query is kept). */
+/**
+ * The client's redirect URI with the response parameters added (its own query is kept). Only for a
+ * URI trustedRedirect let through, which parses.
+ */
 export function redirectTo(
   snapshot: Snapshot,
   redirectUri: string,

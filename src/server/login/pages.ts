@@ -97,7 +97,10 @@ export function sendErrorPage(res: ServerResponse, status: number, title: string
   send(res, status, document(title, body));
 }
 
-/** What a CSP form-action source for a redirect URI is: its origin, or its scheme for a custom scheme. */
+/**
+ * What a CSP form-action source for a redirect URI is: its origin, or its scheme for a custom scheme.
+ * Only for a checked request's redirect URI (authorization-request.ts's trustedRedirect), which parses.
+ */
 export function formActionSource(redirectUri: string): string {
   const url = new URL(redirectUri);
   return url.protocol === "http:" || url.protocol === "https:" ? url.origin : url.protocol;
