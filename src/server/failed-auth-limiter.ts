@@ -9,7 +9,8 @@
  * failure afterwards would let every request that arrives while checks are running pass the check.
  *
  * Used as is at the token and introspection endpoints, keyed per client id and address (default 10
- * failures a minute). A successful authentication gives its point back, so a busy client with the right
+ * failures a minute; ids that name no client share one key per address, see authenticate-request.ts;
+ * the address is clientAddressKey's: an IPv4 address or an IPv6 /64). A successful authentication gives its point back, so a busy client with the right
  * secret is never slowed down: its check is a synchronous SHA-256 comparison, so its reservation lives
  * for less than a tick. Per process: with several replicas each counts its own failures.
  */
@@ -60,7 +61,7 @@ export class FailedAuthLimiter {
     this.#blocks = new RateLimiterMemory({ points: 1, duration, keyPrefix: `${keyPrefix}-blocked` });
   }
 
-  /** The key of a client id, or an account, at an address. */
+  /** The key of a client id, or an account, at an address (a clientAddressKey). */
   static key(subject: string, address: string): string {
     return `${address}\u0000${subject}`;
   }
