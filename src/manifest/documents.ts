@@ -67,7 +67,8 @@ export interface ParsedFile {
   abs: string;
   root: string;
   /**
-   * `spec`: an OpenAPI or Swagger file (its first document has a top-level `openapi` or `swagger` key);
+   * `spec`: an OpenAPI or Swagger file (exactly one document, with a top-level `openapi` or `swagger` key
+   * and neither `apiVersion` nor `kind`);
    * the OpenAPI import reads it (with the spec size limit), the manifest loader does not parse it.
    * `manifest`: anything else.
    */

@@ -37,13 +37,23 @@ export interface ParsedText {
   diagnostics: Diagnostic[];
 }
 
-/** A YAML file is an OpenAPI spec when its first document has a top-level `openapi` or `swagger` key. */
-function isSpecDocument(doc: Document.Parsed | undefined): boolean {
-  if (!doc || !isMap(doc.contents)) return false;
-  return doc.contents.items.some((pair) => {
-    const key = keyString(pair.key);
-    return key === "openapi" || key === "swagger";
-  });
+/** `---` with nothing after it (a trailing separator) is an empty document: nothing to load. */
+function isEmptyDocument(doc: Document.Parsed): boolean {
+  return doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+}
+
+/**
+ * A YAML file is an OpenAPI spec when it holds exactly one (non-empty) document, a map with a top-level
+ * `openapi` or `swagger` key and neither `apiVersion` nor `kind`. Anything else is read as manifests, so
+ * that a stray key, or a spec document glued before manifests, is an error rather than a whole file
+ * skipped without a word (spec-sniff.ts says "spec" early only when this rule surely holds).
+ */
+function isSpecFile(docs: readonly Document.Parsed[]): boolean {
+  const documents = docs.filter((doc) => !isEmptyDocument(doc));
+  const doc = documents[0];
+  if (documents.length !== 1 || !doc || !isMap(doc.contents)) return false;
+  const keys = new Set(doc.contents.items.map((pair) => keyString(pair.key)));
+  return (keys.has("openapi") || keys.has("swagger")) && !keys.has("apiVersion") && !keys.has("kind");
 }
 
 /** The key that starts at `offset` (a duplicate key error gives only the key's position). */
@@ -99,7 +109,7 @@ export function parseManifestText(text: string, origin: Origin): ParsedText {
     strict: true,
   });
 
-  if (isSpecDocument(docs[0])) return { role: "spec", documents: [], diagnostics };
+  if (isSpecFile(docs)) return { role: "spec", documents: [], diagnostics };
 
   const documents: ParsedDocument[] = [];
   docs.forEach((doc, index) => {
@@ -109,8 +119,7 @@ export function parseManifestText(text: string, origin: Origin): ParsedText {
         diagnostics.push(diagnosticAt(placeAt(problem.pos[0]), yamlErrorMessage(problem, doc)));
       return;
     }
-    // `---` with nothing after it (a trailing separator) is an empty document: nothing to load.
-    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
+    if (isEmptyDocument(doc)) return;
 
     let forbidden = false;
     let firstAlias: number | undefined;
@@ -153,7 +162,7 @@ export function parseManifestText(text: string, origin: Origin): ParsedText {
       const message = err instanceof Error ? err.message : String(err);
       diagnostics.push(
         diagnosticAt(
-          placeAt(firstAlias ?? doc.contents.range?.[0]),
+          placeAt(firstAlias ?? doc.contents?.range?.[0]),
           message.startsWith("Excessive alias count")
             ? `YAML aliases in this document expand too much (more than ${MAX_ALIAS_COUNT} expansions): refusing a possible alias bomb`
             : `YAML error: ${message}`,

@@ -54,6 +54,8 @@ export async function readManifestFiles(
       continue;
     }
     if (read.kind === "spec") {
+      // One document, no apiVersion or kind (spec-sniff.ts, parse.ts): setting it aside loses no manifest,
+      // whether or not an OpenApiSource reads it (an unread spec is allowed: `openapi preview` reads it).
       files.push({ ...origin, role: "spec", documents: [] });
       continue;
     }

@@ -124,6 +124,16 @@ describe("telling a spec by its top-level keys, without parsing", { timeout: 10_
     ["flow style is left to the parser", '{"openapi": "3.0.0", "paths": {}}\n', false],
     ["openapi inside a block scalar", "description: |\n  openapi: 3\n", false],
     ["a key that only starts like openapi", "openapiVersion: 3\n", false],
+    // Exactly one document: anything after the first is left to the parser.
+    ["manifests after a spec document", "openapi: 3.0.0\n---\napiVersion: scopectl/v1\nkind: User\n", false],
+    ["any document after a spec document", "openapi: 3.0.0\npaths: {}\n---\nfoo: 1\n", false],
+    ["a document after an end marker", "openapi: 3.0.0\n...\n---\nfoo: 1\n", false],
+    ["a trailing start marker with nothing after", "openapi: 3.0.0\npaths: {}\n---\n# end\n", true],
+    ["content on a start marker's line", "--- openapi: 3.0.0\n", false],
+    // A top-level line that is not a plain key (anchor, tag, complex key, a continued scalar): in doubt.
+    ["an anchored key", "openapi: 3.0.0\n&a kind: User\n", false],
+    ["a complex key", "openapi: 3.0.0\n? kind\n: User\n", false],
+    ["a quoted scalar continued at column 0", 'openapi: 3.0.0\ninfo: "a\nkind: x"\n', false],
   ];
   for (const [label, text, expected] of cases) {
     test(label, () => assert.equal(looksLikeSpec(text), expected));
