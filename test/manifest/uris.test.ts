@@ -185,6 +185,26 @@ describe("the issuer", { timeout: 30_000 }, () => {
     assert.doesNotMatch(checkIssuer("https://u:hunter2@auth.example.com") ?? "", /hunter2/);
     assert.doesNotMatch(checkRedirectUri("https://u:hunter2@app.example.com/cb") ?? "", /hunter2/);
   });
+
+  test("a URI that is not even an absolute URI (a raw ^ in its password) is refused without its password", async (t) => {
+    const dir = await tenant(t, {
+      "api.yaml": ORDERS_API,
+      "settings.yaml": yaml(
+        "apiVersion: scopectl/v1",
+        "kind: Settings",
+        "metadata: { name: main }",
+        "spec:",
+        '  issuer: "https://u:hunter^2@auth.example.com"',
+      ),
+    });
+    const d = await assertOneError(dir, {
+      file: "settings.yaml",
+      field: "spec.issuer",
+      message: /absolute URI/,
+    });
+    assert.doesNotMatch(d.message, /hunter/);
+    assert.match(d.message, /"https:\/\/\*\*\*@auth\.example\.com"/);
+  });
 });
 
 test("a resource provider's check refuses the same URIs (a Pulumi program does not pass the loader)", async () => {

@@ -3,6 +3,7 @@
  * is placed at its key, a wrong value at the value, a missing field at the map that lacks it.
  */
 import type { ErrorObject } from "ajv";
+import { redactUrls } from "../../gitops/credentials.ts";
 import type { Diagnostic } from "../../model/diagnostics.ts";
 import { didYouMean } from "../../model/did-you-mean.ts";
 import { describeValue, diagnosticAt } from "../diagnostics.ts";
@@ -24,6 +25,9 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   boolean: "true or false",
   null: "null",
 };
+
+/** A refused string, quoted for the message: a URL's user name and password become `***` (CI logs). */
+const echo = (data: unknown): string => JSON.stringify(typeof data === "string" ? redactUrls(data) : data);
 
 /** JSON pointer → path segments, with list indexes as numbers (found by walking the data). */
 export function pointerToPath(pointer: string, data: unknown): PathSegment[] {
@@ -145,11 +149,11 @@ function describe(error: ErrorObject): Described {
     case "pattern": {
       const hint =
         PATTERN_HINTS[String(params.pattern)] ?? `it must match the pattern ${String(params.pattern)}`;
-      return { message: `invalid value ${JSON.stringify(error.data)}: ${hint}`, at: "value" };
+      return { message: `invalid value ${echo(error.data)}: ${hint}`, at: "value" };
     }
     case "format": {
       const hint = FORMAT_HINTS[String(params.format)] ?? `must be a valid ${String(params.format)}`;
-      return { message: `invalid value ${JSON.stringify(error.data)}: ${hint}`, at: "value" };
+      return { message: `invalid value ${echo(error.data)}: ${hint}`, at: "value" };
     }
     case "minimum":
       return { message: `must be at least ${String(params.limit)}, not ${value}`, at: "value" };
