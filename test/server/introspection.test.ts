@@ -23,7 +23,9 @@ const app = (name: string, apis: string, extra = "") =>
   `${API_HEADER("Application", name)}spec:\n  type: m2m\n  apis:\n${apis}${extra}`;
 
 /** The tenant; `without` leaves applications out, `disabled` marks them disabled. */
-function tenantFiles(options: { without?: string[]; disabled?: string[] } = {}): Record<string, string> {
+function tenantFiles(
+  options: { without?: string[]; disabled?: string[]; ownerDisabled?: boolean } = {},
+): Record<string, string> {
   const apps: Record<string, string> = {
     // The client that gets tokens for orders.
     exporter: app(
@@ -41,7 +43,7 @@ function tenantFiles(options: { without?: string[]; disabled?: string[] } = {}):
   const docs = [
     `${API_HEADER("Api", "orders")}spec:\n  audience: ${ORDERS}\n  scopes: [{ name: "read:orders" }, { name: "write:orders" }]\n`,
     `${API_HEADER("Api", "billing")}spec:\n  audience: ${BILLING}\n  scopes: [{ name: "read:invoices" }]\n`,
-    `${API_HEADER("User", "alice")}spec:\n  email: alice@example.com\n`,
+    `${API_HEADER("User", "alice")}spec:\n  email: alice@example.com\n${options.ownerDisabled ? "  disabled: true\n" : ""}`,
   ];
   for (const [name, doc] of Object.entries(apps)) {
     if (options.without?.includes(name)) continue;
@@ -233,6 +235,16 @@ describe("introspection of API keys", () => {
     assert.equal(forever.api_key, "forever");
     assert.equal("sub" in forever, false);
     assert.equal("exp" in forever, false);
+  });
+
+  test("a key whose owner is disabled is inactive while the owner is", async (t) => {
+    const tenant = await serveTenant(t, tenantFiles());
+    const key = secretOf(tenant, "scanner");
+    assert.equal((await introspectAs(tenant, "orders-rs", key)).active, true);
+    await tenant.served(await tenant.apply(tenantFiles({ ownerDisabled: true })));
+    assert.deepEqual(await introspectAs(tenant, "orders-rs", key), INACTIVE);
+    // The key without an owner is untouched.
+    assert.equal((await introspectAs(tenant, "orders-rs", secretOf(tenant, "forever"))).active, true);
   });
 
   test("a wrong key with a valid lookup prefix is inactive", async (t) => {

@@ -29,6 +29,8 @@ function introspectApiKey(
   if (!matchesSha256(key, entry.sha256)) return INACTIVE;
   if (entry.expiresAt !== undefined && entry.expiresAt <= nowMs) return INACTIVE;
   if (!caller.authorizations.has(entry.audience)) return INACTIVE;
+  // A key acts for its owner: while the owner is disabled (or gone), the key is not honoured.
+  if (entry.owner !== undefined && (snapshot.users.get(entry.owner)?.disabled ?? true)) return INACTIVE;
   return {
     active: true,
     token_type: "api_key",
