@@ -4,10 +4,10 @@
  */
 import type { Request, Response } from "express";
 import type { ServerContext } from "../context.ts";
+import { GRANT_TYPES_SUPPORTED } from "../oauth/grants/index.ts";
 import { CODE_CHALLENGE_METHODS } from "../oauth/pkce.ts";
 import { sendOAuthError, temporarilyUnavailable } from "../oauth/respond.ts";
 import type { Snapshot } from "../snapshot.ts";
-import { GRANT_TYPES_SUPPORTED } from "./token.ts";
 
 /**
  * RFC 8414 lets a server leave scopes out of scopes_supported: API scopes are many (one per OpenAPI

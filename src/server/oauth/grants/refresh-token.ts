@@ -6,21 +6,19 @@
  * holds in the current snapshot: a role removed or a user disabled shows at the next refresh, a role
  * added since never widens the grant.
  */
-import { sha256Hex } from "../../resources/secrets.ts";
-import type { GrantedAccess, GrantRecord, Store } from "../../store/types.ts";
-import type { ClientEntry, Snapshot } from "../snapshot.ts";
-import { requestedTargets } from "./audiences.ts";
-import { invalidGrant, invalidRequest } from "./errors.ts";
-import { type Form, spaceList } from "./form.ts";
-import { narrowGrant, requireUserClient, userTokenGrant } from "./user-grant.ts";
-import { issueUserTokens, mintRefreshToken, type TokenResponseBody } from "./user-tokens.ts";
+import { sha256Hex } from "../../../core/secrets.ts";
+import type { GrantedAccess, GrantRecord } from "../../../store/types.ts";
+import type { ServerContext } from "../../context.ts";
+import { requestedTargets } from "../audiences.ts";
+import { invalidGrant, invalidRequest } from "../errors.ts";
+import { spaceList } from "../form.ts";
+import { narrowGrant, requireUserClient, userTokenGrant } from "../user-grant.ts";
+import { issueUserTokens, mintRefreshToken, type TokenResponseBody } from "../user-tokens.ts";
+import type { GrantRequest, TokenGrant } from "./types.ts";
 
-export async function refreshTokenGrant(
-  store: Store,
-  snapshot: Snapshot,
-  client: ClientEntry,
-  form: Form,
-  nowSeconds: number,
+async function rotateRefreshToken(
+  { store }: ServerContext,
+  { snapshot, client, form, now: nowSeconds }: GrantRequest,
 ): Promise<TokenResponseBody> {
   requireUserClient(client, "use refresh tokens");
   const presented = form.one("refresh_token");
@@ -68,3 +66,6 @@ export async function refreshTokenGrant(
     nowSeconds,
   );
 }
+
+/** Public clients may: rotation binds the token to its client, and a replay revokes the sign-in. */
+export const refreshToken: TokenGrant = { publicClients: true, handle: rotateRefreshToken };

@@ -1,18 +1,21 @@
 /**
  * The client credentials grant (RFC 6749 §4.4) with audiences (DESIGN §2): which audiences and scopes a
- * token request gets, or the RFC 6749 / RFC 8707 error that says why not. Pure: the snapshot in, a
- * grant out.
+ * token request gets, or the RFC 6749 / RFC 8707 error that says why not, and the token for them, reused
+ * while it is fresh (token-reuse.ts).
  */
-import type { ClientEntry, Snapshot } from "../snapshot.ts";
-import type { AccessTokenGrant } from "./access-token.ts";
-import { refuseAmbiguousScopes } from "./ambiguous-scopes.ts";
-import { checkAudiences } from "./audiences.ts";
-import { invalidRequest, OAuthError } from "./errors.ts";
+import type { ClientEntry, Snapshot } from "../../snapshot.ts";
+import { type AccessTokenGrant, issueAccessToken } from "../access-token.ts";
+import { refuseAmbiguousScopes } from "../ambiguous-scopes.ts";
+import { checkAudiences, requestedTargets } from "../audiences.ts";
+import { invalidRequest, OAuthError } from "../errors.ts";
+import { spaceList } from "../form.ts";
+import { type ReusableToken, TokenReuse } from "../token-reuse.ts";
+import type { TokenGrant } from "./types.ts";
 
 /** Only machine-to-machine applications may use the grant; regular and spa clients act for users. */
 export const CLIENT_CREDENTIALS_TYPES: ReadonlySet<string> = new Set(["m2m"]);
 
-export interface ClientCredentialsRequest {
+interface ClientCredentialsRequest {
   /** `audience` split on spaces and every RFC 8707 `resource`, in request order. */
   audiences: readonly string[];
   /** Requested scopes; empty: every enabled scope of the audiences. */
@@ -33,7 +36,8 @@ function targets(snapshot: Snapshot, client: ClientEntry, requested: readonly st
   return checkAudiences(snapshot, client, requested);
 }
 
-export function clientCredentialsGrant(
+/** Pure: the snapshot in, the audiences and scopes of the token out. */
+function clientCredentialsAccess(
   snapshot: Snapshot,
   client: ClientEntry,
   request: ClientCredentialsRequest,
@@ -74,3 +78,33 @@ export function clientCredentialsGrant(
     includePermissions: client.includePermissions,
   };
 }
+
+export const clientCredentials: TokenGrant = {
+  publicClients: false,
+  async handle(ctx, { snapshot, client, form, now }) {
+    const grant = clientCredentialsAccess(snapshot, client, {
+      audiences: requestedTargets(form.one("audience"), form.all("resource")),
+      scopes: spaceList(form.one("scope")),
+    });
+    const issue = async (): Promise<ReusableToken> => ({
+      issued: await issueAccessToken(snapshot, grant, now),
+      issuedAt: now,
+      expiresAt: now + grant.lifetimeSeconds,
+    });
+    const reuse = ctx.tokenReuse(snapshot);
+    const token = reuse
+      ? await reuse.get(
+          TokenReuse.key(client.clientId, grant.audiences, grant.scopes),
+          grant.lifetimeSeconds,
+          now,
+          issue,
+        )
+      : await issue();
+    return {
+      access_token: token.issued.token,
+      token_type: "Bearer",
+      expires_in: token.expiresAt - now,
+      scope: grant.scopes.join(" "),
+    };
+  },
+};

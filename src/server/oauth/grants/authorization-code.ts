@@ -5,22 +5,18 @@
  * exchange issued stop working (RFC 6749 §4.1.2, RFC 9700 §4.5). The tokens carry what the sign-in
  * granted, for all of its audiences or (`resource`, `audience`; RFC 8707 §2.2) some of them.
  */
-import { sha256Hex } from "../../resources/secrets.ts";
-import type { Store } from "../../store/types.ts";
-import type { ClientEntry, Snapshot } from "../snapshot.ts";
-import { requestedTargets } from "./audiences.ts";
-import { invalidGrant, invalidRequest } from "./errors.ts";
-import type { Form } from "./form.ts";
-import { isCodeVerifier, verifierMatches } from "./pkce.ts";
-import { narrowGrant, requireUserClient } from "./user-grant.ts";
-import { issueUserTokens, type TokenResponseBody } from "./user-tokens.ts";
+import { sha256Hex } from "../../../core/secrets.ts";
+import type { ServerContext } from "../../context.ts";
+import { requestedTargets } from "../audiences.ts";
+import { invalidGrant, invalidRequest } from "../errors.ts";
+import { isCodeVerifier, verifierMatches } from "../pkce.ts";
+import { narrowGrant, requireUserClient } from "../user-grant.ts";
+import { issueUserTokens, type TokenResponseBody } from "../user-tokens.ts";
+import type { GrantRequest, TokenGrant } from "./types.ts";
 
-export async function authorizationCodeGrant(
-  store: Store,
-  snapshot: Snapshot,
-  client: ClientEntry,
-  form: Form,
-  nowSeconds: number,
+async function exchangeCode(
+  { store }: ServerContext,
+  { snapshot, client, form, now: nowSeconds }: GrantRequest,
 ): Promise<TokenResponseBody> {
   requireUserClient(client, "use the authorization_code grant");
   const code = form.one("code");
@@ -58,3 +54,6 @@ export async function authorizationCodeGrant(
   const access = narrowGrant(grant.granted, { scopes: [], audiences });
   return issueUserTokens(store, snapshot, { client, grant, access, nonce: grant.nonce }, nowSeconds);
 }
+
+/** Public clients may: PKCE binds the code to the client that asked for it. */
+export const authorizationCode: TokenGrant = { publicClients: true, handle: exchangeCode };
