@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { AUTHORIZATION_PARAMETER_LIMITS } from "../../src/server/login/authorization-request.ts";
 import { LOGIN_FIELD_LIMITS, LOGIN_FORM_TOKEN_LIMIT } from "../../src/server/login/login-form-token.ts";
+import { AUTHORIZATION_PARAMETER_LIMITS } from "../../src/server/oauth/authorization-request.ts";
 import { FORM_BODY_LIMIT, FORM_BODY_LIMIT_BYTES } from "../../src/server/oauth/body-errors.ts";
 import {
   authorizeUrl,

@@ -11,9 +11,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { parseCookie, stringifySetCookie } from "cookie";
 import { jwtVerify, SignJWT } from "jose";
+import type { RequestParams } from "../oauth/authorization-request.ts";
 import { FORM_BODY_LIMIT_BYTES } from "../oauth/body-errors.ts";
 import type { Snapshot } from "../snapshot.ts";
-import type { RequestParams } from "./authorization-request.ts";
 import { MAX_PASSWORD_LENGTH } from "./password.ts";
 
 /**

@@ -5,17 +5,8 @@
  * PKCE challenge. No sign-in session outlives the request: each authorization shows the login page.
  */
 import type { Request, Response } from "express";
-import { sha256Hex } from "../../resources/secrets.ts";
+import { sha256Hex } from "../../core/secrets.ts";
 import type { ServerContext } from "../context.ts";
-import {
-  type AuthorizationRequest,
-  checkAuthorizationRequest,
-  formParams,
-  paramsOf,
-  RedirectedError,
-  redirectTo,
-  UntrustedRequestError,
-} from "../login/authorization-request.ts";
 import {
   csrfCookieOf,
   csrfSetCookie,
@@ -27,6 +18,15 @@ import {
 } from "../login/login-form-token.ts";
 import { formActionSource, sendErrorPage, sendLoginPage } from "../login/pages.ts";
 import { verifyPassword } from "../login/password.ts";
+import {
+  type AuthorizationRequest,
+  checkAuthorizationRequest,
+  formParams,
+  paramsOf,
+  RedirectedError,
+  UntrustedRequestError,
+} from "../oauth/authorization-request.ts";
+import { redirectTo } from "../oauth/authorization-response.ts";
 import { invalidRequest, OAuthError } from "../oauth/errors.ts";
 import { readForm } from "../oauth/form.ts";
 import { newAuthorizationCode, newGrantId } from "../oauth/opaque-tokens.ts";

@@ -2,16 +2,16 @@
  * The authorization request (RFC 6749 §4.1.1, RFC 7636, OpenID Connect Core §3.1.2.1), checked in two
  * stages. Until the client and its redirect URI are known to match, nothing can be sent anywhere: those
  * errors are shown on a page (RFC 6749 §4.1.2.1, RFC 9700 §4.1). Every later error goes back to the
- * client's redirect URI with `error`, `state` and `iss` (RFC 9207).
+ * client's redirect URI with `error`, `state` and `iss` (RFC 9207; authorization-response.ts).
  */
 
 import { checkRedirectUri } from "../../model/uris.ts";
-import { requestedTargets } from "../oauth/audiences.ts";
-import { OAuthError } from "../oauth/errors.ts";
-import { spaceList } from "../oauth/form.ts";
-import { isS256Challenge } from "../oauth/pkce.ts";
-import { checkRequestedScopes, USER_CLIENT_TYPES, userAudiences } from "../oauth/user-grant.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
+import { requestedTargets } from "./audiences.ts";
+import { OAuthError } from "./errors.ts";
+import { spaceList } from "./form.ts";
+import { isS256Challenge } from "./pkce.ts";
+import { checkRequestedScopes, USER_CLIENT_TYPES, userAudiences } from "./user-grant.ts";
 
 export interface AuthorizationRequest {
   client: ClientEntry;
@@ -236,21 +236,4 @@ export function checkAuthorizationRequest(snapshot: Snapshot, params: RequestPar
     if (!(error instanceof OAuthError)) throw error;
     throw new RedirectedError(redirectUri, returnableState(params), error);
   }
-}
-
-/**
- * The client's redirect URI with the response parameters added (its own query is kept). Only for a
- * URI trustedRedirect let through, which parses.
- */
-export function redirectTo(
-  snapshot: Snapshot,
-  redirectUri: string,
-  state: string | undefined,
-  response: Record<string, string>,
-): string {
-  const url = new URL(redirectUri);
-  for (const [name, value] of Object.entries(response)) url.searchParams.set(name, value);
-  if (state !== undefined) url.searchParams.set("state", state);
-  url.searchParams.set("iss", snapshot.issuer);
-  return url.href;
 }
