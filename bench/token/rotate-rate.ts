@@ -11,7 +11,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { sha256Hex } from "../../src/resources/secrets.ts";
+import { sha256Hex } from "../../src/core/secrets.ts";
 import { mintRefreshToken } from "../../src/server/oauth/user-tokens.ts";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
 

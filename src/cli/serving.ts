@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { pino } from "pino";
-import { redactUrls } from "../gitops/credentials.ts";
+import { redactUrls } from "../core/redact.ts";
 import type { SyncLoop } from "../gitops/sync.ts";
 import { checkIssuer } from "../model/uris.ts";
 import { createLogger } from "../server/logger.ts";

@@ -5,8 +5,8 @@
  */
 import type { ResourceKind } from "../model/resources.ts";
 import type { Plan, PlanChange } from "../plan/types.ts";
-import { createProvider, type ResourceState } from "../resources/provider.ts";
-import type { OneTimeSecret, ProviderSession } from "../resources/types.ts";
+import { createProvider, type ResourceState } from "../providers/provider.ts";
+import type { OneTimeSecret, ProviderSession } from "../providers/types.ts";
 import type { ImportRecord, Store, StoreTransaction, WriteContext } from "../store/types.ts";
 
 export interface ApplyResult {

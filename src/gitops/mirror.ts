@@ -14,8 +14,9 @@ import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { type SimpleGit, simpleGit } from "simple-git";
+import { redactUrls } from "../core/redact.ts";
 import type { CommitInfo } from "../model/resources.ts";
-import { type GitCredentials, redactUrls, splitCredentials } from "./credentials.ts";
+import { type GitCredentials, splitCredentials } from "./credentials.ts";
 
 const execGit = promisify(execFile);
 

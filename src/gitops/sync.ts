@@ -11,13 +11,13 @@
  */
 import path from "node:path";
 import { planFolder } from "../cli/reconcile.ts";
+import { redactDeep, redactUrls } from "../core/redact.ts";
 import { applyPlan } from "../engine/apply.ts";
 import { RECONCILER } from "../model/resources.ts";
 import type { Plan } from "../plan/types.ts";
-import type { OneTimeSecret } from "../resources/types.ts";
+import type { OneTimeSecret } from "../providers/types.ts";
 import type { Logger } from "../server/logger.ts";
 import type { DriftEntry, Store, SyncCommit, SyncStatus, WriteContext } from "../store/types.ts";
-import { redactDeep, redactUrls } from "./credentials.ts";
 import type { GitMirror } from "./mirror.ts";
 import { PassSchedule } from "./pass-schedule.ts";
 

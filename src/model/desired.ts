@@ -2,7 +2,7 @@
  * The desired state: what the manifests of one folder say the store should hold, with every reference
  * resolved and checked. The manifest loader builds it; the planner compares it with the store.
  */
-import type { ImportLogEntry, SpecFileInfo } from "../openapi/types.ts";
+import type { ImportLogEntry, SpecFileInfo } from "./spec-import.ts";
 
 /** Where a resource was declared, for messages that point back at the manifest. */
 export interface SourcePosition {

@@ -4,7 +4,7 @@
  * turned into lists of these, and the planner compares the two lists. The same shape is what a Pulumi
  * dynamic resource carries as inputs and outputs.
  */
-import type { SpecFileInfo } from "../openapi/types.ts";
+import type { SpecFileInfo } from "./spec-import.ts";
 import type { ApplicationType, ScopeGrants, ScopeOrigin, SigningAlg } from "./desired.ts";
 
 /** Parents before children: the order creates run in (deletes run in reverse). */

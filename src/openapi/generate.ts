@@ -4,14 +4,9 @@
  * methods (the order a reader of the spec sees).
  */
 import { isReservedScopeName } from "../model/names.ts";
+import { HTTP_METHODS, type HttpMethod, type ImportLogEntry, type Operation } from "../model/spec-import.ts";
 import { normalizePath, scopeNameFromNormalized } from "./naming.ts";
-import {
-  type GeneratedScope,
-  HTTP_METHODS,
-  type HttpMethod,
-  type ImportLogEntry,
-  type Operation,
-} from "./types.ts";
+import type { GeneratedScope } from "./types.ts";
 
 export interface GenerateOptions {
   /** Names the Api already lists manually: operations that normalize to one are logged as duplicates. */

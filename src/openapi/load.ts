@@ -11,6 +11,7 @@
  */
 import { webcrypto } from "node:crypto";
 import path from "node:path";
+import type { SpecFileInfo } from "../model/spec-import.ts";
 import { bundleExternalRefs } from "./bundle.ts";
 import { specError } from "./errors.ts";
 import { MAX_SPEC_BYTES, readLimitedFile } from "./files.ts";
@@ -18,7 +19,6 @@ import { formatField, parsePointer, resolvePath } from "./pointer.ts";
 import { scanDocument } from "./refs.ts";
 import { type SpecKind, validateStructure } from "./schema.ts";
 import { decodeText, type ParsedSource, parseSource } from "./source.ts";
-import type { SpecFileInfo } from "./types.ts";
 import { detectVersion, requirePaths } from "./version.ts";
 
 export interface LoadOptions {

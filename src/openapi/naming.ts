@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { MAX_SCOPE_NAME_LENGTH } from "../model/names.ts";
-import { HTTP_METHODS, type HttpMethod } from "./types.ts";
+import { HTTP_METHODS, type HttpMethod } from "../model/spec-import.ts";
 
 /** Longest name we generate (the model's scope-name limit). */
 export const SCOPE_NAME_MAX_LENGTH = MAX_SCOPE_NAME_LENGTH;

@@ -4,6 +4,8 @@
  * order means nothing is sorted. That last point is what keeps a re-plan of unchanged manifests empty:
  * the store holds exactly what we wrote, so the next comparison is exact.
  */
+
+import { sha256Hex } from "../core/secrets.ts";
 import type {
   DesiredApplication,
   DesiredState,
@@ -18,7 +20,6 @@ import {
   type Resource,
   type StoredSecret,
 } from "../model/resources.ts";
-import { sha256Hex } from "../resources/secrets.ts";
 import {
   HOW_TO_MAKE_A_SECRET,
   MIN_SECRET_BITS,

@@ -8,7 +8,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { ResourceKind, StoredSecret } from "../model/resources.ts";
-import { OUTPUT_FIELDS } from "../resources/immutable.ts";
+import { OUTPUT_FIELDS } from "../providers/immutable.ts";
 import { compareStrings } from "./desired-resources.ts";
 import type { FieldDiff, ResourceProps } from "./types.ts";
 

@@ -1,12 +1,12 @@
 /**
  * When a change cannot be made in place and must be a replace (delete, then create the same id). The
- * immutable fields are the providers' list (src/resources/immutable.ts), so the plan and `pulumi up`
+ * immutable fields are the providers' list (src/providers/immutable.ts), so the plan and `pulumi up`
  * agree on what is a replace.
  */
 import type { ApplicationProps, ResourceKind } from "../model/resources.ts";
 import type { ResourceProps } from "./types.ts";
 
-export { replacementFields } from "../resources/immutable.ts";
+export { replacementFields } from "../providers/immutable.ts";
 
 /** What a reviewer must know about a replace that the field diffs do not say. */
 export function replacementNote(kind: ResourceKind, after: ResourceProps): string | undefined {

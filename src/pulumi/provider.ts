@@ -10,9 +10,9 @@
  */
 import { resolve } from "node:path";
 import type { OpenApiSourceProps, ResourceKind } from "../model/resources.ts";
-import { createProvider, diffProps } from "../resources/provider.ts";
-import type { CheckResult, DiffResult, OneTimeSecret, ProviderSession } from "../resources/types.ts";
-import { uriFailures } from "../resources/uri-checks.ts";
+import { createProvider, diffProps } from "../providers/provider.ts";
+import type { CheckResult, DiffResult, OneTimeSecret, ProviderSession } from "../providers/types.ts";
+import { uriFailures } from "../providers/uri-checks.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import type { Store, StoreTransaction, WriteContext } from "../store/types.ts";
 import { type PulumiInputs, type PulumiOutputs, pulumiManager } from "./inputs.ts";

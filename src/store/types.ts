@@ -6,7 +6,7 @@
 
 import type { SigningAlg } from "../model/desired.ts";
 import type { CommitInfo, ManagedBy, ResourceKind, StoredResource } from "../model/resources.ts";
-import type { ImportLogEntry, SpecFileInfo } from "../openapi/types.ts";
+import type { ImportLogEntry, SpecFileInfo } from "../model/spec-import.ts";
 
 /** One entry of an OpenApiSource's import history. */
 export interface ImportRecord {

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { redactDeep, redactUrls, splitCredentials } from "../../src/gitops/credentials.ts";
+import { redactDeep, redactUrls } from "../../src/core/redact.ts";
+import { splitCredentials } from "../../src/gitops/credentials.ts";
 
 /**
  * The characters that broke the first version (a character-class regex): RFC 3986 does not allow them

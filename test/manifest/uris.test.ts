@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { loadDesiredState } from "../../src/manifest/index.ts";
 import { checkAudience, checkIssuer, checkRedirectUri } from "../../src/model/uris.ts";
-import { createProvider } from "../../src/resources/provider.ts";
-import type { ProviderSession } from "../../src/resources/types.ts";
+import { createProvider } from "../../src/providers/provider.ts";
+import type { ProviderSession } from "../../src/providers/types.ts";
 import { assertOneError, ORDERS_API, tenant, yaml } from "./helpers.ts";
 
 const app = (uri: string) => ({

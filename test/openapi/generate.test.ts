@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { RESERVED_SCOPE_NAMES } from "../../src/model/names.ts";
+import { HTTP_METHODS } from "../../src/model/spec-import.ts";
 import { describeOperation, generateScopes } from "../../src/openapi/generate.ts";
 import { scopeNameFor } from "../../src/openapi/naming.ts";
-import { HTTP_METHODS } from "../../src/openapi/types.ts";
 
 const ok = (extra: Record<string, unknown> = {}) => ({
   ...extra,

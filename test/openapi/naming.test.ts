@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { isReservedScopeName } from "../../src/model/names.ts";
+import { HTTP_METHODS } from "../../src/model/spec-import.ts";
 import {
   CUT_NAME_HASH_LENGTH,
   CUT_NAME_PREFIX_LENGTH,
@@ -13,7 +14,6 @@ import {
   scopeNameFor,
   shortenName,
 } from "../../src/openapi/naming.ts";
-import { HTTP_METHODS } from "../../src/openapi/types.ts";
 
 const NAME = /^(get|post|put|patch|delete|options|head|trace):[a-z0-9_]{1,}$/;
 

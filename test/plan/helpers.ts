@@ -16,8 +16,8 @@ import {
 import { desiredResources } from "../../src/plan/desired-resources.ts";
 import { makePlan, type PlanInput } from "../../src/plan/plan.ts";
 import type { Plan } from "../../src/plan/types.ts";
-import { createProvider } from "../../src/resources/provider.ts";
-import type { OneTimeSecret, ProviderSession } from "../../src/resources/types.ts";
+import { createProvider } from "../../src/providers/provider.ts";
+import type { OneTimeSecret, ProviderSession } from "../../src/providers/types.ts";
 import type { StoreTransaction } from "../../src/store/types.ts";
 import { type Files, tenant, yaml } from "../manifest/helpers.ts";
 

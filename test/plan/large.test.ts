@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { before, describe, test } from "node:test";
 import type { DesiredState } from "../../src/model/desired.ts";
-import type { ImportLogEntry } from "../../src/openapi/types.ts";
+import type { ImportLogEntry } from "../../src/model/spec-import.ts";
 import { desiredResources } from "../../src/plan/desired-resources.ts";
 import { renderMarkdown, renderText } from "../../src/plan/render.ts";
 import type { Plan } from "../../src/plan/types.ts";

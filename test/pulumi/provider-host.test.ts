@@ -15,7 +15,7 @@ import { after, before, describe, it } from "node:test";
 import { loadDesiredState } from "../../src/manifest/index.ts";
 import { RESOURCE_KINDS, type Resource, type ResourceKind } from "../../src/model/resources.ts";
 import { desiredResources } from "../../src/plan/desired-resources.ts";
-import { sha256Hex } from "../../src/resources/secrets.ts";
+import { sha256Hex } from "../../src/core/secrets.ts";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
 import type { Store } from "../../src/store/types.ts";
 import { REPO_ROOT } from "../support/cli.ts";

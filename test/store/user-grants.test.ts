@@ -11,7 +11,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
 import type { ApplicationProps, UserProps } from "../../src/model/resources.ts";
-import { createProvider } from "../../src/resources/provider.ts";
+import { createProvider } from "../../src/providers/provider.ts";
 import { MIGRATIONS, migrate } from "../../src/store/migrations.ts";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
 import type { GrantRecord, Store } from "../../src/store/types.ts";

@@ -11,7 +11,7 @@ import type { CommitInfo } from "../../model/resources.ts";
 import { RECONCILER } from "../../model/resources.ts";
 import { renderText } from "../../plan/render.ts";
 import type { Plan } from "../../plan/types.ts";
-import type { OneTimeSecret } from "../../resources/types.ts";
+import type { OneTimeSecret } from "../../providers/types.ts";
 import { colors, note, out, useColorOnStdout, warn } from "../output.ts";
 import { addStoreOption, planFolder, type StoreOption, TAKE_OVER_HELP, withStore } from "../reconcile.ts";
 import { SecretsFile } from "../secrets-file.ts";

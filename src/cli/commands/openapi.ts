@@ -7,8 +7,9 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { findSpecOwners, type SpecOwner } from "../../manifest/spec-owners.ts";
+import type { ImportLogEntry } from "../../model/spec-import.ts";
 import { importSpec } from "../../openapi/index.ts";
-import type { ImportLogEntry, SpecImport } from "../../openapi/types.ts";
+import type { SpecImport } from "../../openapi/types.ts";
 import { withJsonErrors } from "../json-errors.ts";
 import { colors, out, table } from "../output.ts";
 

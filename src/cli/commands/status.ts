@@ -1,7 +1,7 @@
 /** `scopectl status`: the git sync loop's status as the store holds it. */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { redactDeep } from "../../gitops/credentials.ts";
+import { redactDeep } from "../../core/redact.ts";
 import type { SyncCommit, SyncStatus } from "../../store/types.ts";
 import { withJsonErrors } from "../json-errors.ts";
 import { colors, out } from "../output.ts";

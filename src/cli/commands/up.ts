@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { applyPlan, PlanConflictError } from "../../engine/apply.ts";
 import { RECONCILER } from "../../model/resources.ts";
 import { summaryLine } from "../../plan/render-words.ts";
-import type { OneTimeSecret } from "../../resources/types.ts";
+import type { OneTimeSecret } from "../../providers/types.ts";
 import { openSqliteStore } from "../../store/sqlite.ts";
 import type { Store } from "../../store/types.ts";
 import { coalesce, type FolderWatcher, QUIET_MS, watchFolder } from "../manifest-watcher.ts";

@@ -3,7 +3,7 @@
  * is placed at its key, a wrong value at the value, a missing field at the map that lacks it.
  */
 import type { ErrorObject } from "ajv";
-import { redactUrls } from "../../gitops/credentials.ts";
+import { redactUrls } from "../../core/redact.ts";
 import type { Diagnostic } from "../../model/diagnostics.ts";
 import { didYouMean } from "../../model/did-you-mean.ts";
 import { describeValue, diagnosticAt } from "../diagnostics.ts";

@@ -8,7 +8,7 @@
  * (src/plan/secret-strength.ts). A slow KDF here would cost CPU on every token request.
  */
 import { createHash } from "node:crypto";
-import { matchesSha256 } from "../../resources/secrets.ts";
+import { matchesSha256 } from "../../core/secrets.ts";
 import { header, type OAuthRequest } from "../http/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";

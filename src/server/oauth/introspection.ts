@@ -7,7 +7,7 @@
  * sign-in, of a client authorized for none of its audiences any more, for another audience) is
  * `{active: false}` and nothing more, so the endpoint tells no one why.
  */
-import { API_KEY_PREFIX, matchesSha256 } from "../../resources/secrets.ts";
+import { API_KEY_PREFIX, matchesSha256 } from "../../core/secrets.ts";
 import type { Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { liveAccessToken } from "./live-access-token.ts";

@@ -4,7 +4,7 @@
  * new refresh token when `offline_access` was (rotation: every refresh spends the old token and returns a
  * new one).
  */
-import { sha256Hex } from "../../resources/secrets.ts";
+import { sha256Hex } from "../../core/secrets.ts";
 import type { GrantedAccess, GrantRecord, RefreshTokenRecord, Store } from "../../store/types.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { issueAccessToken } from "./access-token.ts";

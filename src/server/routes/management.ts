@@ -10,7 +10,7 @@
  * without the permission.
  */
 import { type NextFunction, type Request, type Response, Router } from "express";
-import { redactDeep } from "../../gitops/credentials.ts";
+import { redactDeep } from "../../core/redact.ts";
 import { didYouMean } from "../../model/did-you-mean.ts";
 import { effectiveScopes, sourceLabel } from "../../model/effective.ts";
 import type { ManagementPermission } from "../../model/management.ts";

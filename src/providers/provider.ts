@@ -3,9 +3,9 @@
  * state of their own, so the reconciler and the Pulumi host can create them per call.
  */
 import { isDeepStrictEqual } from "node:util";
+import { generateApiKey, generateClientSecret, sha256Hex } from "../core/secrets.ts";
 import type { ApiKeyProps, ApplicationProps, PropsByKind, ResourceKind } from "../model/resources.ts";
 import { OUTPUT_FIELDS, replacementFields } from "./immutable.ts";
-import { generateApiKey, generateClientSecret, sha256Hex } from "./secrets.ts";
 import type { DiffResult, ProviderSession, ResourceProvider } from "./types.ts";
 import { uriFailures } from "./uri-checks.ts";
 
