@@ -8,12 +8,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { backEdges, crossFolderEdges, documentedOrder, importGraph } from "../support/import-graph.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const srcRoot = path.join(repo, "src");
 const order = documentedOrder(readFileSync(path.join(repo, "docs/architecture.md"), "utf8"));
 
-describe("folder order", { timeout: 60_000 }, () => {
+describe("folder order", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("docs/architecture.md lists every folder of src/, once", () => {
     const folders = readdirSync(srcRoot, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())

@@ -15,6 +15,7 @@ import { openSqliteStore } from "../../src/store/sqlite.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { gitTenant } from "../support/git-tenant.ts";
 import { freePort } from "../support/net.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { waitFor } from "../support/wait.ts";
 
 const TSX = import.meta.resolve("tsx");
@@ -95,7 +96,7 @@ async function readOneLineThenClose(
   }
 }
 
-describe("a closed stdout", { timeout: 120_000 }, () => {
+describe("a closed stdout", { timeout: SUITE_TIMEOUT_MS }, () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "scopectl-epipe-"));
     store = path.join(dir, "store.db");

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runCli } from "../support/cli.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 const MANIFESTS = `apiVersion: scopectl/v1
 kind: Api
@@ -53,7 +54,7 @@ spec:
       scopes: all
 `;
 
-describe("scopectl explain", { timeout: 120_000 }, () => {
+describe("scopectl explain", { timeout: SUITE_TIMEOUT_MS }, () => {
   let dir = "";
   let store = "";
   const explain = (...args: string[]) => runCli(["explain", ...args, "--store", store], { cwd: dir });

@@ -14,11 +14,12 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chooseLogFormat, createLogger, prettyDestination } from "../../src/server/logger.ts";
 import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { waitFor } from "../support/wait.ts";
 
 const TSX = import.meta.resolve("tsx");
 
-describe("chooseLogFormat", { timeout: 10_000 }, () => {
+describe("chooseLogFormat", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("pretty on a terminal, JSON otherwise", () => {
     assert.equal(chooseLogFormat(undefined, {}, true), "pretty");
     assert.equal(chooseLogFormat(undefined, {}, false), "json");
@@ -63,7 +64,7 @@ test("the pretty destination writes one readable line per event, redacted", { ti
   assert.ok(!lines.join("").includes("\u001b["), "no colour when colorize is off");
 });
 
-describe("scopectl serve's log lines on a pipe", { timeout: 120_000 }, () => {
+describe("scopectl serve's log lines on a pipe", { timeout: SUITE_TIMEOUT_MS }, () => {
   let dir = "";
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "scopectl-logs-"));

@@ -7,11 +7,12 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, mock, test } from "node:test";
 import { coalesce, isIgnored, QUIET_MS } from "../../src/cli/manifest-watcher.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 /** Lets promise callbacks run (an apply finishing, its `finally`). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-describe("coalesce", { timeout: 30_000 }, () => {
+describe("coalesce", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("a burst of changes is applied once, after the folder is quiet", async (t) => {
     t.mock.timers.enable({ apis: ["setTimeout"] });
     const apply = mock.fn(async () => {});

@@ -9,11 +9,12 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runCli } from "../support/cli.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 const API = (name: string, audience: string) =>
   `apiVersion: scopectl/v1\nkind: Api\nmetadata:\n  name: ${name}\nspec:\n  audience: ${audience}\n`;
 
-describe("file names in errors are relative to the working directory", { timeout: 120_000 }, () => {
+describe("file names in errors are relative to the working directory", { timeout: SUITE_TIMEOUT_MS }, () => {
   let work: string;
   before(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), "scopectl-paths-"));

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { SecretsFile, SecretsFileError } from "../../src/cli/secrets-file.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "scopectl-secrets-"));
@@ -14,7 +15,7 @@ async function tempDir(t: TestContext): Promise<string> {
   return dir;
 }
 
-describe("SecretsFile", { timeout: 20_000 }, () => {
+describe("SecretsFile", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("create: a new 0600 file; an existing one is refused; nothing written means no file left", async (t) => {
     const dir = await tempDir(t);
     const file = path.join(dir, "s.json");

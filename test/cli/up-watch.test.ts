@@ -16,6 +16,7 @@ import type { Store } from "../../src/store/types.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { type GitTenant, gitTenant } from "../support/git-tenant.ts";
 import { freePort } from "../support/net.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { waitFor } from "../support/wait.ts";
 
 const TSX = import.meta.resolve("tsx");
@@ -36,7 +37,7 @@ async function edit(file: string, from: string, to: string): Promise<string> {
   return text.replace(from, to);
 }
 
-describe("scopectl up --watch", { timeout: 180_000 }, () => {
+describe("scopectl up --watch", { timeout: SUITE_TIMEOUT_MS }, () => {
   let tenant: GitTenant;
   let child: ChildProcess;
   let store: Store | undefined;

@@ -25,6 +25,7 @@ import { gitHttpServer } from "../support/git-http.ts";
 import { type GitRemote, gitRemote } from "../support/git-remote.ts";
 import { freePort } from "../support/net.ts";
 import { SYNC_FIXTURE } from "../support/sync-tenant.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { API_HEADER, basic, postForm, serveTenant } from "../support/token-server.ts";
 
 const USER = "sync-bot";
@@ -99,7 +100,7 @@ function assertNowhere(token: string, places: Record<string, string>): void {
   }
 }
 
-describe("credentials in the repository URL", { timeout: 120_000 }, () => {
+describe("credentials in the repository URL", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("reach git (the server saw them) and appear in no output, status, clone file or credential store", async (t) => {
     const remote = await gitRemote(t, SYNC_FIXTURE);
     const token = newToken();

@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import { redactDeep, redactUrls } from "../../src/core/redact.ts";
 import { splitCredentials } from "../../src/gitops/credentials.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 /**
  * The characters that broke the first version (a character-class regex): RFC 3986 does not allow them
@@ -30,7 +31,7 @@ function inUrl(value: string, raw: boolean[], what: "user" | "password"): string
     .join("");
 }
 
-describe("redactUrls", { timeout: 10_000 }, () => {
+describe("redactUrls", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("replaces the userinfo of every URL in a text, and leaves the rest", () => {
     assert.equal(
       redactUrls("fatal: repository 'https://bot:ghp_abc@github.com/o/r.git/' not found"),
@@ -67,7 +68,7 @@ describe("redactUrls", { timeout: 10_000 }, () => {
   });
 });
 
-describe("userinfo of any characters (property)", { timeout: 60_000 }, () => {
+describe("userinfo of any characters (property)", { timeout: SUITE_TIMEOUT_MS }, () => {
   const host = "git.example:8443";
   const urlOf = (user: string, password: string, rawU: boolean[], rawP: boolean[], path = "/o/r.git") =>
     `https://${inUrl(user, rawU, "user")}:${inUrl(password, rawP, "password")}@${host}${path}`;
@@ -129,7 +130,7 @@ describe("userinfo of any characters (property)", { timeout: 60_000 }, () => {
   });
 });
 
-describe("splitCredentials", { timeout: 10_000 }, () => {
+describe("splitCredentials", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("takes the userinfo off an http(s) URL, percent-decoded", () => {
     assert.deepEqual(splitCredentials("https://bot:p%40ss%3Aw@git.example/o/r.git"), {
       url: "https://git.example/o/r.git",

@@ -11,6 +11,7 @@ import { pino } from "pino";
 import type { GitMirror } from "../../src/gitops/mirror.ts";
 import { SyncLoop } from "../../src/gitops/sync.ts";
 import type { Store, SyncStatus } from "../../src/store/types.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 const INTERVAL = 30_000;
 
@@ -60,7 +61,7 @@ function fakeLoop() {
   };
 }
 
-describe("the sync loop's schedule", { timeout: 10_000 }, () => {
+describe("the sync loop's schedule", { timeout: SUITE_TIMEOUT_MS }, () => {
   beforeEach(() => mock.timers.enable({ apis: ["setTimeout"] }));
   afterEach(() => mock.timers.reset());
 

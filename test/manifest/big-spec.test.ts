@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { loadDesiredState, readManifestFiles } from "../../src/manifest/index.ts";
 import { looksLikeSpec } from "../../src/manifest/spec-sniff.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { assertOneError, loadErrors, ORDERS_API, tenant, yaml } from "./helpers.ts";
 
 const MB = 1024 * 1024;
@@ -35,7 +36,7 @@ const SOURCE = (file: string) =>
     `  file: ${file}`,
   );
 
-describe("specs and manifests have their own size limits", { timeout: 120_000 }, () => {
+describe("specs and manifests have their own size limits", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("a 15 MB YAML spec inside the manifest folder is imported, not refused as a manifest", async (t) => {
     const dir = await tenant(t, {
       "api.yaml": ORDERS_API,
@@ -107,7 +108,7 @@ describe("specs and manifests have their own size limits", { timeout: 120_000 },
   });
 });
 
-describe("telling a spec by its top-level keys, without parsing", { timeout: 10_000 }, () => {
+describe("telling a spec by its top-level keys, without parsing", { timeout: SUITE_TIMEOUT_MS }, () => {
   const cases: Array<[string, string, boolean]> = [
     ["openapi first", "openapi: 3.0.3\ninfo: {}\npaths: {}\n", true],
     [

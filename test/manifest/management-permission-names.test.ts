@@ -5,6 +5,7 @@
  * by hand or through its OpenAPI spec, and the management Api takes no generated scopes at all.
  */
 import { describe, test } from "node:test";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { assertOneError, tenant, yaml } from "./helpers.ts";
 
 const HEADER = (kind: string, name: string) => [
@@ -31,7 +32,7 @@ const SPEC = (path: string) =>
     "    delete: { responses: { '204': { description: ok } } }",
   );
 
-describe("management permission names are the management API's own", { timeout: 30_000 }, () => {
+describe("management permission names are the management API's own", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("an Api other than the management Api may not define a scope named like a permission", async (t) => {
     const dir = await tenant(t, {
       "management.yaml": MANAGEMENT_API,

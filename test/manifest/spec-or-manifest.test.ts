@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { loadDesiredState } from "../../src/manifest/index.ts";
 import { parseManifestText } from "../../src/manifest/parse.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { assertOneError, ORDERS_API, tenant, yaml } from "./helpers.ts";
 
 const USER = (name: string) =>
@@ -20,7 +21,7 @@ const USER = (name: string) =>
     `  email: ${name}@example.com`,
   );
 
-describe("a manifest file with an openapi or swagger key", { timeout: 30_000 }, () => {
+describe("a manifest file with an openapi or swagger key", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("a stray top-level openapi key beside apiVersion and kind is an error at that key", async (t) => {
     const dir = await tenant(t, {
       "api.yaml": ORDERS_API,
@@ -63,7 +64,7 @@ describe("a manifest file with an openapi or swagger key", { timeout: 30_000 }, 
   });
 });
 
-describe("parseManifestText's exact rule", { timeout: 10_000 }, () => {
+describe("parseManifestText's exact rule", { timeout: SUITE_TIMEOUT_MS }, () => {
   const origin = { file: "x.yaml", abs: "/tmp/x.yaml", root: "/tmp" };
   const cases: Array<[string, string, "spec" | "manifest"]> = [
     ["one block document with openapi", "openapi: 3.0.3\ninfo: {}\npaths: {}\n", "spec"],

@@ -9,6 +9,7 @@ import { loadDesiredState } from "../../src/manifest/index.ts";
 import { checkAudience, checkIssuer, checkRedirectUri } from "../../src/model/uris.ts";
 import { createProvider } from "../../src/providers/provider.ts";
 import type { ProviderSession } from "../../src/providers/types.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { assertOneError, ORDERS_API, tenant, yaml } from "./helpers.ts";
 
 const app = (uri: string) => ({
@@ -35,7 +36,7 @@ const api = (audience: string) => ({
   ),
 });
 
-describe("redirect URIs", { timeout: 30_000 }, () => {
+describe("redirect URIs", { timeout: SUITE_TIMEOUT_MS }, () => {
   const refused: Array<[string, RegExp]> = [
     ["javascript:alert(document.cookie)", /the "javascript:" scheme, which is not allowed/],
     ["JavaScript:alert(1)", /the "javascript:" scheme, which is not allowed/],
@@ -100,7 +101,7 @@ describe("redirect URIs", { timeout: 30_000 }, () => {
   });
 });
 
-describe("Api audiences", { timeout: 30_000 }, () => {
+describe("Api audiences", { timeout: SUITE_TIMEOUT_MS }, () => {
   const refused: Array<[string, RegExp]> = [
     ["https://api.example.com/orders#v1", /fragment/],
     ["orders#1", /fragment/],
@@ -156,7 +157,7 @@ describe("Api audiences", { timeout: 30_000 }, () => {
   });
 });
 
-describe("the issuer", { timeout: 30_000 }, () => {
+describe("the issuer", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("http is only for a loopback issuer", async (t) => {
     const dir = await tenant(t, {
       "api.yaml": ORDERS_API,

@@ -10,6 +10,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { readYamlFile } from "../../src/manifest/files.ts";
 import { loadDesiredState, readManifestFiles } from "../../src/manifest/index.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { loadErrors, ORDERS_API, tenant, yaml } from "./helpers.ts";
 
 const ROLE = yaml(
@@ -20,7 +21,7 @@ const ROLE = yaml(
   "  scopes: { orders: [read:orders] }",
 );
 
-describe("symlinks in the manifest folder", { timeout: 30_000 }, () => {
+describe("symlinks in the manifest folder", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("a folder link that points outside the folder is an error naming the link", async (t) => {
     const outside = await tenant(t, { "roles.yaml": ROLE });
     const dir = await tenant(t, { "api.yaml": ORDERS_API });

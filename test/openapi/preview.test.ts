@@ -9,10 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runCli } from "../support/cli.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 const CATALOG = "config/specs/catalog.openapi.yaml";
 
-describe("scopectl openapi preview, against the manifest folder", { timeout: 120_000 }, () => {
+describe("scopectl openapi preview, against the manifest folder", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("the catalog spec of config/: 12 created and get:health a duplicate of the Api's manual scope", () => {
     const result = runCli(["openapi", "preview", CATALOG]);
     assert.equal(result.status, 0, result.stderr);

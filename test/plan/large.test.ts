@@ -20,6 +20,7 @@ import { renderMarkdown, renderText } from "../../src/plan/render.ts";
 import type { Plan } from "../../src/plan/types.ts";
 import type { ImportLogItem } from "../../src/store/types.ts";
 import { REPO_ROOT } from "../support/cli.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { plan } from "./helpers.ts";
 
 const OPERATIONS = 200_000;
@@ -76,7 +77,7 @@ function bigState(): DesiredState {
   };
 }
 
-describe("plans of a 200,000-operation spec", { timeout: 120_000 }, () => {
+describe("plans of a 200,000-operation spec", { timeout: SUITE_TIMEOUT_MS }, () => {
   const state = bigState();
   const desired = desiredResources(state, {});
   let firstImport: Plan;

@@ -12,10 +12,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { sha256Hex } from "../../src/core/secrets.ts";
 import { loadDesiredState } from "../../src/manifest/index.ts";
 import { RESOURCE_KINDS, type Resource, type ResourceKind } from "../../src/model/resources.ts";
 import { desiredResources } from "../../src/plan/desired-resources.ts";
-import { sha256Hex } from "../../src/core/secrets.ts";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
 import type { Store } from "../../src/store/types.ts";
 import { REPO_ROOT } from "../support/cli.ts";

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { hashPassword } from "../../src/server/login/password.ts";
 import { serveUserTenant, signIn, type UserTenant, userTenantFiles } from "../support/sign-in.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { API_HEADER } from "../support/token-server.ts";
 import {
   applyAndServe,
@@ -81,7 +82,7 @@ async function assertEnded(user: UserTenant, tokens: UserTokenBody): Promise<voi
   assertOAuthError(await refreshAsWeb(user, tokens.refresh_token ?? ""), 400, "invalid_grant");
 }
 
-describe("an ended sign-in stays ended", { timeout: 120_000 }, () => {
+describe("an ended sign-in stays ended", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("disabled, then enabled again: the sign-in from before is dead; a new one works", async (t) => {
     const user = await serveUserTenant(t, {}, managedFiles);
     const tokens = await aliceSignedIn(user);

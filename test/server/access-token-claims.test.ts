@@ -11,6 +11,7 @@ import { type JWTPayload, SignJWT } from "jose";
 import { ACCESS_TOKEN_TYPE, verifyAccessToken } from "../../src/server/oauth/access-token.ts";
 import type { Snapshot } from "../../src/server/snapshot.ts";
 import { ORDERS, serveUserTenant } from "../support/sign-in.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { API_HEADER, basic, claimsOf, postForm, serveTenant } from "../support/token-server.ts";
 import { introspectAsWeb, signInAtWeb, userinfo } from "../support/user-tokens.ts";
 
@@ -28,7 +29,7 @@ async function signAsServer(snapshot: Snapshot, claims: JWTPayload, exp?: number
   return jwt.sign(signer.key);
 }
 
-describe("an access token needs exp", { timeout: 60_000 }, () => {
+describe("an access token needs exp", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("the server's own key without exp: refused by verifyAccessToken, /v1 and introspection", async (t) => {
     const tenant = await serveTenant(t, {
       "apis.yaml": `${API_HEADER("Api", "management")}spec:\n  audience: ${MANAGEMENT}\n  scopes: [{ name: "read:users" }]\n`,
@@ -54,7 +55,7 @@ describe("an access token needs exp", { timeout: 60_000 }, () => {
   });
 });
 
-describe("a user token's sign-in is its client's", { timeout: 60_000 }, () => {
+describe("a user token's sign-in is its client's", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("a token naming another client than its grant's is refused at userinfo and introspection", async (t) => {
     const user = await serveUserTenant(t);
     // For orders, which spa is authorized for too: only the grant's client tells the two apart.

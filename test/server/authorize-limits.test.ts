@@ -21,6 +21,7 @@ import {
   userTenantFiles,
   WEB_REDIRECT,
 } from "../support/sign-in.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 const {
   state: STATE_MAX,
@@ -42,7 +43,7 @@ function worstCaseCredentials() {
   };
 }
 
-describe("the authorization request's size", { timeout: 60_000 }, () => {
+describe("the authorization request's size", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("every parameter at its limit: the login page, and a form post with the longest credentials fits", async (t) => {
     const { issuer } = await serveUserTenant(t);
     const { url } = authorizeUrl(issuer, {

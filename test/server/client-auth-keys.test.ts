@@ -10,6 +10,7 @@ import { describe, test } from "node:test";
 import { CLIENT_ID_PATTERN } from "../../src/manifest/schemas/common.ts";
 import { FailedAuthLimiter } from "../../src/server/failed-auth-limiter.ts";
 import { MAX_CLIENT_ID_LENGTH } from "../../src/server/oauth/authenticate-request.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { API_HEADER, basic, postForm, serveTenant } from "../support/token-server.ts";
 
 const ORDERS = "https://orders.example";
@@ -21,7 +22,7 @@ const TENANT = {
   ].join("---\n"),
 };
 
-describe("failed client authentication keys", { timeout: 60_000 }, () => {
+describe("failed client authentication keys", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("30 distinct unknown client ids from one address share one key and one limit", async (t) => {
     const keys = new Set<string>();
     const reserve = FailedAuthLimiter.prototype.reserve;

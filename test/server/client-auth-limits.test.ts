@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { API_HEADER, basic, postForm, serveTenant } from "../support/token-server.ts";
 
 const ORDERS = "https://orders.example";
@@ -25,7 +26,7 @@ function tally(answers: Answer[]): Record<number, number> {
   return counts;
 }
 
-describe("failed client authentication limit, in parallel", { timeout: 60_000 }, () => {
+describe("failed client authentication limit, in parallel", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("40 parallel bad secrets at the token and introspection endpoints get exactly 3 secret checks", async (t) => {
     const tenant = await serveTenant(t, TENANT, { failedAuth: { points: 3, durationSeconds: 60 } });
     const answers = await Promise.all(

@@ -15,6 +15,7 @@ import {
   signIn,
   type UserTenant,
 } from "../support/sign-in.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { claimsOf, postForm } from "../support/token-server.ts";
 import {
   applyAndServe,
@@ -45,7 +46,7 @@ function granted(tokens: { scope: string; access_token: string }) {
   };
 }
 
-describe("a refresh never widens the grant", { timeout: 60_000 }, () => {
+describe("a refresh never widens the grant", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("after a sign-in for openid offline_access read:orders, scope=openid or offline_access adds no API scope", async (t) => {
     const user = await serveUserTenant(t);
     const first = await signInAtWeb(user, { scope: "openid offline_access read:orders", audience: ORDERS });
@@ -133,7 +134,7 @@ describe("a refresh never widens the grant", { timeout: 60_000 }, () => {
   });
 });
 
-describe("the code exchange stays within what the sign-in granted", { timeout: 60_000 }, () => {
+describe("the code exchange stays within what the sign-in granted", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("a scope added between the sign-in and the code exchange is not in the first token", async (t) => {
     const user = await serveUserTenant(t);
     const { redirect, verifier } = await signIn(user.issuer, {
@@ -155,7 +156,7 @@ describe("the code exchange stays within what the sign-in granted", { timeout: 6
   });
 });
 
-describe("the grant's audiences are what the sign-in resolved", { timeout: 60_000 }, () => {
+describe("the grant's audiences are what the sign-in resolved", { timeout: SUITE_TIMEOUT_MS }, () => {
   async function spaSignIn(user: UserTenant) {
     const { redirect, verifier } = await signIn(user.issuer, {
       clientId: "spa",

@@ -15,6 +15,7 @@ import {
   submitLogin,
   type UserTenant,
 } from "../support/sign-in.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { basic, postForm } from "../support/token-server.ts";
 
 /** The user tenant with its log lines collected. */
@@ -32,7 +33,7 @@ async function served(t: Parameters<typeof serveUserTenant>[0]) {
 const robotAuth = (user: UserTenant) =>
   basic("robot", user.tenant.secrets.get("robot") ?? assert.fail("no secret for robot"));
 
-describe("a malformed percent-escape in the path", { timeout: 60_000 }, () => {
+describe("a malformed percent-escape in the path", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("answers 400 with a JSON error that says so, and logs no error", async (t) => {
     const { user, lines } = await served(t);
     for (const route of ["/v1/apis/%E0%A4%A", "/v1/apis/%ZZ/openapi", "/v1/users/%E0%A4%A/scopes"]) {
@@ -49,7 +50,7 @@ describe("a malformed percent-escape in the path", { timeout: 60_000 }, () => {
   });
 });
 
-describe("the token and introspection endpoints", { timeout: 60_000 }, () => {
+describe("the token and introspection endpoints", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("GET /oauth2/token and GET /oauth2/introspect: 405, Allow: POST and Cache-Control: no-store", async (t) => {
     const { user } = await served(t);
     for (const route of ["/oauth2/token", "/oauth2/introspect", "/oauth2/token/"]) {
@@ -105,7 +106,7 @@ describe("the token and introspection endpoints", { timeout: 60_000 }, () => {
   });
 });
 
-describe("the management views", { timeout: 60_000 }, () => {
+describe("the management views", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("/v1 answers are never cached: a view, a 401 and a 404", async (t) => {
     const { user } = await served(t);
     const token = await postForm(
@@ -125,7 +126,7 @@ describe("the management views", { timeout: 60_000 }, () => {
   });
 });
 
-describe("the authorization redirects", { timeout: 60_000 }, () => {
+describe("the authorization redirects", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("the redirect with the code and an error redirect are no-store", async (t) => {
     const { user } = await served(t);
     const failed = await fetch(authorizeUrl(user.issuer, { pkce: null }).url, { redirect: "manual" });

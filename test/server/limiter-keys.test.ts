@@ -9,6 +9,7 @@ import { describe, test } from "node:test";
 import { FailedAuthLimiter } from "../../src/server/failed-auth-limiter.ts";
 import { clientAddressKey } from "../../src/server/http/client-address.ts";
 import { LOGIN_LIMITS, LoginLimiter } from "../../src/server/login/login-limiter.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 /** One attempt at `email` from `address` that fails when allowed; whether it was allowed. */
 async function fail(limiter: LoginLimiter, email: string, address: string): Promise<boolean> {
@@ -18,7 +19,7 @@ async function fail(limiter: LoginLimiter, email: string, address: string): Prom
   return true;
 }
 
-describe("clientAddressKey", { timeout: 30_000 }, () => {
+describe("clientAddressKey", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("an IPv4 address is its own key; every spelling of an IPv4-mapped one is that IPv4 address", () => {
     for (const address of [
       "10.0.0.1",
@@ -54,7 +55,7 @@ describe("clientAddressKey", { timeout: 30_000 }, () => {
   });
 });
 
-describe("LoginLimiter counts an address by its key", { timeout: 30_000 }, () => {
+describe("LoginLimiter counts an address by its key", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("200 addresses of one /64, 5 accounts each, get the per-address limit of password checks in all", async () => {
     const limiter = new LoginLimiter();
     let allowed = 0;

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { serveUserTenant, signIn, type UserTenant, userTenantFiles } from "../support/sign-in.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { API_HEADER } from "../support/token-server.ts";
 import {
   applyAndServe,
@@ -75,7 +76,7 @@ async function assertDead(user: UserTenant, token: string): Promise<void> {
   assert.deepEqual(await introspectAsWeb(user, token), { active: false });
 }
 
-describe("/v1 honours a user token only while its sign-in is live", { timeout: 60_000 }, () => {
+describe("/v1 honours a user token only while its sign-in is live", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("a replayed authorization code revokes the grant: /v1 answers 401 invalid_token", async (t) => {
     const user = await serveUserTenant(t, {}, managedTenantFiles);
     const { code, verifier, tokens } = await signInForManagement(user);

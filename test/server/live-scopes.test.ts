@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { serveUserTenant, userTenantFiles } from "../support/sign-in.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { API_HEADER, basic, postForm, type ServedTenant, serveTenant } from "../support/token-server.ts";
 import { applyAndServe, introspectAsWeb, signInAtWeb } from "../support/user-tokens.ts";
 
@@ -60,7 +61,7 @@ async function applyServed(tenant: ServedTenant, files: Record<string, string>):
   await tenant.served(await tenant.apply(files));
 }
 
-describe("a client's permissions are judged as they are now", { timeout: 60_000 }, () => {
+describe("a client's permissions are judged as they are now", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("the management authorization removed: the old token gets 401 at /v1 and is inactive", async (t) => {
     const tenant = await serveTenant(t, m2mFiles("[read:users]"));
     const token = await robotToken(tenant, MANAGEMENT);
@@ -101,7 +102,7 @@ describe("a client's permissions are judged as they are now", { timeout: 60_000 
   });
 });
 
-describe("a user's permissions are judged as they are now", { timeout: 60_000 }, () => {
+describe("a user's permissions are judged as they are now", { timeout: SUITE_TIMEOUT_MS }, () => {
   /** The user tenant with the management Api; alice holds read:users there while `admin` is true. */
   function managedFiles(issuer: string, admin: boolean): Record<string, string> {
     const files = userTenantFiles(issuer);

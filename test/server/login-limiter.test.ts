@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LOGIN_LIMITS, LoginLimiter } from "../../src/server/login/login-limiter.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 const EMAIL = "alice@example.com";
 
@@ -17,7 +18,7 @@ async function fail(limiter: LoginLimiter, address: string): Promise<boolean> {
   return true;
 }
 
-describe("LoginLimiter", { timeout: 30_000 }, () => {
+describe("LoginLimiter", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("under attack, an address that tried the account within the hour gets nothing more when its short window ends", async () => {
     // The per-address window is 1 s here (15 minutes by default); the account's stays an hour.
     const limiter = new LoginLimiter({ windowSeconds: 1 });

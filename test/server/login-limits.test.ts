@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type FormAnswer, loopbackAddress, postFormFrom } from "../support/from-address.ts";
 import { authorizeUrl, openAuthorize, PASSWORD, serveUserTenant } from "../support/sign-in.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 const OWNER = "alice@example.com";
 
@@ -63,7 +64,7 @@ async function guessFrom(
 const addresses = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => loopbackAddress(from + i));
 
-describe("failed sign-in limits", { timeout: 120_000 }, () => {
+describe("failed sign-in limits", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("40 parallel wrong passwords for one account from one address run exactly 5 password checks", async (t) => {
     const { issuer } = await serveUserTenant(t);
     const submit = await loginForm(issuer);

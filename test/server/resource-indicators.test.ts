@@ -17,6 +17,7 @@ import {
   type UserTenant,
   userTenantFiles,
 } from "../support/sign-in.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { API_HEADER, basic, claimsOf, postForm } from "../support/token-server.ts";
 import {
   assertOAuthError,
@@ -62,7 +63,9 @@ const MALFORMED: [string, RegExp][] = [
   [`${ORDERS}#`, /fragment/],
 ];
 
-describe("resource must be an absolute URI without a fragment (RFC 8707 §2)", { timeout: 60_000 }, () => {
+describe("resource must be an absolute URI without a fragment (RFC 8707 §2)", {
+  timeout: SUITE_TIMEOUT_MS,
+}, () => {
   test("client_credentials: a malformed resource gets invalid_target naming it; audience takes identifiers", async (t) => {
     const user = await serveUserTenant(t, {}, tenantFiles);
     for (const [resource, why] of MALFORMED) {

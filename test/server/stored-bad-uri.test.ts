@@ -8,11 +8,12 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { RECONCILER } from "../../src/model/resources.ts";
 import { authorizeUrl, openAuthorize, SPA_REDIRECT, serveUserTenant } from "../support/sign-in.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 /** WHATWG URL cannot parse it (no port 99999): `new URL()` throws. */
 const BAD = "http://127.0.0.1:99999/callback";
 
-describe("a stored redirect URI that does not parse", { timeout: 60_000 }, () => {
+describe("a stored redirect URI that does not parse", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("authorize shows the error page (with and without an error to redirect), never a 500; CORS stays up", async (t) => {
     const user = await serveUserTenant(t);
     const { tenant, issuer } = user;

@@ -15,6 +15,7 @@ import { createProvider } from "../../src/providers/provider.ts";
 import { MIGRATIONS, migrate } from "../../src/store/migrations.ts";
 import { openSqliteStore } from "../../src/store/sqlite.ts";
 import type { GrantRecord, Store } from "../../src/store/types.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { ctxOf, tempDirs } from "./helpers.ts";
 
 const tempDir = tempDirs("user-grants");
@@ -100,7 +101,7 @@ const revocation = async (store: Store, id: string) => {
   return grant.revokedReason;
 };
 
-describe("sign-ins end with their user or application", { timeout: 30_000 }, () => {
+describe("sign-ins end with their user or application", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("disabling a User revokes its grants in that transaction; enabled again, they stay revoked", async () => {
     await withStore(async (store) => {
       await signedIn(store, "a1", "alice");
