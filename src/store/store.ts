@@ -1,0 +1,47 @@
+/**
+ * The Store: the truth the token service reads. SQLite (`sqlite/`) is the embedded implementation; the
+ * interface is async and row-oriented so that a PostgreSQL implementation (several token service
+ * replicas, one reconciler holding a lock) fits without changes above this layer.
+ *
+ * Concerns. The interface is composed of one interface per concern, each in its own file with its
+ * records, and every implementation mirrors that split file for file (`sqlite/resources.ts` implements
+ * `resources.ts`, and so on):
+ * - `resources.ts`: resources, revisions, the audit log and the OpenAPI import history;
+ * - `signing-keys.ts`: the token signing keys and their version counter;
+ * - `sign-in.ts`: password hashes, grants, authorization codes and refresh tokens;
+ * - `sync-status.ts`: the git sync loop's status.
+ * `sign-in-rules.ts` and `checks.ts` hold what every implementation must decide alike: which resource
+ * writes end sign-ins, and which inputs a store refuses.
+ *
+ * Reconciled state and runtime state. Resources, revisions, audit rows and import history are
+ * reconciled state: written only inside `transaction()`, by the providers during an apply (CLI, sync
+ * loop or Pulumi), checked against the revision the plan was made from, one revision and one audit row
+ * per change. Signing keys, sign-in state and sync status are runtime state: the token service and the
+ * sync loop write them directly, each write its own small transaction under the same write lock, with
+ * no revision, no audit row and no place in a plan. The two meet in one place: a transaction that
+ * disables or removes a User or an Application revokes its grants in the same transaction.
+ */
+
+import type { ResourceStore } from "./resources.ts";
+import type { SignInStore } from "./sign-in.ts";
+import type { SigningKeyStore } from "./signing-keys.ts";
+import type { SyncStatusStore } from "./sync-status.ts";
+
+export interface Store extends ResourceStore, SigningKeyStore, SignInStore, SyncStatusStore {
+  /** Waits for the writes already started, then releases the store; every later call is refused. */
+  close(): Promise<void>;
+}
+
+/**
+ * Another writer (an apply in another process) held the store's write lock for longer than the store
+ * waits for it. Nothing was written; running the command again is safe.
+ */
+export class StoreLockedError extends Error {
+  constructor(
+    readonly file: string,
+    options?: ErrorOptions,
+  ) {
+    super(`another apply holds the store's write lock (file ${file}); try again`, options);
+    this.name = "StoreLockedError";
+  }
+}
