@@ -1,28 +1,33 @@
 /**
  * `--json` means one JSON document on stdout whatever happens, so that a script can parse the answer
- * of a failure too: `{"error": "..."}` (plus `diagnostics` for manifest problems), exit code 1, and
- * nothing on stderr. Wrap a command's action body with it; without --json errors go the usual way
- * (reportFailure: one line on stderr).
+ * of a failure too: `{"error": "...", "code": "..."}` (`code` for a ScopectlError, core/errors.ts; plus
+ * `diagnostics` for manifest problems), exit code 1, and nothing on stderr. Wrap a command's action body
+ * with it; without --json errors go the usual way (reportFailure: one line on stderr).
  *
  * Commander's own usage errors (an unknown option, a missing argument) happen before any action runs:
  * with --json on the command line, jsonUsageErrors makes commander throw them instead of printing them,
- * and printJsonError prints them the same way.
+ * and printJsonError prints them the same way, as `{"error": ...}` alone: commander's errors carry no
+ * code of ours (scripts already read them that way).
  */
 import type { Command, CommanderError } from "commander";
+import { ScopectlError } from "../core/errors.ts";
 import { InputError } from "../model/diagnostics.ts";
+import { failureOutcome } from "./exit-codes.ts";
 import { out } from "./output.ts";
 
-/** Prints `error` as the one JSON document of a failed --json command, and sets exit code 1. */
+/**
+ * Prints `error` as the one JSON document of a failed --json command, and sets its exit code
+ * (exit-codes.ts). A ScopectlError adds its `code` (and the code's `hint`, if any) beside `error`.
+ */
 export function printJsonError(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
-  out(
-    JSON.stringify(
-      error instanceof InputError ? { error: message, diagnostics: error.diagnostics } : { error: message },
-      null,
-      2,
-    ),
-  );
-  process.exitCode = 1;
+  const { exitCode, hint } = failureOutcome(error);
+  const answer: Record<string, unknown> = { error: message };
+  if (error instanceof ScopectlError) answer.code = error.code;
+  if (hint !== undefined) answer.hint = hint;
+  if (error instanceof InputError) answer.diagnostics = error.diagnostics;
+  out(JSON.stringify(answer, null, 2));
+  process.exitCode = exitCode;
 }
 
 export async function withJsonErrors(json: boolean | undefined, action: () => Promise<void>): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import pc from "picocolors";
 import { type Diagnostic, formatDiagnostic, InputError } from "../model/diagnostics.ts";
+import { failureOutcome } from "./exit-codes.ts";
 
 const useColor = (stream: NodeJS.WriteStream): boolean =>
   Boolean(stream.isTTY) && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
@@ -59,17 +60,22 @@ function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
   );
 }
 
-/** Prints a failure and returns the exit code: input problems are listed; anything else is one line. */
+/**
+ * Prints a failure and returns its exit code (exit-codes.ts, by the error's code): input problems are
+ * listed; anything else is one line, and the code's hint, if it has one, a second.
+ */
 export function reportFailure(error: unknown): number {
+  const { exitCode, hint } = failureOutcome(error);
   if (error instanceof InputError) {
     printDiagnostics(error.diagnostics);
-    return 1;
+    return exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`${errColors.red("error:")} ${message}\n`);
+  if (hint !== undefined) process.stderr.write(`${errColors.dim("hint:")} ${hint}\n`);
   if (process.env.SCOPECTL_DEBUG && error instanceof Error && error.stack)
     process.stderr.write(`${error.stack}\n`);
-  return 1;
+  return exitCode;
 }
 
 /** Left-aligned columns for plain-text tables; the last column is not padded. */

@@ -1,0 +1,93 @@
+/**
+ * One base error for everything scopectl refuses or cannot do, in the manner of jose's JOSEError: a
+ * stable `code` says what went wrong, so that a caller (the CLI's exit codes, an HTTP answer, a sync
+ * status) branches on the code, never on the wording of the message, which may improve over time.
+ *
+ * The codes are a closed set: ERROR_CODES below lists and documents each one, and `ErrorCode` is its
+ * keys, so a mistyped code fails to compile. A code, once released, keeps its meaning; a new failure
+ * gets a new code. Errors that only a bug could cause ("cannot happen") stay plain `Error`s: they have
+ * no code because no user can act on them.
+ */
+
+/** Every code and what it means, in the words of docs/architecture.md ("Errors"). */
+export const ERROR_CODES = {
+  // What the user gave scopectl.
+  "input.invalid": "manifests or OpenAPI specs are invalid; the error lists every problem (diagnostics)",
+  "input.unknown-kind": "a kind name that is not one of the manifest kinds",
+  "option.invalid": "a command-line option or an environment variable has a value scopectl cannot use",
+  "password.rejected": "a new password is refused: too short, too long, a control character, or mistyped",
+
+  // The store.
+  "store.missing": "there is no store file where the command needs one that was applied before",
+  "store.unreadable": "the store file cannot be opened: not SQLite, not a scopectl store, or no WAL mode",
+  "store.locked": "another writer held the store's write lock too long; nothing was written, retry",
+  "store.stale-revision": "the store moved since the plan was made; make a new plan",
+  "store.version": "the store was written by a newer scopectl; upgrade to open it",
+  "store.not-found": "the store has no such User, Application, Api, Scope, import or user",
+  "store.exists": "a resource to create is already in the store",
+
+  // Plans and applies.
+  "plan.conflict": "the plan has conflicts (a row held by another manager, a rule broken); nothing applied",
+  "plan.file-invalid": "a saved plan file is not one scopectl wrote, or it was changed or cut short",
+  "apply.unconfirmed": "an apply that needs a confirmation got none (no terminal and no --yes)",
+  "apply.uncommitted": "the manifests have uncommitted changes and --allow-dirty was not given",
+  "ownership.refused": "a Pulumi stack would change a store row that another manager holds",
+
+  // Git and the sync loop.
+  "git.credentials": "the credentials in a repository URL cannot be split off safely, or git cannot use them",
+  "git.remote": "cloning or fetching the repository failed",
+  "git.mirror": "the sync loop's clone folder holds a clone of another repository",
+  "git.tools": "git or ssh-keygen is missing, too old, or could not run",
+  "git.allowed-signers": "the allowed signers file is missing, unreadable, empty or malformed",
+  "git.signature": "a commit's signature could not be checked (not: the signature is bad)",
+  "sync.commit-refused": "a commit was refused before its manifests were read (unsigned, not allowed)",
+  "sync.secrets-unavailable": "the destination for generated secrets cannot be opened; the commit is retried",
+  "sync.stopped": "the sync loop was stopped before an owed pass could run",
+  "sync.not-started": "no sync has run against this store yet, so it has no sync status",
+
+  // Secrets and signing keys.
+  "secrets-file.refused": "the --secrets-file is not safe to write (a link, too open, not a regular file)",
+  "master-key.missing": "signing keys are encrypted at rest and SCOPECTL_MASTER_KEY is not set",
+  "master-key.invalid": "SCOPECTL_MASTER_KEY does not open a stored signing key, or its envelope is unknown",
+  "signing-key.invalid": "a stored signing key is malformed: unknown algorithm, wrong shape, wrong kid",
+  "signing-key.unsettled": "the signing keys kept changing while one was chosen; retry",
+
+  // The token service.
+  "webhook.refused": "a git webhook delivery was refused (unsigned, forged, malformed, not JSON, no secret)",
+  "login.form": "a login form post is refused: no or a bad CSRF token, expired, or not this browser's",
+  "authorize.untrusted": "an authorization request cannot be answered at any redirect URI (shown on a page)",
+  "oauth.invalid-request": "RFC 6749 invalid_request",
+  "oauth.invalid-client": "RFC 6749 invalid_client: the client failed to authenticate",
+  "oauth.rate-limited": "too many failed client authentications from one address (HTTP 429)",
+  "oauth.invalid-grant": "RFC 6749 invalid_grant",
+  "oauth.unauthorized-client": "RFC 6749 unauthorized_client",
+  "oauth.unsupported-grant-type": "RFC 6749 unsupported_grant_type",
+  "oauth.invalid-scope": "RFC 6749 invalid_scope",
+  "oauth.invalid-target": "RFC 8707 invalid_target",
+  "oauth.slow-down": "RFC 8628 slow_down",
+  "oauth.unsupported-response-type": "RFC 6749 unsupported_response_type",
+  "oauth.access-denied": "RFC 6749 access_denied",
+  "oauth.login-required": "OpenID Connect login_required",
+  "oauth.request-not-supported": "OpenID Connect request_not_supported",
+  "oauth.request-uri-not-supported": "OpenID Connect request_uri_not_supported",
+} as const satisfies Record<string, string>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const isErrorCode = (value: string): value is ErrorCode => Object.hasOwn(ERROR_CODES, value);
+
+/**
+ * The base of every coded error. Throw it directly for a one-off refusal
+ * (`new ScopectlError("option.invalid", "--port must be ...")`); a failure that carries fields of its
+ * own (a file, a status, diagnostics) is a subclass that fixes its code, as a static property too, so
+ * that `error.code === LoginFormError.code` reads without a string.
+ */
+export class ScopectlError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ScopectlError";
+    this.code = code;
+  }
+}
