@@ -20,12 +20,16 @@
  */
 import { constants, type Stats } from "node:fs";
 import { type FileHandle, lstat, open, unlink } from "node:fs/promises";
+import { ScopectlError } from "../core/errors.ts";
 
 export type SecretsFileMode = "create" | "append";
 
-export class SecretsFileError extends Error {
+export class SecretsFileError extends ScopectlError {
+  static readonly code = "secrets-file.refused";
+  declare readonly code: typeof SecretsFileError.code;
+
   constructor(message: string) {
-    super(message);
+    super(SecretsFileError.code, message);
     this.name = "SecretsFileError";
   }
 }

@@ -13,11 +13,15 @@
  * A trigger when idle arms the timer at 0 (the caller, a webhook handler, answers first); it replaces
  * the interval's timeout, and the interval is armed again after that pass.
  */
+import { ScopectlError } from "../core/errors.ts";
 
 /** What a runNow() caller waiting for an owed pass gets when stop() cancels that pass. */
-export class LoopStoppedError extends Error {
+export class LoopStoppedError extends ScopectlError {
+  static readonly code = "sync.stopped";
+  declare readonly code: typeof LoopStoppedError.code;
+
   constructor() {
-    super("the sync loop was stopped before the pass could run");
+    super(LoopStoppedError.code, "the sync loop was stopped before the pass could run");
     this.name = "LoopStoppedError";
   }
 }

@@ -20,6 +20,7 @@
  * Error messages name the header that is wrong, never its value: no secret or signature is echoed.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { ScopectlError } from "../core/errors.ts";
 
 export interface PushEvent {
   provider: "github" | "gitlab";
@@ -32,25 +33,32 @@ export interface PushEvent {
   after?: string;
 }
 
-/** A delivery to refuse: `status` is the HTTP status to answer, `code` a short machine-readable word. */
-export class WebhookError extends Error {
+/**
+ * A delivery to refuse (code `webhook.refused`): `status` is the HTTP status to answer, `error` the
+ * short machine-readable word the answer's `error` carries (`forbidden`, `bad_request`, ...).
+ */
+export class WebhookError extends ScopectlError {
+  static readonly code = "webhook.refused";
+  declare readonly code: typeof WebhookError.code;
   status: number;
-  code: string;
+  error: string;
 
-  constructor(status: number, code: string, message: string) {
-    super(message);
+  constructor(status: number, error: string, message: string) {
+    super(WebhookError.code, message);
     this.name = "WebhookError";
     this.status = status;
-    this.code = code;
+    this.error = error;
   }
 }
 
 /**
  * A verified delivery that asks for no sync: GitHub's `ping` (status 200, code `pong`) or an event that
- * is not a branch push (status 202, code `ignored`). It extends WebhookError so that code answering
- * `error.status` stays right, but it is not a failure: answer `{"status": code, "reason": message}`.
+ * is not a branch push (status 202, code `ignored`). It is not a failure, so not a ScopectlError: a
+ * signal thrown past the parsing, answered `{"status": code, "reason": message}` with its `status`.
  */
-export class WebhookIgnored extends WebhookError {
+export class WebhookIgnored extends Error {
+  status: 200 | 202;
+  code: "pong" | "ignored";
   provider: "github" | "gitlab";
   event: string;
   deliveryId?: string;
@@ -61,8 +69,10 @@ export class WebhookIgnored extends WebhookError {
     message: string,
     details: { provider: "github" | "gitlab"; event: string; deliveryId?: string | undefined },
   ) {
-    super(status, code, message);
+    super(message);
     this.name = "WebhookIgnored";
+    this.status = status;
+    this.code = code;
     this.provider = details.provider;
     this.event = details.event;
     if (details.deliveryId !== undefined) this.deliveryId = details.deliveryId;

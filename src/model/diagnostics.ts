@@ -3,6 +3,8 @@
  * reads input (manifests, OpenAPI specs, later HTTP requests) reports through this type, so that the
  * CLI can print all problems at once, each as one clear sentence that names its place.
  */
+import { ScopectlError } from "../core/errors.ts";
+
 export interface Diagnostic {
   /** The file, as the user would name it (relative to the folder they passed when possible). */
   file: string;
@@ -15,11 +17,13 @@ export interface Diagnostic {
 }
 
 /** Thrown when input is invalid; carries every problem found, never a partial result. */
-export class InputError extends Error {
+export class InputError extends ScopectlError {
+  static readonly code = "input.invalid";
+  declare readonly code: typeof InputError.code;
   readonly diagnostics: readonly Diagnostic[];
 
   constructor(diagnostics: readonly Diagnostic[]) {
-    super(diagnostics.map(formatDiagnostic).join("\n"));
+    super(InputError.code, diagnostics.map(formatDiagnostic).join("\n"));
     this.name = "InputError";
     this.diagnostics = diagnostics;
   }

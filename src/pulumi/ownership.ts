@@ -3,9 +3,13 @@
  * manager holds (`scopectl` the reconciler, another stack, someone by hand) is refused with a message
  * that names it, its manager and the way to take it over; `scopectl apply` refuses ours the same way.
  */
+import { ScopectlError } from "../core/errors.ts";
 import type { ManagedBy, ResourceKind, StoredResource } from "../model/resources.ts";
 
-export class OwnershipError extends Error {
+export class OwnershipError extends ScopectlError {
+  static readonly code = "ownership.refused";
+  declare readonly code: typeof OwnershipError.code;
+
   constructor(
     readonly kind: ResourceKind,
     readonly id: string,
@@ -14,6 +18,7 @@ export class OwnershipError extends Error {
     action: "create" | "update" | "delete",
   ) {
     super(
+      OwnershipError.code,
       `cannot ${action} ${kind} "${id}": the store row is managed by "${owner}", not "${managedBy}"; ` +
         `remove it from this stack, or take it over with \`pulumi config set scopectl:takeOver true\` ` +
         `(or the resource's takeOver input) and run again`,

@@ -9,6 +9,7 @@
  * No message here carries key material: errors name the kid only.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
+import { ScopectlError } from "../../core/errors.ts";
 
 /** scrypt cost of envelope v1: N = 2^15, r = 8, p = 1 (about 32 MiB and tens of ms per record). */
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
@@ -63,12 +64,16 @@ export async function encryptPrivateKey(
   return JSON.stringify(envelope);
 }
 
-export class MasterKeyError extends Error {
+/** `master-key.missing` when SCOPECTL_MASTER_KEY is needed and not set, else `master-key.invalid`. */
+export class MasterKeyError extends ScopectlError {
+  declare readonly code: "master-key.missing" | "master-key.invalid";
+
   constructor(
     readonly kid: string,
     message: string,
+    code: "master-key.missing" | "master-key.invalid" = "master-key.invalid",
   ) {
-    super(message);
+    super(code, message);
     this.name = "MasterKeyError";
   }
 }
@@ -101,6 +106,7 @@ export async function decryptPrivateKey(
     throw new MasterKeyError(
       kid,
       `signing key ${kid} is encrypted at rest; set SCOPECTL_MASTER_KEY to the key it was encrypted with`,
+      "master-key.missing",
     );
   }
   const envelope = parseEnvelope(envelopeText, kid);

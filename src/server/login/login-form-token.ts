@@ -11,6 +11,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { parseCookie, stringifySetCookie } from "cookie";
 import { jwtVerify, SignJWT } from "jose";
+import { ScopectlError } from "../../core/errors.ts";
 import type { RequestParams } from "../oauth/authorization-request.ts";
 import { FORM_BODY_LIMIT_BYTES } from "../oauth/body-errors.ts";
 import type { Snapshot } from "../snapshot.ts";
@@ -87,9 +88,12 @@ export async function signLoginFormToken(
     .sign(signer.key);
 }
 
-export class LoginFormError extends Error {
+export class LoginFormError extends ScopectlError {
+  static readonly code = "login.form";
+  declare readonly code: typeof LoginFormError.code;
+
   constructor(message: string) {
-    super(message);
+    super(LoginFormError.code, message);
     this.name = "LoginFormError";
   }
 }

@@ -73,7 +73,7 @@ export async function authenticateRequest(
     client = authenticateClient(snapshot, credentials, allowPublic);
   } catch (error) {
     // A failed authentication keeps its point; anything else was no failure and gives it back.
-    if (!(error instanceof OAuthError && error.code === "invalid_client")) await ctx.limiter.release(key);
+    if (!(error instanceof OAuthError && error.error === "invalid_client")) await ctx.limiter.release(key);
     throw error;
   }
   await ctx.limiter.release(key);

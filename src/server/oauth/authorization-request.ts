@@ -5,6 +5,7 @@
  * client's redirect URI with `error`, `state` and `iss` (RFC 9207; authorization-response.ts).
  */
 
+import { ScopectlError } from "../../core/errors.ts";
 import { checkRedirectUri } from "../../model/uris.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { requestedTargets } from "./audiences.ts";
@@ -26,21 +27,27 @@ export interface AuthorizationRequest {
 }
 
 /** Shown on a page: the request cannot be answered at any redirect URI. */
-export class UntrustedRequestError extends Error {
+export class UntrustedRequestError extends ScopectlError {
+  static readonly code = "authorize.untrusted";
+  declare readonly code: typeof UntrustedRequestError.code;
+
   constructor(message: string) {
-    super(message);
+    super(UntrustedRequestError.code, message);
     this.name = "UntrustedRequestError";
   }
 }
 
-/** Sent back to the client: its redirect URI is registered, so the error may go there. */
-export class RedirectedError extends Error {
+/**
+ * Sent back to the client: its redirect URI is registered, so the error may go there. Its code is the
+ * OAuth error's (`oauth.*`).
+ */
+export class RedirectedError extends ScopectlError {
   constructor(
     readonly redirectUri: string,
     readonly state: string | undefined,
     readonly error: OAuthError,
   ) {
-    super(error.description);
+    super(error.code, error.description, { cause: error });
     this.name = "RedirectedError";
   }
 }

@@ -48,7 +48,7 @@ function sendAuthorizeError(res: Response, snapshot: Snapshot, error: unknown, s
     res.redirect(
       status,
       redirectTo(snapshot, error.redirectUri, error.state, {
-        error: error.error.code,
+        error: error.error.error,
         error_description: error.error.description,
       }),
     );

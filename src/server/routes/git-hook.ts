@@ -100,7 +100,7 @@ export function gitHookHandler(options: GitHookOptions) {
       }
       if (error instanceof WebhookError) {
         log.warn({ status: error.status, reason: error.message }, "git webhook refused");
-        sendError(res, error.status, error.code, error.message);
+        sendError(res, error.status, error.error, error.message);
         return;
       }
       throw error;

@@ -39,7 +39,7 @@ export function tokenHandler(ctx: ServerContext) {
       if (!(error instanceof OAuthError)) throw error;
       ctx.metrics.tokensRefused.inc({
         grant: grantType,
-        reason: error.status === 429 ? "rate_limited" : error.code,
+        reason: error.status === 429 ? "rate_limited" : error.error,
       });
       sendOAuthError(res, error);
     }
