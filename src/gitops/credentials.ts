@@ -9,6 +9,7 @@
  * after the host, which may be a password with a raw `/`, `?` or `#`) rather than hand it to git whole.
  */
 
+import { ScopectlError } from "../core/errors.ts";
 import { SSH_SCHEME, scanAuthority } from "../core/redact.ts";
 
 export interface GitCredentials {
@@ -21,12 +22,14 @@ function decode(part: string, what: string): string {
   try {
     decoded = decodeURIComponent(part);
   } catch {
-    throw new Error(
+    throw new ScopectlError(
+      "git.credentials",
       `the ${what} in the repository URL is not valid percent-encoding (write a raw '%' as %25)`,
     );
   }
   // git's credential protocol is one `key=value` per line: a newline would smuggle in another key.
-  if (/[\r\n\0]/.test(decoded)) throw new Error(`the ${what} in the repository URL contains a line break`);
+  if (/[\r\n\0]/.test(decoded))
+    throw new ScopectlError("git.credentials", `the ${what} in the repository URL contains a line break`);
   return decoded;
 }
 
@@ -48,7 +51,8 @@ export function splitCredentials(repo: string): { url: string; credentials?: Git
   if (!scheme) {
     // git reads `user:pw@host:path` as scp-style ssh to the host "user": the password would be logged.
     if (/^[^/@]*:[^/]*@/.test(repo)) {
-      throw new Error(
+      throw new ScopectlError(
+        "git.credentials",
         "the repository address has a ':' before its '@', a password, which an scp-style (ssh) address cannot carry; use an SSH key, or an https URL",
       );
     }
@@ -59,7 +63,8 @@ export function splitCredentials(repo: string): { url: string; credentials?: Git
   const { at, end } = scanAuthority(repo, start);
   const web = name === "http" || name === "https";
   if (web && repo.includes("@", end)) {
-    throw new Error(
+    throw new ScopectlError(
+      "git.credentials",
       `the repository URL has an '@' after its host, so its credentials cannot be told apart: ${ENCODE_ADVICE}`,
     );
   }
@@ -68,11 +73,13 @@ export function splitCredentials(repo: string): { url: string; credentials?: Git
   if (!web) {
     if (SSH_SCHEME.test(name)) {
       if (!userinfo.includes(":")) return { url: repo };
-      throw new Error(
+      throw new ScopectlError(
+        "git.credentials",
         `a password in a ${name} URL is not used by git; use an SSH key (ssh-agent or ~/.ssh/config) instead`,
       );
     }
-    throw new Error(
+    throw new ScopectlError(
+      "git.credentials",
       `git takes no user name or password from a ${name} URL; use an https URL, or git's credential helpers`,
     );
   }
@@ -83,7 +90,8 @@ export function splitCredentials(repo: string): { url: string; credentials?: Git
   // The credentials are given to git for this URL's origin (mirror.ts), so it must parse; a port of
   // letters is a password cut short by a raw '/'.
   if (!URL.canParse(url) || !/^(?::\d+)?$/.test(/:[^:\]]*$/.exec(repo.slice(at + 1, end))?.[0] ?? "")) {
-    throw new Error(
+    throw new ScopectlError(
+      "git.credentials",
       `the repository URL's host does not parse once its user name and password are taken off: ${ENCODE_ADVICE}`,
     );
   }

@@ -14,6 +14,7 @@ import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { type SimpleGit, simpleGit } from "simple-git";
+import { ScopectlError } from "../core/errors.ts";
 import { redactUrls } from "../core/redact.ts";
 import type { CommitInfo } from "../model/resources.ts";
 import { type GitCredentials, splitCredentials } from "./credentials.ts";
@@ -67,7 +68,7 @@ export class GitMirror {
     try {
       await execGit("git", [...config, ...args], { env, ...(cwd ? { cwd } : {}), maxBuffer: 16 << 20 });
     } catch (error) {
-      throw new Error(gitReason(error), { cause: error });
+      throw new ScopectlError("git.remote", gitReason(error), { cause: error });
     }
   }
 
@@ -81,7 +82,8 @@ export class GitMirror {
         // A clone made by an earlier scopectl from a URL with credentials keeps them in .git/config:
         // the same repository, so take them off disk rather than refuse it.
         if (splitCredentials(origin).url !== this.url) {
-          throw new Error(
+          throw new ScopectlError(
+            "git.mirror",
             `${this.dir} is a clone of ${redactUrls(origin)}, not of ${this.url}; remove it or choose another folder`,
           );
         }
@@ -104,9 +106,13 @@ export class GitMirror {
         this.dir,
       ]);
     } catch (error) {
-      throw new Error(`cannot clone ${this.url} (branch ${this.branch}): ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ScopectlError(
+        "git.remote",
+        `cannot clone ${this.url} (branch ${this.branch}): ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     this.#git = simpleGit({ baseDir: this.dir });
     return this.#git;
@@ -128,9 +134,13 @@ export class GitMirror {
         this.dir,
       );
     } catch (error) {
-      throw new Error(`cannot fetch ${this.branch} from ${this.url}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ScopectlError(
+        "git.remote",
+        `cannot fetch ${this.branch} from ${this.url}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     return (await git.revparse([`refs/remotes/origin/${this.branch}`])).trim();
   }

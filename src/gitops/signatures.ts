@@ -34,6 +34,7 @@ import { readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { ScopectlError } from "../core/errors.ts";
 
 export interface SignatureCheck {
   ok: boolean;
@@ -97,13 +98,15 @@ async function run(file: string, args: string[]): Promise<RunResult> {
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string; signal?: string };
     if (failure.code === "ENOENT") {
-      throw new Error(MISSING_TOOL[file] ?? `${file} was not found on PATH`, { cause: error });
+      throw new ScopectlError("git.tools", MISSING_TOOL[file] ?? `${file} was not found on PATH`, {
+        cause: error,
+      });
     }
     if (typeof failure.code === "number") {
       return { code: failure.code, stdout: failure.stdout ?? "", stderr: failure.stderr ?? "" };
     }
     const how = failure.signal ? `was stopped by ${failure.signal}` : `failed: ${failure.message}`;
-    throw new Error(`${[file, ...args].join(" ")} ${how}`, { cause: error });
+    throw new ScopectlError("git.tools", `${[file, ...args].join(" ")} ${how}`, { cause: error });
   }
 }
 
@@ -131,17 +134,23 @@ export function checkSshSigningTools(): Promise<void> {
 async function checkTools(): Promise<void> {
   const version = await run("git", ["version"]);
   const match = /git version (\d+)\.(\d+)/.exec(version.stdout);
-  if (!match) throw new Error(`cannot tell the version of git from "${firstLine(version.stdout)}"`);
+  if (!match)
+    throw new ScopectlError(
+      "git.tools",
+      `cannot tell the version of git from "${firstLine(version.stdout)}"`,
+    );
   const [major, minor] = [Number(match[1]), Number(match[2])];
   if (major < MIN_GIT[0] || (major === MIN_GIT[0] && minor < MIN_GIT[1])) {
-    throw new Error(
+    throw new ScopectlError(
+      "git.tools",
       `git ${major}.${minor} cannot verify SSH-signed commits; git ${MIN_GIT.join(".")} or newer is needed`,
     );
   }
   // Without arguments a current ssh-keygen complains about them; an old one does not know the operation.
   const keygen = await run("ssh-keygen", ["-Y", "find-principals"]);
   if (/illegal option|unknown option|unsupported operation/i.test(keygen.stderr)) {
-    throw new Error(
+    throw new ScopectlError(
+      "git.tools",
       "ssh-keygen does not support -Y find-principals; OpenSSH 8.2p1 or newer is needed to verify SSH-signed commits",
     );
   }
@@ -239,27 +248,30 @@ function lineProblem(line: string): string | undefined {
 export async function checkAllowedSignersFile(file: string): Promise<void> {
   const abs = path.resolve(file);
   const name = `allowed signers file ${abs}`;
+  const refused = (message: string, options?: ErrorOptions) =>
+    new ScopectlError("git.allowed-signers", message, options);
   let text: string;
   try {
-    if (!(await stat(abs)).isFile()) throw new Error(`the ${name} is not a file`);
+    if (!(await stat(abs)).isFile()) throw refused(`the ${name} is not a file`);
     text = await readFile(abs, "utf8");
   } catch (error) {
+    // A ScopectlError has a `code` too, but not an errno one.
+    if (error instanceof ScopectlError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
-    if (code === "ENOENT") throw new Error(`the ${name} does not exist`, { cause: error });
-    throw new Error(`the ${name} cannot be read (${code})`, { cause: error });
+    if (code === "ENOENT") throw refused(`the ${name} does not exist`, { cause: error });
+    throw refused(`the ${name} cannot be read (${code})`, { cause: error });
   }
   let signers = 0;
   for (const [index, raw] of text.split("\n").entries()) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
     const problem = lineProblem(line);
-    if (problem)
-      throw new Error(`the ${name} is not in ssh-keygen's format: line ${index + 1} has ${problem}`);
+    if (problem) throw refused(`the ${name} is not in ssh-keygen's format: line ${index + 1} has ${problem}`);
     signers++;
   }
   if (signers === 0) {
-    throw new Error(
+    throw refused(
       `the ${name} lists no signers (expected lines like: alice@example.com namespaces="git" ssh-ed25519 AAAA…)`,
     );
   }
@@ -314,7 +326,7 @@ export async function verifyCommitSignature(
     (info) => info.isDirectory(),
     () => false,
   );
-  if (!exists) throw new Error(`the repository folder ${repo} does not exist`);
+  if (!exists) throw new ScopectlError("git.signature", `the repository folder ${repo} does not exist`);
   if (sha === "") throw new Error("no commit given to verify");
 
   const resolved = await run("git", [
@@ -327,7 +339,8 @@ export async function verifyCommitSignature(
     `${sha}^{commit}`,
   ]);
   if (resolved.code !== 0) {
-    throw new Error(
+    throw new ScopectlError(
+      "git.signature",
       resolved.stderr.trim()
         ? `cannot read ${repo} as a git repository: ${firstLine(resolved.stderr)}`
         : `${repo} has no commit ${sha}`,
@@ -338,7 +351,10 @@ export async function verifyCommitSignature(
 
   const object = await run("git", ["-C", repo, "cat-file", "commit", full]);
   if (object.code !== 0)
-    throw new Error(`cannot read commit ${full} in ${repo}: ${firstLine(object.stderr)}`);
+    throw new ScopectlError(
+      "git.signature",
+      `cannot read commit ${full} in ${repo}: ${firstLine(object.stderr)}`,
+    );
   const format = signatureFormat(object.stdout, full);
   switch (format) {
     case undefined:
@@ -377,7 +393,10 @@ export async function verifyCommitSignature(
     "--",
   ]);
   if (verified.code !== 0) {
-    throw new Error(`git cannot verify commit ${full} in ${repo}: ${firstLine(verified.stderr)}`);
+    throw new ScopectlError(
+      "git.signature",
+      `git cannot verify commit ${full} in ${repo}: ${firstLine(verified.stderr)}`,
+    );
   }
   const [code = "", signer = "", fingerprint = "", ...rest] = verified.stdout.split("\0");
   const output = rest.join("\0").trim();
@@ -394,7 +413,8 @@ export async function verifyCommitSignature(
       };
     case "B":
       if (output === "") {
-        throw new Error(
+        throw new ScopectlError(
+          "git.signature",
           `ssh-keygen could not check the signature of commit ${full}: ${firstLine(verified.stderr) || "no output"}`,
         );
       }
@@ -403,7 +423,8 @@ export async function verifyCommitSignature(
         reason: `commit ${short} has an SSH signature that does not verify: the commit was changed after signing, or its key may not sign git commits${because}`,
       };
     case "N":
-      throw new Error(
+      throw new ScopectlError(
+        "git.signature",
         `git could not verify the SSH signature of commit ${full}: ${firstLine(verified.stderr) || "no output"}`,
       );
     default:
