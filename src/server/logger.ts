@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
 import { prettyFactory } from "pino-pretty";
+import { ScopectlError } from "../core/errors.ts";
 
 export type { Logger };
 
@@ -33,7 +34,10 @@ export function chooseLogFormat(
   ] as const) {
     if (value === undefined) continue;
     if (isLogFormat(value)) return value;
-    throw new Error(`${where} must be one of ${LOG_FORMATS.join(", ")}, not "${value}"`);
+    throw new ScopectlError(
+      "option.invalid",
+      `${where} must be one of ${LOG_FORMATS.join(", ")}, not "${value}"`,
+    );
   }
   return stdoutIsTTY ? "pretty" : "json";
 }

@@ -18,6 +18,7 @@ import {
   importJWK,
   type JWK,
 } from "jose";
+import { ScopectlError } from "../../core/errors.ts";
 import type { SigningAlg } from "../../model/desired.ts";
 import type { SigningKeyRecord, Store } from "../../store/types.ts";
 import { decryptPrivateKey, encryptPrivateKey, masterKeyFrom } from "./master-key.ts";
@@ -57,7 +58,10 @@ function shapeOf(alg: string, kid?: string): (typeof KEY_SHAPES)[SigningAlg] {
   const shape = Object.hasOwn(KEY_SHAPES, alg) ? KEY_SHAPES[alg as SigningAlg] : undefined;
   if (!shape) {
     const which = kid === undefined ? "" : `signing key ${kid}: `;
-    throw new Error(`${which}unknown signing algorithm "${alg}"; expected RS256, ES256 or EdDSA`);
+    throw new ScopectlError(
+      "signing-key.invalid",
+      `${which}unknown signing algorithm "${alg}"; expected RS256, ES256 or EdDSA`,
+    );
   }
   return shape;
 }
@@ -66,12 +70,12 @@ function shapeOf(alg: string, kid?: string): (typeof KEY_SHAPES)[SigningAlg] {
 function publicJwk(alg: SigningAlg, kid: string, jwk: Record<string, unknown>): Record<string, unknown> {
   const shape = shapeOf(alg, kid);
   if (jwk.kty !== shape.kty || (shape.crv !== undefined && jwk.crv !== shape.crv)) {
-    throw new Error(`signing key ${kid} is not an ${alg} key`);
+    throw new ScopectlError("signing-key.invalid", `signing key ${kid} is not an ${alg} key`);
   }
   const out: Record<string, unknown> = {};
   for (const member of shape.members) {
     if (typeof jwk[member] !== "string")
-      throw new Error(`signing key ${kid}: its public key lacks "${member}"`);
+      throw new ScopectlError("signing-key.invalid", `signing key ${kid}: its public key lacks "${member}"`);
     out[member] = jwk[member];
   }
   return { ...out, kid, alg, use: "sig" };
@@ -145,7 +149,10 @@ export class SigningKeys {
       if (signer) return this.#build(alg, version, records, signer, now);
       await this.#add(alg, maxTokenLifetimeSeconds, true);
     }
-    throw new Error(`could not settle on an active ${alg} signing key: the keys keep changing`);
+    throw new ScopectlError(
+      "signing-key.unsettled",
+      `could not settle on an active ${alg} signing key: the keys keep changing`,
+    );
   }
 
   /**
@@ -185,7 +192,8 @@ export class SigningKeys {
   ): Promise<{ kid: string; now: string; added: boolean }> {
     // A store whose keys are sealed must not get an unsealed one because the variable was forgotten.
     if (this.#masterKey === undefined && (await this.#store.signingKeys()).some((r) => r.encrypted)) {
-      throw new Error(
+      throw new ScopectlError(
+        "master-key.missing",
         "the signing keys of this store are encrypted at rest; set SCOPECTL_MASTER_KEY so that the new key is encrypted too",
       );
     }
@@ -266,10 +274,14 @@ export class SigningKeys {
       const jwk = record.encrypted
         ? await decryptPrivateKey(record.privateKey, record.kid, this.#masterKey)
         : this.#plainPrivateKey(record);
-      if (typeof jwk.d !== "string") throw new Error(`signing key ${record.kid} has no private key`);
+      if (typeof jwk.d !== "string")
+        throw new ScopectlError("signing-key.invalid", `signing key ${record.kid} has no private key`);
       // A private key that belongs to another public key would sign tokens nobody can verify.
       if ((await calculateJwkThumbprint(jwk as JWK, "sha256")) !== record.kid) {
-        throw new Error(`signing key ${record.kid}: its private key does not match its kid`);
+        throw new ScopectlError(
+          "signing-key.invalid",
+          `signing key ${record.kid}: its private key does not match its kid`,
+        );
       }
       return importPrivate(jwk, record.alg);
     });
@@ -285,7 +297,10 @@ export class SigningKeys {
     try {
       return JSON.parse(record.privateKey) as Record<string, unknown>;
     } catch {
-      throw new Error(`signing key ${record.kid}: its stored private key is not a JWK`);
+      throw new ScopectlError(
+        "signing-key.invalid",
+        `signing key ${record.kid}: its stored private key is not a JWK`,
+      );
     }
   }
 

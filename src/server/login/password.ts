@@ -7,6 +7,7 @@
  * differently (é as one code point or as e + U+0301) is the same password.
  */
 import { type Algorithm, hash, verify } from "@node-rs/argon2";
+import { ScopectlError } from "../../core/errors.ts";
 
 /**
  * OWASP Password Storage Cheat Sheet, argon2id: m = 19 MiB (memoryCost 19456 KiB), t = 2 iterations,
@@ -75,13 +76,20 @@ export function checkNewPassword(password: string): void {
   const text = normalized(password);
   const length = [...text].length;
   if (length < MIN_PASSWORD_LENGTH) {
-    throw new Error(`the password is too short: it must be at least ${MIN_PASSWORD_LENGTH} characters long`);
+    throw new ScopectlError(
+      "password.rejected",
+      `the password is too short: it must be at least ${MIN_PASSWORD_LENGTH} characters long`,
+    );
   }
   if (length > MAX_PASSWORD_LENGTH) {
-    throw new Error(`the password is too long: it must be at most ${MAX_PASSWORD_LENGTH} characters long`);
+    throw new ScopectlError(
+      "password.rejected",
+      `the password is too long: it must be at most ${MAX_PASSWORD_LENGTH} characters long`,
+    );
   }
   if (/\p{Cc}/u.test(text)) {
-    throw new Error(
+    throw new ScopectlError(
+      "password.rejected",
       "the password contains a control character (such as a tab, a line break or NUL), which no sign-in form can send",
     );
   }
