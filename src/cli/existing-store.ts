@@ -5,6 +5,7 @@
  * that no served store holds), so it is refused, naming the file.
  */
 import { existsSync } from "node:fs";
+import { ScopectlError } from "../core/errors.ts";
 import type { Store } from "../store/types.ts";
 import { type StoreOption, storePath, withStore } from "./reconcile.ts";
 
@@ -12,7 +13,8 @@ export function withExistingStore<T>(options: StoreOption, fn: (store: Store) =>
   const file = storePath(options);
   if (!existsSync(file)) {
     return Promise.reject(
-      new Error(
+      new ScopectlError(
+        "store.missing",
         `there is no store at ${file}: apply the manifests first (scopectl apply or scopectl up), or name the store with --store`,
       ),
     );

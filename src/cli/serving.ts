@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { pino } from "pino";
+import { ScopectlError } from "../core/errors.ts";
 import { redactUrls } from "../core/redact.ts";
 import type { SyncLoop } from "../gitops/sync.ts";
 import { checkIssuer } from "../model/uris.ts";
@@ -47,7 +48,10 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 function parsePort(value: string, what: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`${what} must be a port number from 0 to 65535, not "${value}"`);
+    throw new ScopectlError(
+      "option.invalid",
+      `${what} must be a port number from 0 to 65535, not "${value}"`,
+    );
   }
   return port;
 }
@@ -80,14 +84,15 @@ function issuerPort(issuer: string): number {
  */
 function checkServeIssuer(issuer: string): string {
   const problem = checkIssuer(issuer);
-  if (problem) throw new Error(`--issuer "${redactUrls(issuer)}" ${problem}`);
+  if (problem) throw new ScopectlError("option.invalid", `--issuer "${redactUrls(issuer)}" ${problem}`);
   return issuer.replace(/\/+$/, "");
 }
 
 /** `--log-level`: one of pino's levels (serve, up, sync). */
 export function checkLogLevel(level: string | undefined): void {
   if (level !== undefined && !(level in pino.levels.values)) {
-    throw new Error(
+    throw new ScopectlError(
+      "option.invalid",
       `--log-level must be one of ${Object.keys(pino.levels.values).join(", ")}, not "${level}"`,
     );
   }
@@ -100,13 +105,15 @@ export function checkLogLevel(level: string | undefined): void {
 export function checkServeOptions(options: ServeOptions): ServeSettings {
   const pollIntervalMs = Number(options.pollInterval);
   if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 10) {
-    throw new Error(
+    throw new ScopectlError(
+      "option.invalid",
       `--poll-interval must be a number of milliseconds (at least 10), not "${options.pollInterval}"`,
     );
   }
   const tokenReuseSeconds = Number(options.tokenReuse);
   if (!Number.isInteger(tokenReuseSeconds) || tokenReuseSeconds < 0) {
-    throw new Error(
+    throw new ScopectlError(
+      "option.invalid",
       `--token-reuse must be a whole number of seconds (0 to turn reuse off), not "${options.tokenReuse}"`,
     );
   }

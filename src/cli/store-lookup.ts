@@ -4,6 +4,7 @@
  * exists: the Api that has a bare scope name, the user with a typed email address, a near name, or
  * the few names there are.
  */
+import { ScopectlError } from "../core/errors.ts";
 import { closestName, didYouMean } from "../model/did-you-mean.ts";
 import type { StoredResource } from "../model/resources.ts";
 import type { StoreReader } from "../store/types.ts";
@@ -18,10 +19,11 @@ function listed(names: readonly string[]): string {
 }
 
 /** `no User "x" in the store; did you mean "y"?`, else the names there are. */
-function notFound(kind: string, plural: string, name: string, known: readonly string[]): Error {
-  if (known.length === 0) return new Error(`the store has no ${kind}: apply the manifests first`);
+function notFound(kind: string, plural: string, name: string, known: readonly string[]): ScopectlError {
+  if (known.length === 0)
+    return new ScopectlError("store.not-found", `the store has no ${kind}: apply the manifests first`);
   const hint = didYouMean(name, known) || ` (its ${plural}: ${listed(known)})`;
-  return new Error(`no ${kind} "${name}" in the store${hint}`);
+  return new ScopectlError("store.not-found", `no ${kind} "${name}" in the store${hint}`);
 }
 
 export async function findUser(store: StoreReader, name: string): Promise<StoredResource<"User">> {
@@ -31,7 +33,8 @@ export async function findUser(store: StoreReader, name: string): Promise<Stored
   const lower = name.toLowerCase();
   const byEmail = users.find((u) => u.props.email.toLowerCase() === lower);
   if (byEmail) {
-    throw new Error(
+    throw new ScopectlError(
+      "store.not-found",
       `explain user takes the User's metadata.name; ${name} is the email address of ${byEmail.id}: try scopectl explain user ${byEmail.id}`,
     );
   }
@@ -66,7 +69,8 @@ export async function findScope(store: StoreReader, ref: string): Promise<Stored
   const scope = await store.get("Scope", ref);
   if (scope) return scope;
   const scopes = await store.list("Scope");
-  if (scopes.length === 0) throw new Error("the store has no scopes: apply the manifests first");
+  if (scopes.length === 0)
+    throw new ScopectlError("store.not-found", "the store has no scopes: apply the manifests first");
   const slash = ref.indexOf("/");
   if (slash < 0) throw bareScopeName(ref, scopes);
 
@@ -86,11 +90,11 @@ export async function findScope(store: StoreReader, ref: string): Promise<Stored
         : own.length > 0
           ? ` (its scopes: ${listed(own)})`
           : " (it has no scopes)";
-  throw new Error(`the Api ${api} has no scope "${name}"${hint}`);
+  throw new ScopectlError("store.not-found", `the Api ${api} has no scope "${name}"${hint}`);
 }
 
 /** `read:orders` without its Api: which Apis have a scope of that name, or the nearest name. */
-function bareScopeName(name: string, scopes: readonly StoredResource<"Scope">[]): Error {
+function bareScopeName(name: string, scopes: readonly StoredResource<"Scope">[]): ScopectlError {
   const holders = scopes
     .filter((s) => s.props.name === name)
     .map((s) => s.id)
@@ -98,12 +102,14 @@ function bareScopeName(name: string, scopes: readonly StoredResource<"Scope">[])
   const form = "a scope is named API/NAME";
   if (holders.length === 1) {
     const [only] = holders as [string];
-    return new Error(
+    return new ScopectlError(
+      "store.not-found",
       `${form}: "${name}" is a scope of the Api ${only.split("/")[0]}; try ${EXPLAIN_SCOPE} ${only}`,
     );
   }
   if (holders.length > 1) {
-    return new Error(
+    return new ScopectlError(
+      "store.not-found",
       `${form}, and ${holders.length} Apis have a scope "${name}": ${holders.map((h) => `${EXPLAIN_SCOPE} ${h}`).join(", or ")}`,
     );
   }
@@ -116,5 +122,5 @@ function bareScopeName(name: string, scopes: readonly StoredResource<"Scope">[])
     .map((s) => s.id)
     .sort()[0];
   const hint = nearId ? `; did you mean "${nearId}"?` : `, e.g. ${(scopes[0] as StoredResource<"Scope">).id}`;
-  return new Error(`no Api has a scope named "${name}"; ${form}${hint}`);
+  return new ScopectlError("store.not-found", `no Api has a scope named "${name}"; ${form}${hint}`);
 }

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, renameSync } from "node:fs";
 import path from "node:path";
 import ms from "ms";
+import { ScopectlError } from "../core/errors.ts";
 import { type GitCredentials, splitCredentials } from "../gitops/credentials.ts";
 import { GitMirror } from "../gitops/mirror.ts";
 import { checkAllowedSignersFile, verifyCommitSignature } from "../gitops/signatures.ts";
@@ -56,7 +57,10 @@ export const SYNC_REPO_ENV = "SCOPECTL_SYNC_REPO";
 function parseInterval(value: string, option: string): number {
   const parsed = /^\d+$/.test(value) ? Number(value) * 1000 : ms(value as ms.StringValue);
   if (typeof parsed !== "number" || !Number.isFinite(parsed) || parsed < 1000) {
-    throw new Error(`${option} must be a duration of at least a second such as 30s or 5m, not "${value}"`);
+    throw new ScopectlError(
+      "option.invalid",
+      `${option} must be a duration of at least a second such as 30s or 5m, not "${value}"`,
+    );
   }
   return parsed;
 }
@@ -69,24 +73,35 @@ export async function checkSyncOptions(
   // Read (by commander) by now: git and any other child of this process need not inherit the token.
   delete process.env[SYNC_REPO_ENV];
   if (!options.repo.trim()) {
-    throw new Error(`${flag("repo")} (or ${SYNC_REPO_ENV}) must name a git repository (a URL or a path)`);
+    throw new ScopectlError(
+      "option.invalid",
+      `${flag("repo")} (or ${SYNC_REPO_ENV}) must name a git repository (a URL or a path)`,
+    );
   }
   let repo: { url: string; credentials?: GitCredentials };
   try {
     repo = splitCredentials(options.repo.trim());
   } catch (error) {
-    throw new Error(`${flag("repo")}: ${(error as Error).message}`);
+    throw new ScopectlError("git.credentials", `${flag("repo")}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   if (
     !/^[A-Za-z0-9._/-]+$/.test(options.branch) ||
     options.branch.startsWith("-") ||
     options.branch.includes("..")
   ) {
-    throw new Error(`${flag("branch")} must be a branch name, not "${options.branch}"`);
+    throw new ScopectlError(
+      "option.invalid",
+      `${flag("branch")} must be a branch name, not "${options.branch}"`,
+    );
   }
   const folder = path.posix.normalize(options.path.replaceAll("\\", "/"));
   if (path.posix.isAbsolute(folder) || folder.startsWith("..")) {
-    throw new Error(`${flag("path")} must be a folder inside the repository, not "${options.path}"`);
+    throw new ScopectlError(
+      "option.invalid",
+      `${flag("path")} must be a folder inside the repository, not "${options.path}"`,
+    );
   }
   if (options.requireSigned !== undefined) await checkAllowedSignersFile(options.requireSigned);
   // A local repository path is cloned by its absolute path, so that the clone works from any folder.

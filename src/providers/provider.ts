@@ -3,6 +3,7 @@
  * state of their own, so the reconciler and the Pulumi host can create them per call.
  */
 import { isDeepStrictEqual } from "node:util";
+import { ScopectlError } from "../core/errors.ts";
 import { generateApiKey, generateClientSecret, sha256Hex } from "../core/secrets.ts";
 import type { ApiKeyProps, ApplicationProps, PropsByKind, ResourceKind } from "../model/resources.ts";
 import { OUTPUT_FIELDS, replacementFields } from "./immutable.ts";
@@ -118,7 +119,8 @@ export function createProvider<K extends ResourceKind>(
 
     async create(inputs) {
       const id = inputs.resourceId;
-      if (await tx.get(kind, id)) throw new Error(`${kind} "${id}" already exists in the store`);
+      if (await tx.get(kind, id))
+        throw new ScopectlError("store.exists", `${kind} "${id}" already exists in the store`);
       const props = withGeneratedSecrets(kind, id, inputs.props, session);
       await tx.put(kind, id, props, ctx);
       return { id, outs: { resourceId: id, props } };

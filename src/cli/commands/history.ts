@@ -1,5 +1,6 @@
 /** `scopectl history`: the store's revisions with their commits, and the OpenAPI import history with logs. */
 import type { Command } from "commander";
+import { ScopectlError } from "../../core/errors.ts";
 import type { ImportLogItem, ImportRecord } from "../../store/types.ts";
 import { withExistingStore } from "../existing-store.ts";
 import { withJsonErrors } from "../json-errors.ts";
@@ -54,11 +55,18 @@ export function registerHistoryCommand(program: Command): void {
       withExistingStore(options, async (store) => {
         const limit = Number(options.limit);
         if (!Number.isInteger(limit) || limit < 1)
-          throw new Error(`--limit must be a positive whole number, not "${options.limit}"`);
+          throw new ScopectlError(
+            "option.invalid",
+            `--limit must be a positive whole number, not "${options.limit}"`,
+          );
         const [revisions, imports] = await Promise.all([store.revisions(limit), store.imports()]);
         if (options.import !== undefined) {
           const record = imports.find((r) => String(r.id) === options.import);
-          if (!record) throw new Error(`no import #${options.import}; \`scopectl history\` lists them`);
+          if (!record)
+            throw new ScopectlError(
+              "store.not-found",
+              `no import #${options.import}; \`scopectl history\` lists them`,
+            );
           if (options.json) return out(JSON.stringify(record, null, 2));
           return printImport(record, true);
         }

@@ -1,5 +1,6 @@
 /** `scopectl schema [KIND]`: the JSON Schema of the manifests, for editors and CI linters. */
 import type { Command } from "commander";
+import { ScopectlError } from "../../core/errors.ts";
 import { MANIFEST_KINDS, manifestSchema } from "../../manifest/schemas/index.ts";
 import { out } from "../output.ts";
 
@@ -13,7 +14,11 @@ export function registerSchemaCommand(program: Command): void {
       if (kind !== undefined) {
         const wanted = kind.toLowerCase();
         match = MANIFEST_KINDS.find((k) => k.toLowerCase() === wanted);
-        if (!match) throw new Error(`unknown kind "${kind}"; the kinds are ${MANIFEST_KINDS.join(", ")}`);
+        if (!match)
+          throw new ScopectlError(
+            "input.unknown-kind",
+            `unknown kind "${kind}"; the kinds are ${MANIFEST_KINDS.join(", ")}`,
+          );
       }
       out(JSON.stringify(manifestSchema(match), null, 2));
     });

@@ -1,5 +1,6 @@
 /** `scopectl serve`: the token service over the store, following each new revision. */
 import { type Command, Option } from "commander";
+import { ScopectlError } from "../../core/errors.ts";
 import { createLogger } from "../../server/logger.ts";
 import { openSqliteStore } from "../../store/sqlite.ts";
 import { note } from "../output.ts";
@@ -83,7 +84,10 @@ export function registerServeCommand(program: Command): void {
         // A --sync-* option without --sync-repo would be ignored: say so rather than serve without syncing.
         const stray = SYNC_FLAGS.find((name) => command.getOptionValueSource(name) === "cli");
         if (stray) {
-          throw new Error(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --sync-repo`);
+          throw new ScopectlError(
+            "option.invalid",
+            `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --sync-repo`,
+          );
         }
       }
       const sync =

@@ -1,6 +1,7 @@
 /** `scopectl status`: the git sync loop's status as the store holds it. */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { ScopectlError } from "../../core/errors.ts";
 import { redactDeep } from "../../core/redact.ts";
 import type { SyncCommit, SyncStatus } from "../../store/types.ts";
 import { withJsonErrors } from "../json-errors.ts";
@@ -71,14 +72,20 @@ Exit code 1 when Failed (or when no sync has run against the store), else 0.`,
       const file = storePath(options);
       // A read: a mistyped --store is reported, not created.
       if (!existsSync(file)) {
-        throw new Error(`there is no store at ${file}; start a sync with \`scopectl sync --repo ...\``);
+        throw new ScopectlError(
+          "store.missing",
+          `there is no store at ${file}; start a sync with \`scopectl sync --repo ...\``,
+        );
       }
       await withStore(options, async (store) => {
         // Redacted again on the way out: a status saved by an earlier version may hold URL credentials.
         const saved = await store.syncStatus();
         const status = saved && redactDeep(saved);
         if (!status)
-          throw new Error("no sync has run against this store; start one with `scopectl sync --repo ...`");
+          throw new ScopectlError(
+            "sync.not-started",
+            "no sync has run against this store; start one with `scopectl sync --repo ...`",
+          );
         if (options.json) out(JSON.stringify(status, null, 2));
         else for (const line of describeStatus(status)) out(line);
         if (status.state === "Failed") process.exitCode = 1;

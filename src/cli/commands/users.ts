@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { read } from "read";
+import { ScopectlError } from "../../core/errors.ts";
 import { checkNewPassword, hashPassword } from "../../server/login/password.ts";
 import type { Store } from "../../store/types.ts";
 import { note, out } from "../output.ts";
@@ -42,7 +43,7 @@ async function readNewPassword(): Promise<string> {
   // Refused before the confirmation, so that a too-short password is not typed twice.
   checkNewPassword(password);
   if ((await ask("Repeat the password: ")) !== password) {
-    throw new Error("the two passwords do not match; nothing was changed");
+    throw new ScopectlError("password.rejected", "the two passwords do not match; nothing was changed");
   }
   return password;
 }
@@ -70,12 +71,16 @@ while disabled.`,
   ).action(async (email: string, options: StoreOption) => {
     const file = storePath(options);
     if (!existsSync(file)) {
-      throw new Error(`there is no store at ${file}: apply the manifests (with a User for ${email}) first`);
+      throw new ScopectlError(
+        "store.missing",
+        `there is no store at ${file}: apply the manifests (with a User for ${email}) first`,
+      );
     }
     await withStore(options, async (store) => {
       const user = await userByEmail(store, email);
       if (!user) {
-        throw new Error(
+        throw new ScopectlError(
+          "store.not-found",
           `no User in the store ${file} has the email address ${email}; add a User manifest for it and apply it first`,
         );
       }

@@ -3,6 +3,7 @@
  * prints for editors (e.g. yaml-language-server's `# yaml-language-server: $schema=...`).
  */
 import type { TSchema } from "@sinclair/typebox";
+import { ScopectlError } from "../../core/errors.ts";
 import { type ApiManifest, ApiManifestSchema } from "./api.ts";
 import { type ApiKeyManifest, ApiKeyManifestSchema } from "./api-key.ts";
 import { type ApplicationManifest, ApplicationManifestSchema } from "./application.ts";
@@ -83,7 +84,10 @@ function plain<T>(value: T): T {
 export function manifestSchema(kind?: ManifestKind | string): Record<string, unknown> {
   if (kind !== undefined) {
     if (!isManifestKind(kind)) {
-      throw new Error(`unknown kind "${kind}"; the kinds are ${MANIFEST_KINDS.join(", ")}`);
+      throw new ScopectlError(
+        "input.unknown-kind",
+        `unknown kind "${kind}"; the kinds are ${MANIFEST_KINDS.join(", ")}`,
+      );
     }
     return { $schema: JSON_SCHEMA_DIALECT, $id: schemaId(kind), ...plain(KIND_SCHEMAS[kind]) };
   }
