@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import { exited, outputOf, spawnFixture, tempDirs } from "./helpers.ts";
 
 const tempDir = tempDirs("store-concurrency");

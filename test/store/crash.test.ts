@@ -4,7 +4,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import { CREATED, newState, OLD_USERS, oldState } from "./fixtures/crash-rows.ts";
 import { exited, outputOf, spawnFixture, tempDirs } from "./helpers.ts";
 

@@ -6,7 +6,7 @@ import path from "node:path";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { CommitInfo } from "../../src/model/resources.ts";
-import type { WriteContext } from "../../src/store/types.ts";
+import type { WriteContext } from "../../src/store/resources.ts";
 
 /** A temp folder for this test file, removed when the file's tests are done. */
 export function tempDirs(prefix: string): () => Promise<string> {

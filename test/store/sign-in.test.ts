@@ -7,14 +7,10 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/store/migrations.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
-import type {
-  AuthorizationCodeRecord,
-  GrantRecord,
-  RefreshTokenRecord,
-  Store,
-} from "../../src/store/types.ts";
+import type { AuthorizationCodeRecord, GrantRecord, RefreshTokenRecord } from "../../src/store/sign-in.ts";
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/store/sqlite/migrations.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
+import type { Store } from "../../src/store/store.ts";
 import { ctxOf, tempDirs } from "./helpers.ts";
 
 const tempDir = tempDirs("sign-in");

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/store/migrations.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
-import type { SigningKeyRecord } from "../../src/store/types.ts";
+import type { SigningKeyRecord } from "../../src/store/signing-keys.ts";
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/store/sqlite/migrations.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import { ctxOf, tempDirs } from "./helpers.ts";
 
 const tempDir = tempDirs("keys");

@@ -5,14 +5,10 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { RESOURCE_KINDS, type Resource, type ResourceKind } from "../../src/model/resources.ts";
-import { MIGRATIONS, migrate, SCHEMA_VERSION, StoreVersionError } from "../../src/store/migrations.ts";
-import { defaultStorePath, openSqliteStore } from "../../src/store/sqlite.ts";
-import {
-  StaleRevisionError,
-  type Store,
-  StoreLockedError,
-  type StoreTransaction,
-} from "../../src/store/types.ts";
+import { StaleRevisionError, type StoreTransaction } from "../../src/store/resources.ts";
+import { MIGRATIONS, migrate, SCHEMA_VERSION, StoreVersionError } from "../../src/store/sqlite/migrations.ts";
+import { defaultStorePath, openSqliteStore } from "../../src/store/sqlite/open.ts";
+import { type Store, StoreLockedError } from "../../src/store/store.ts";
 import { commit, ctxOf, tempDirs } from "./helpers.ts";
 
 const tempDir = tempDirs("store");

@@ -12,9 +12,10 @@ import { describe, test } from "node:test";
 import Database from "better-sqlite3";
 import type { ApplicationProps, UserProps } from "../../src/model/resources.ts";
 import { createProvider } from "../../src/providers/provider.ts";
-import { MIGRATIONS, migrate } from "../../src/store/migrations.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
-import type { GrantRecord, Store } from "../../src/store/types.ts";
+import type { GrantRecord } from "../../src/store/sign-in.ts";
+import { MIGRATIONS, migrate } from "../../src/store/sqlite/migrations.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
+import type { Store } from "../../src/store/store.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { ctxOf, tempDirs } from "./helpers.ts";
 

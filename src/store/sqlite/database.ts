@@ -1,0 +1,136 @@
+/**
+ * One open SQLite store file: its two connections, the queue that orders this process's writes, and
+ * the SQLite write lock that orders them across processes. Every concern's writes go through here, so
+ * that a transaction, a key rotation and a sign-in write never interleave on the writer connection.
+ *
+ * Connections. A store holds two connections to its file: a writer, on which every write runs (its reads
+ * see its own writes), and a reader for the Store's own reads, which in WAL mode see the last committed
+ * state and never wait for a writer. A write started while another one of the same store is running
+ * waits for it (in order); writes of other processes are kept apart by SQLite's write lock, which
+ * `BEGIN IMMEDIATE` takes before anything is read or checked.
+ *
+ * Lock waits. Waiting for another process's write lock polls asynchronously (up to `busyTimeoutMs`), so
+ * a process that also serves tokens keeps answering while its reconciler waits.
+ */
+import type Database from "better-sqlite3";
+import { StoreLockedError } from "../store.ts";
+
+/** A row as the statements return it: an array of column values (`raw`). */
+export type Row = unknown[];
+
+export const busyTimeoutPragma = (ms: number): string => `busy_timeout = ${Math.max(0, Math.floor(ms))}`;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class SqliteDatabase {
+  /** Writes of this store run one after the other: each waits for the previous one's end. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    readonly file: string,
+    readonly writer: Database.Database,
+    readonly reader: Database.Database,
+    private readonly busyTimeoutMs: number,
+  ) {}
+
+  /** Every read, and every queued write when its turn comes, starts here. */
+  assertOpen(): void {
+    if (this.#closed) throw new Error(`the store ${this.file} is closed`);
+  }
+
+  /** Runs `fn` once every write queued before it has ended; refused once close() was called. */
+  enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new Error(`the store ${this.file} is closed`));
+    const run = this.#queue.then(fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Takes the write lock, polling without blocking the event loop until busyTimeoutMs has passed. */
+  async begin(): Promise<void> {
+    const writer = this.writer;
+    const deadline = Date.now() + this.busyTimeoutMs;
+    let delay = 1;
+    writer.pragma("busy_timeout = 0");
+    try {
+      for (;;) {
+        try {
+          writer.exec("BEGIN IMMEDIATE");
+          return;
+        } catch (error) {
+          if (!isBusy(error)) throw error;
+          const left = deadline - Date.now();
+          if (left <= 0) throw new StoreLockedError(this.file, { cause: error });
+          await sleep(Math.min(delay, left));
+          delay = Math.min(delay * 2, 50);
+        }
+      }
+    } finally {
+      writer.pragma(busyTimeoutPragma(this.busyTimeoutMs));
+    }
+  }
+
+  rollback(): void {
+    if (!this.writer.inTransaction) return;
+    try {
+      this.writer.exec("ROLLBACK");
+    } catch {
+      // SQLite may already have rolled back (e.g. after an I/O error); the first error is the news.
+    }
+  }
+
+  /**
+   * Runs `fn` (synchronous: nothing else may run on the writer meanwhile) in one write transaction, queued
+   * behind this store's other writes and under SQLite's write lock, without a revision or audit rows:
+   * for runtime state (sign-in state, sync status), which is not a manifest resource.
+   *
+   * Durability: `NORMAL` by default, restored to `FULL` afterwards. Sign-in writes happen per sign-in and
+   * per token request, so an fsync each would put the disk's flush latency on every token request and
+   * serialize them behind it. In WAL mode NORMAL still keeps every commit through a crash of the process;
+   * only a power cut or kernel crash can roll back the last few, leaving the file consistent. For sign-in
+   * state that costs little and tells no one anything false for good: a lost grant or code means signing
+   * in again, a lost rotation means the client's newest refresh token is unknown (sign in again) or its
+   * previous one usable once more. An apply is different (see `open.ts`): it reports generated secrets
+   * and a revision to a person once, so it pays for FULL. `setPassword` is such a report too ("password
+   * set"), and rare, so it passes `FULL`.
+   */
+  writeRuntimeState<T>(fn: () => T, synchronous: "NORMAL" | "FULL" = "NORMAL"): Promise<T> {
+    return this.enqueue(async () => {
+      this.assertOpen();
+      const writer = this.writer;
+      // Set outside the transaction (SQLite reads it at COMMIT; it is per connection).
+      writer.pragma(`synchronous = ${synchronous}`);
+      try {
+        await this.begin();
+        try {
+          const result = fn();
+          writer.exec("COMMIT");
+          return result;
+        } catch (error) {
+          this.rollback();
+          throw error;
+        }
+      } finally {
+        writer.pragma("synchronous = FULL");
+      }
+    });
+  }
+
+  /** Waits for the writes already started, then closes both connections. */
+  async close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = this.#queue.then(() => {
+      this.#closed = true;
+      this.reader.close();
+      this.writer.close();
+    });
+    return this.#closing;
+  }
+}
