@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { ScopectlError } from "../core/errors.ts";
-import type { Store } from "../store/types.ts";
+import type { Store } from "../store/store.ts";
 import { type StoreOption, storePath, withStore } from "./reconcile.ts";
 
 export function withExistingStore<T>(options: StoreOption, fn: (store: Store) => Promise<T>): Promise<T> {

@@ -10,8 +10,8 @@ import { type CommitInfo, RECONCILER } from "../model/resources.ts";
 import { desiredResources } from "../plan/desired-resources.ts";
 import { makePlan } from "../plan/plan.ts";
 import type { Plan } from "../plan/types.ts";
-import { defaultStorePath, openSqliteStore } from "../store/sqlite.ts";
-import type { Store } from "../store/types.ts";
+import { defaultStorePath, openSqliteStore } from "../store/sqlite/open.ts";
+import type { Store } from "../store/store.ts";
 
 export interface StoreOption {
   store?: string;

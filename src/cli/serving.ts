@@ -11,7 +11,7 @@ import { checkIssuer } from "../model/uris.ts";
 import { createLogger } from "../server/logger.ts";
 import { startTokenServer, type TokenServer } from "../server/server.ts";
 import { settingsOf } from "../server/snapshot.ts";
-import type { Store } from "../store/types.ts";
+import type { Store } from "../store/store.ts";
 import { note } from "./output.ts";
 
 export interface ServeOptions {

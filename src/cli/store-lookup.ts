@@ -7,7 +7,7 @@
 import { ScopectlError } from "../core/errors.ts";
 import { closestName, didYouMean } from "../model/did-you-mean.ts";
 import type { StoredResource } from "../model/resources.ts";
-import type { StoreReader } from "../store/types.ts";
+import type { StoreReader } from "../store/resources.ts";
 
 /** At most this many names are listed when nothing is close to what was typed. */
 const LISTED_NAMES = 8;

@@ -12,7 +12,7 @@ import { GitMirror } from "../gitops/mirror.ts";
 import { checkAllowedSignersFile, verifyCommitSignature } from "../gitops/signatures.ts";
 import { type SecretsSink, SyncLoop } from "../gitops/sync.ts";
 import type { Logger } from "../server/logger.ts";
-import type { Store } from "../store/types.ts";
+import type { Store } from "../store/store.ts";
 import { SecretsFile } from "./secrets-file.ts";
 
 export interface SyncSettings {

@@ -7,7 +7,8 @@ import type { ResourceKind } from "../model/resources.ts";
 import type { Plan, PlanChange } from "../plan/types.ts";
 import { createProvider, type ResourceState } from "../providers/provider.ts";
 import type { OneTimeSecret, ProviderSession } from "../providers/types.ts";
-import type { ImportRecord, Store, StoreTransaction, WriteContext } from "../store/types.ts";
+import type { ImportRecord, StoreTransaction, WriteContext } from "../store/resources.ts";
+import type { Store } from "../store/store.ts";
 
 export interface ApplyResult {
   /** The revision the store is at after the apply. */

@@ -17,7 +17,9 @@ import { RECONCILER } from "../model/resources.ts";
 import type { Plan } from "../plan/types.ts";
 import type { OneTimeSecret } from "../providers/types.ts";
 import type { Logger } from "../server/logger.ts";
-import type { DriftEntry, Store, SyncCommit, SyncStatus, WriteContext } from "../store/types.ts";
+import type { WriteContext } from "../store/resources.ts";
+import type { Store } from "../store/store.ts";
+import type { DriftEntry, SyncCommit, SyncStatus } from "../store/sync-status.ts";
 import type { GitMirror } from "./mirror.ts";
 import { PassSchedule } from "./pass-schedule.ts";
 

@@ -12,7 +12,7 @@
 import type { DesiredState } from "../model/desired.ts";
 import type { OpenApiSourceProps, ScopeProps } from "../model/resources.ts";
 import type { ImportLogEntry, Operation } from "../model/spec-import.ts";
-import type { ImportLogItem, ImportRecord } from "../store/types.ts";
+import type { ImportLogItem, ImportRecord } from "../store/resources.ts";
 import { compareStrings, scopeId } from "./desired-resources.ts";
 import type { PlanAction } from "./types.ts";
 

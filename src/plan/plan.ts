@@ -21,7 +21,7 @@ import {
   type ScopeProps,
   type StoredResource,
 } from "../model/resources.ts";
-import type { ImportRecord } from "../store/types.ts";
+import type { ImportRecord } from "../store/resources.ts";
 import { compareStrings } from "./desired-resources.ts";
 import { diffProps } from "./diff.ts";
 import { indexHoldings, narrowingImpact, scopeDeletionImpact } from "./impact.ts";

@@ -4,7 +4,7 @@
  * Nothing here reads `before`/`after`: renderers see the masked diffs, never the props (which may hold
  * a secret's hash).
  */
-import type { ImportLogItem } from "../store/types.ts";
+import type { ImportLogItem } from "../store/resources.ts";
 import type { FieldDiff, Impact, Plan, PlanAction, PlanChange, PlanSummary } from "./types.ts";
 
 export const ACTION_SYMBOL: Record<PlanAction, string> = {

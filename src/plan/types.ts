@@ -4,7 +4,7 @@
  * (possibly on another machine, later): no Maps, no Dates, no class instances.
  */
 import type { CommitInfo, ManagedBy, PropsByKind, ResourceKind } from "../model/resources.ts";
-import type { ImportLogItem } from "../store/types.ts";
+import type { ImportLogItem } from "../store/resources.ts";
 
 export type PlanAction = "create" | "update" | "replace" | "delete";
 

@@ -4,7 +4,7 @@
  * one session: a store transaction and the context every write records.
  */
 import type { ResourceKind } from "../model/resources.ts";
-import type { StoreTransaction, WriteContext } from "../store/types.ts";
+import type { StoreTransaction, WriteContext } from "../store/resources.ts";
 
 export interface CheckFailure {
   property: string;

@@ -13,8 +13,9 @@ import type { OpenApiSourceProps, ResourceKind } from "../model/resources.ts";
 import { createProvider, diffProps } from "../providers/provider.ts";
 import type { CheckResult, DiffResult, OneTimeSecret, ProviderSession } from "../providers/types.ts";
 import { uriFailures } from "../providers/uri-checks.ts";
-import { openSqliteStore } from "../store/sqlite.ts";
-import type { Store, StoreTransaction, WriteContext } from "../store/types.ts";
+import type { StoreTransaction, WriteContext } from "../store/resources.ts";
+import { openSqliteStore } from "../store/sqlite/open.ts";
+import type { Store } from "../store/store.ts";
 import { type PulumiInputs, type PulumiOutputs, pulumiManager } from "./inputs.ts";
 import { assertWritable } from "./ownership.ts";
 

@@ -1,6 +1,6 @@
 /** What every route of the token service shares. */
 
-import type { Store } from "../store/types.ts";
+import type { Store } from "../store/store.ts";
 import type { FailedAuthLimiter } from "./failed-auth-limiter.ts";
 import type { Logger } from "./logger.ts";
 import type { LoginLimiter } from "./login/login-limiter.ts";

@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Store } from "../store/types.ts";
+import type { Store } from "../store/store.ts";
 import { createApp } from "./app.ts";
 import type { ServerContext, SyncHook } from "./context.ts";
 import { FailedAuthLimiter, type FailedAuthLimiterOptions } from "./failed-auth-limiter.ts";

@@ -4,7 +4,7 @@
  * the old snapshot or the new one. A reload that fails (a store locked for long, a key it cannot
  * decrypt) keeps the old snapshot serving and is retried at the next poll.
  */
-import type { Store } from "../store/types.ts";
+import type { Store } from "../store/store.ts";
 import { SigningKeys } from "./keys/keyring.ts";
 import { maxTokenLifetimeSeconds } from "./keys/lifetime.ts";
 import { compileSnapshot, type Snapshot, settingsOf } from "./snapshot.ts";

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { effectiveScopes, sourceLabel } from "../../model/effective.ts";
 import type { RoleProps, StoredResource } from "../../model/resources.ts";
-import type { Store } from "../../store/types.ts";
+import type { Store } from "../../store/store.ts";
 import { withExistingStore } from "../existing-store.ts";
 import { withJsonErrors } from "../json-errors.ts";
 import { colors, out, table } from "../output.ts";

@@ -1,7 +1,7 @@
 /** `scopectl history`: the store's revisions with their commits, and the OpenAPI import history with logs. */
 import type { Command } from "commander";
 import { ScopectlError } from "../../core/errors.ts";
-import type { ImportLogItem, ImportRecord } from "../../store/types.ts";
+import type { ImportLogItem, ImportRecord } from "../../store/resources.ts";
 import { withExistingStore } from "../existing-store.ts";
 import { withJsonErrors } from "../json-errors.ts";
 import { colors, out, table } from "../output.ts";

@@ -8,7 +8,7 @@ import { SETTINGS_DEFAULTS } from "../../manifest/schemas/settings.ts";
 import { SETTINGS_ID } from "../../plan/desired-resources.ts";
 import { SigningKeys } from "../../server/keys/keyring.ts";
 import { maxTokenLifetimeSeconds } from "../../server/keys/lifetime.ts";
-import type { SigningKeyRecord } from "../../store/types.ts";
+import type { SigningKeyRecord } from "../../store/signing-keys.ts";
 import { withExistingStore } from "../existing-store.ts";
 import { withJsonErrors } from "../json-errors.ts";
 import { colors, out, table, warn } from "../output.ts";

@@ -2,7 +2,7 @@
 import { type Command, Option } from "commander";
 import { ScopectlError } from "../../core/errors.ts";
 import { createLogger } from "../../server/logger.ts";
-import { openSqliteStore } from "../../store/sqlite.ts";
+import { openSqliteStore } from "../../store/sqlite/open.ts";
 import { note } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
 import {

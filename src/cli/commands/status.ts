@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { ScopectlError } from "../../core/errors.ts";
 import { redactDeep } from "../../core/redact.ts";
-import type { SyncCommit, SyncStatus } from "../../store/types.ts";
+import type { SyncCommit, SyncStatus } from "../../store/sync-status.ts";
 import { withJsonErrors } from "../json-errors.ts";
 import { colors, out } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath, withStore } from "../reconcile.ts";

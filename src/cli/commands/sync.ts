@@ -1,7 +1,7 @@
 /** `scopectl sync`: follow a git branch and apply each new commit of its manifest folder. */
 import { type Command, Option } from "commander";
 import { createLogger } from "../../server/logger.ts";
-import { openSqliteStore } from "../../store/sqlite.ts";
+import { openSqliteStore } from "../../store/sqlite/open.ts";
 import { note, out } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
 import { checkLogLevel } from "../serving.ts";

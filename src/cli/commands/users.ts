@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { read } from "read";
 import { ScopectlError } from "../../core/errors.ts";
 import { checkNewPassword, hashPassword } from "../../server/login/password.ts";
-import type { Store } from "../../store/types.ts";
+import type { Store } from "../../store/store.ts";
 import { note, out } from "../output.ts";
 import { addStoreOption, type StoreOption, storePath, withStore } from "../reconcile.ts";
 

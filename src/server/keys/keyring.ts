@@ -20,7 +20,8 @@ import {
 } from "jose";
 import { ScopectlError } from "../../core/errors.ts";
 import type { SigningAlg } from "../../model/desired.ts";
-import type { SigningKeyRecord, Store } from "../../store/types.ts";
+import type { SigningKeyRecord } from "../../store/signing-keys.ts";
+import type { Store } from "../../store/store.ts";
 import { decryptPrivateKey, encryptPrivateKey, masterKeyFrom } from "./master-key.ts";
 
 export interface KeyRing {

@@ -8,7 +8,7 @@
  * `{active: false}` and nothing more, so the endpoint tells no one why.
  */
 import { API_KEY_PREFIX, matchesSha256 } from "../../core/secrets.ts";
-import type { Store } from "../../store/types.ts";
+import type { Store } from "../../store/store.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { liveAccessToken } from "./live-access-token.ts";
 

@@ -16,7 +16,8 @@
 import type { JWTPayload } from "jose";
 import { effectiveScopes } from "../../model/effective.ts";
 import type { UserProps } from "../../model/resources.ts";
-import type { GrantRecord, Store } from "../../store/types.ts";
+import type { GrantRecord } from "../../store/sign-in.ts";
+import type { Store } from "../../store/store.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { verifyAccessToken } from "./access-token.ts";
 import { OPENID_SCOPES, userinfoAudience } from "./user-grant.ts";

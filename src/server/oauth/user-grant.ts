@@ -10,7 +10,7 @@
  */
 import { effectiveScopes } from "../../model/effective.ts";
 import type { UserProps } from "../../model/resources.ts";
-import type { GrantedAccess, GrantedAudience } from "../../store/types.ts";
+import type { GrantedAccess, GrantedAudience } from "../../store/sign-in.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import type { AccessTokenGrant } from "./access-token.ts";
 import { refuseAmbiguousScopes } from "./ambiguous-scopes.ts";

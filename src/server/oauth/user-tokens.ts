@@ -5,7 +5,8 @@
  * new one).
  */
 import { sha256Hex } from "../../core/secrets.ts";
-import type { GrantedAccess, GrantRecord, RefreshTokenRecord, Store } from "../../store/types.ts";
+import type { GrantedAccess, GrantRecord, RefreshTokenRecord } from "../../store/sign-in.ts";
+import type { Store } from "../../store/store.ts";
 import type { ClientEntry, Snapshot } from "../snapshot.ts";
 import { issueAccessToken } from "./access-token.ts";
 import { OAuthError } from "./errors.ts";

@@ -7,7 +7,7 @@
  * added since never widens the grant.
  */
 import { sha256Hex } from "../../../core/secrets.ts";
-import type { GrantedAccess, GrantRecord } from "../../../store/types.ts";
+import type { GrantedAccess, GrantRecord } from "../../../store/sign-in.ts";
 import type { ServerContext } from "../../context.ts";
 import { requestedTargets } from "../audiences.ts";
 import { invalidGrant, invalidRequest } from "../errors.ts";
