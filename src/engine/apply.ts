@@ -4,6 +4,7 @@
  * against, and either commits everything (one new revision, audit rows, import history) or nothing.
  */
 import type { ResourceKind } from "../model/resources.ts";
+import { conflictsSentence } from "../plan/applicability.ts";
 import type { Plan, PlanChange } from "../plan/types.ts";
 import { createProvider, type ResourceState } from "../providers/provider.ts";
 import type { OneTimeSecret, ProviderSession } from "../providers/types.ts";
@@ -19,10 +20,8 @@ export interface ApplyResult {
 
 export class PlanConflictError extends Error {
   constructor(plan: Plan) {
-    const first = plan.conflicts[0];
-    super(
-      `the plan has ${plan.conflicts.length} conflict${plan.conflicts.length === 1 ? "" : "s"} and cannot be applied${first ? `: ${first.message}` : ""}`,
-    );
+    // The same sentence a saved plan file records as its blocker (plan/applicability.ts).
+    super(conflictsSentence(plan));
     this.name = "PlanConflictError";
   }
 }

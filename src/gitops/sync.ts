@@ -10,14 +10,14 @@
  * the history was rewritten (a force-push): that is reported and the new head is applied.
  */
 import path from "node:path";
-import { planFolder } from "../cli/reconcile.ts";
 import { redactDeep, redactUrls } from "../core/redact.ts";
-import { applyPlan } from "../engine/apply.ts";
-import { RECONCILER } from "../model/resources.ts";
+import { PlanConflictError } from "../engine/apply.ts";
+import { planFolder } from "../engine/plan-folder.ts";
+import { type ReconcileSource, reconcile } from "../engine/reconcile.ts";
+import type { CommitInfo } from "../model/resources.ts";
 import type { Plan } from "../plan/types.ts";
 import type { OneTimeSecret } from "../providers/types.ts";
 import type { Logger } from "../server/logger.ts";
-import type { WriteContext } from "../store/resources.ts";
 import type { Store } from "../store/store.ts";
 import type { DriftEntry, SyncCommit, SyncStatus } from "../store/sync-status.ts";
 import type { GitMirror } from "./mirror.ts";
@@ -61,6 +61,10 @@ class SecretsUnavailableError extends Error {
 }
 
 const ACTOR = "scopectl sync";
+
+/** A commit's conflicts, all of them, one line each: the status is where they are read. */
+const everyConflict = (plan: Plan) =>
+  new Error(plan.conflicts.map((c) => `${c.kind} ${c.id}: ${c.message}`).join("\n"));
 
 /**
  * One line per diagnostic, with paths relative to the repository rather than the clone, and no URL
@@ -182,7 +186,7 @@ export class SyncLoop {
 
   /** Tries one commit; false when it must be tried again at the next pass (nothing after it may apply). */
   async #applyCommit(status: SyncStatus, sha: string): Promise<boolean> {
-    const { store, mirror, logger } = this.#options;
+    const { mirror, logger } = this.#options;
     const info = await mirror.commitInfo(sha);
     const attempt: SyncCommit = {
       sha,
@@ -196,15 +200,10 @@ export class SyncLoop {
       const refused = await this.#options.verifyCommit?.(sha);
       if (refused !== undefined) throw new Error(refused);
       await mirror.checkout(sha);
-      const { plan } = await planFolder(store, this.#folder, { displayBase: this.#folder });
-      if (plan.conflicts.length > 0) {
-        throw new Error(plan.conflicts.map((c) => `${c.kind} ${c.id}: ${c.message}`).join("\n"));
-      }
-      const result =
-        plan.changes.length > 0
-          ? await this.#apply(plan, { actor: ACTOR, managedBy: RECONCILER, commit: info }, sha)
-          : undefined;
-      const revision = result?.revision;
+      const { plan, revision, secretsError } = await this.#reconcile(
+        { folder: this.#folder, displayBase: this.#folder },
+        { actor: ACTOR, commit: info, sha, conflictError: everyConflict },
+      );
       const applied = revision === undefined ? attempt : { ...attempt, revision };
       status.lastApplied = applied;
       delete status.error;
@@ -212,8 +211,8 @@ export class SyncLoop {
         { commit: sha, subject: info.subject, revision, changes: plan.changes.length },
         "sync: applied a commit",
       );
-      if (result?.secretsError) {
-        status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was applied (revision ${revision}), but its generated secrets could not be written and are lost (rotate them): ${result.secretsError}`;
+      if (secretsError) {
+        status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was applied (revision ${revision}), but its generated secrets could not be written and are lost (rotate them): ${secretsError}`;
         attempt.error = status.error;
         logger.error({ commit: sha, err: status.error }, "sync: generated secrets were lost");
       }
@@ -241,33 +240,50 @@ export class SyncLoop {
   }
 
   /**
-   * Applies a plan, its secrets' destination opened first (a destination that cannot take them stops
-   * the apply: nothing is made, nothing lost). A failure to write them after the apply, which cannot be
-   * undone, comes back as `secretsError`.
+   * Plans (or takes the drift plan) and applies through the engine, the secrets' destination opened
+   * first: a destination that cannot take them stops the apply (nothing made, nothing lost), thrown as
+   * SecretsUnavailableError. A plan with conflicts throws `conflictError`. A failure to write the
+   * secrets after the apply, which cannot be undone, comes back as `secretsError`; `revision` is unset
+   * when there was nothing to change.
    */
-  async #apply(
-    plan: Plan,
-    ctx: WriteContext,
-    commit: string,
-  ): Promise<{ revision: number; secretsError?: string }> {
-    let sink: SecretsSink | undefined;
-    try {
-      sink = await this.#options.openSecrets?.();
-    } catch (error) {
-      throw new SecretsUnavailableError(error);
-    }
-    try {
-      const result = await applyPlan(this.#options.store, plan, ctx);
-      if (result.secrets.length > 0 && sink) {
-        try {
-          await sink.write(result.secrets, commit);
-        } catch (error) {
-          return { revision: result.revision, secretsError: describe(error) };
-        }
-      }
-      return { revision: result.revision };
-    } finally {
-      await sink?.close().catch(() => undefined);
+  async #reconcile(
+    source: ReconcileSource,
+    how: { actor: string; commit: CommitInfo; sha: string; conflictError: (plan: Plan) => Error },
+  ): Promise<{ plan: Plan; revision?: number; secretsError?: string }> {
+    const { actor, commit, sha, conflictError } = how;
+    const open = this.#options.openSecrets;
+    const result = await reconcile(this.#options.store, source, {
+      actor,
+      commit,
+      ...(open
+        ? {
+            openSecrets: async () => {
+              const sink = await open();
+              // A failed close must not turn an applied commit into a failed one.
+              return {
+                write: (secrets) => sink.write(secrets, sha),
+                close: () => sink.close().catch(() => undefined),
+              };
+            },
+          }
+        : {}),
+    });
+    switch (result.outcome) {
+      case "applied":
+        return {
+          plan: result.plan,
+          revision: result.revision,
+          ...(result.secretsError ? { secretsError: describe(result.secretsError.error) } : {}),
+        };
+      case "unchanged":
+        return { plan: result.plan };
+      case "conflicts":
+        throw conflictError(result.plan);
+      case "secrets-unavailable":
+        throw new SecretsUnavailableError(result.error);
+      default:
+        // No blockers and no confirmation are passed: "blocked" and "cancelled" cannot happen.
+        throw new Error(`sync: unexpected reconcile outcome ${result.outcome}`);
     }
   }
 
@@ -306,10 +322,15 @@ export class SyncLoop {
         return;
       }
       const info = await mirror.commitInfo(applied);
-      const result = await this.#apply(
-        plan,
-        { actor: `${ACTOR} (self-heal)`, managedBy: RECONCILER, commit: info },
-        applied,
+      const result = await this.#reconcile(
+        { plan },
+        {
+          actor: `${ACTOR} (self-heal)`,
+          commit: info,
+          sha: applied,
+          // Reported as "the drift check failed: the plan has N conflicts and cannot be applied: ...".
+          conflictError: (refused) => new PlanConflictError(refused),
+        },
       );
       if (result.secretsError) {
         status.error = `self-heal applied revision ${result.revision}, but its generated secrets could not be written and are lost (rotate them): ${result.secretsError}`;

@@ -2,18 +2,17 @@
  * `scopectl apply [DIR | PLANFILE]`: apply the manifests of a folder, or a plan saved by
  * `scopectl plan --out`, to the store: all or nothing, and only if the store has not moved since the plan.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import { applyPlan, PlanConflictError } from "../../engine/apply.ts";
+import { PlanConflictError } from "../../engine/apply.ts";
+import { reconcile, type SecretsSink } from "../../engine/reconcile.ts";
 import type { CommitInfo } from "../../model/resources.ts";
-import { RECONCILER } from "../../model/resources.ts";
+import { readPlanFile } from "../../plan/plan-file.ts";
 import { renderText } from "../../plan/render.ts";
-import type { Plan } from "../../plan/types.ts";
-import type { OneTimeSecret } from "../../providers/types.ts";
 import { colors, note, out, useColorOnStdout, warn } from "../output.ts";
-import { addStoreOption, planFolder, type StoreOption, TAKE_OVER_HELP, withStore } from "../reconcile.ts";
+import { addStoreOption, type StoreOption, TAKE_OVER_HELP, withStore } from "../reconcile.ts";
 import { SecretsFile } from "../secrets-file.ts";
 
 interface ApplyOptions extends StoreOption {
@@ -30,19 +29,6 @@ async function isFile(target: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function readPlanFile(file: string): Promise<Plan> {
-  let plan: Plan;
-  try {
-    plan = JSON.parse(await readFile(file, "utf8")) as Plan;
-  } catch (error) {
-    throw new Error(`${file} is not a saved plan: ${(error as Error).message}`);
-  }
-  if (plan?.formatVersion !== 1 || !Array.isArray(plan.changes)) {
-    throw new Error(`${file} is not a saved plan (made by scopectl plan --out)`);
-  }
-  return plan;
 }
 
 function checkCommit(target: string, commit: CommitInfo | undefined, allowDirty: boolean): void {
@@ -71,20 +57,32 @@ async function confirm(): Promise<boolean> {
   }
 }
 
-/** Prints the new secrets once, or writes them to the secrets file opened before the apply. */
-async function deliverSecrets(secrets: OneTimeSecret[], file: SecretsFile | undefined): Promise<void> {
-  if (file) {
-    if (secrets.length === 0) return;
-    await file.write(`${JSON.stringify(secrets, null, 2)}\n`);
-    note(
-      `Wrote ${secrets.length} new secret${secrets.length === 1 ? "" : "s"} to ${file.path} (mode 0600). They are not stored anywhere else.`,
-    );
-    return;
+/**
+ * Where the new secrets go: the --secrets-out file, or the terminal, once. The engine opens it before
+ * asking and before the transaction, so a file that cannot take the secrets stops the apply there,
+ * rather than after it, when the secrets would be lost; the file is removed again if none is written.
+ */
+async function openSecretsSink(secretsOut: string | undefined): Promise<SecretsSink> {
+  if (secretsOut) {
+    const file = await SecretsFile.open(path.resolve(secretsOut), "create");
+    return {
+      write: async (secrets) => {
+        await file.write(`${JSON.stringify(secrets, null, 2)}\n`);
+        note(
+          `Wrote ${secrets.length} new secret${secrets.length === 1 ? "" : "s"} to ${file.path} (mode 0600). They are not stored anywhere else.`,
+        );
+      },
+      close: () => file.close(),
+    };
   }
-  if (secrets.length === 0) return;
-  out();
-  out(colors.bold("New secrets, shown once (only their hashes are stored):"));
-  for (const s of secrets) out(`  ${s.kind} ${s.id} ${s.field}: ${s.value}`);
+  return {
+    write: async (secrets) => {
+      out();
+      out(colors.bold("New secrets, shown once (only their hashes are stored):"));
+      for (const s of secrets) out(`  ${s.kind} ${s.id} ${s.field}: ${s.value}`);
+    },
+    close: async () => {},
+  };
 }
 
 export function registerApplyCommand(program: Command): void {
@@ -102,43 +100,49 @@ export function registerApplyCommand(program: Command): void {
       .option("--actor <name>", "who applies, for the audit rows", process.env.USER ?? "scopectl")
       .option("--take-over", TAKE_OVER_HELP),
   ).action(async (target: string, options: ApplyOptions) => {
+    // A saved plan is read and checked before the store is opened: a refused file changes nothing.
+    const saved = (await isFile(target)) ? await readPlanFile(target) : undefined;
     await withStore(options, async (store) => {
-      let plan: Plan;
-      if (await isFile(target)) {
-        plan = await readPlanFile(target);
-        checkCommit(target, plan.commit, options.allowDirty ?? false);
-      } else {
-        ({ plan } = await planFolder(store, target, { takeOver: options.takeOver ?? false }));
-        checkCommit(target, plan.commit, options.allowDirty ?? false);
-      }
-      out(renderText(plan, { color: useColorOnStdout }));
-      if (plan.conflicts.length > 0) throw new PlanConflictError(plan);
-      if (plan.changes.length === 0) return;
-      // Before asking and before the transaction: a file that cannot take the secrets stops the apply
-      // here, rather than after it, when the secrets would be lost. Removed again if none is written.
-      const secretsFile = options.secretsOut
-        ? await SecretsFile.open(path.resolve(options.secretsOut), "create")
-        : undefined;
-      try {
-        if (!options.yes && !(await confirm())) {
+      const result = await reconcile(
+        store,
+        saved
+          ? { plan: saved.plan, blockers: saved.blockers }
+          : { folder: target, takeOver: options.takeOver ?? false },
+        {
+          actor: options.actor ?? "scopectl",
+          review: ({ plan }) => {
+            checkCommit(target, plan.commit, options.allowDirty ?? false);
+            out(renderText(plan, { color: useColorOnStdout }));
+          },
+          openSecrets: () => openSecretsSink(options.secretsOut),
+          ...(options.yes ? {} : { confirm }),
+          onApplied: ({ revision, plan }) =>
+            out(
+              colors.green(
+                `Applied: the store is at revision ${revision}${plan.commit ? ` (commit ${plan.commit.sha.slice(0, 12)})` : ""}.`,
+              ),
+            ),
+        },
+      );
+      switch (result.outcome) {
+        case "conflicts":
+          throw new PlanConflictError(result.plan);
+        case "blocked":
+          throw new Error(
+            `${target} says it cannot be applied: ${result.blockers.map((b) => b.message).join("; ")}`,
+          );
+        case "secrets-unavailable":
+          throw result.error;
+        case "cancelled":
           note("Apply cancelled; nothing was changed.");
           process.exitCode = 1;
           return;
-        }
-        const ctx = {
-          actor: options.actor ?? "scopectl",
-          managedBy: RECONCILER,
-          ...(plan.commit ? { commit: plan.commit } : {}),
-        };
-        const result = await applyPlan(store, plan, ctx);
-        out(
-          colors.green(
-            `Applied: the store is at revision ${result.revision}${plan.commit ? ` (commit ${plan.commit.sha.slice(0, 12)})` : ""}.`,
-          ),
-        );
-        await deliverSecrets(result.secrets, secretsFile);
-      } finally {
-        await secretsFile?.close();
+        case "applied":
+          // Applied, but the secrets could not be written: the error says so, and the exit code is 1.
+          if (result.secretsError) throw result.secretsError.error;
+          return;
+        case "unchanged":
+          return;
       }
     });
   });

@@ -1,10 +1,11 @@
 /** `scopectl plan [DIR]`: what an apply of the folder would change in the store, and who it affects. */
-import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { planFolder } from "../../engine/plan-folder.ts";
+import { writePlanFile } from "../../plan/plan-file.ts";
 import { renderJson, renderMarkdown, renderText } from "../../plan/render.ts";
 import { withJsonErrors } from "../json-errors.ts";
 import { note, out, useColorOnStdout, warn } from "../output.ts";
-import { addStoreOption, planFolder, type StoreOption, TAKE_OVER_HELP, withStore } from "../reconcile.ts";
+import { addStoreOption, type StoreOption, TAKE_OVER_HELP, withStore } from "../reconcile.ts";
 
 interface PlanOptions extends StoreOption {
   json?: boolean;
@@ -38,9 +39,8 @@ async function plan(dir: string, options: PlanOptions): Promise<void> {
     warn(
       `${dir} has uncommitted changes: the plan is of the working tree, not of ${commit.sha.slice(0, 12)}`,
     );
-  if (options.out) {
-    await writeFile(options.out, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
-  }
+  // Saved even when it has conflicts: the file says it cannot be applied, and why (plan/plan-file.ts).
+  if (options.out) await writePlanFile(options.out, plan);
   if (options.json) out(renderJson(plan));
   else if (options.markdown) out(renderMarkdown(plan));
   else out(renderText(plan, { color: useColorOnStdout }));

@@ -6,15 +6,15 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
-import { applyPlan, PlanConflictError } from "../../engine/apply.ts";
-import { RECONCILER } from "../../model/resources.ts";
+import { PlanConflictError } from "../../engine/apply.ts";
+import { reconcile } from "../../engine/reconcile.ts";
 import { summaryLine } from "../../plan/render-words.ts";
 import type { OneTimeSecret } from "../../providers/types.ts";
 import { openSqliteStore } from "../../store/sqlite/open.ts";
 import type { Store } from "../../store/store.ts";
 import { coalesce, type FolderWatcher, QUIET_MS, watchFolder } from "../manifest-watcher.ts";
 import { colors, note, out, reportFailure, table, warn } from "../output.ts";
-import { addStoreOption, planFolder, type StoreOption, storePath } from "../reconcile.ts";
+import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
 import {
   addServeOptions,
   checkServeOptions,
@@ -32,19 +32,28 @@ interface Reconciled {
   secrets: OneTimeSecret[];
 }
 
-/** Plans DIR against the store and applies it; throws (changing nothing) on invalid manifests or conflicts. */
-async function reconcile(store: Store, dir: string): Promise<Reconciled> {
-  const { plan, commit } = await planFolder(store, dir);
-  if (plan.conflicts.length > 0) throw new PlanConflictError(plan);
-  if (commit?.dirty)
-    note(`note: ${dir} has uncommitted changes; applying them on top of ${commit.sha.slice(0, 12)}`);
-  if (plan.changes.length === 0) return { secrets: [] };
-  const result = await applyPlan(store, plan, {
-    actor: "scopectl up",
-    managedBy: RECONCILER,
-    ...(commit ? { commit } : {}),
-  });
-  note(`applied ${dir} (the store is at revision ${result.revision}): ${summaryLine(plan)}`);
+/**
+ * Plans DIR against the store and applies it; throws (changing nothing) on invalid manifests or
+ * conflicts. No confirmation and no secrets file: up prints the new secrets itself (printApplications).
+ */
+async function reconcileDir(store: Store, dir: string): Promise<Reconciled> {
+  const result = await reconcile(
+    store,
+    { folder: dir },
+    {
+      actor: "scopectl up",
+      // Uncommitted changes are applied (up is for trying things out), with a note; a plan refused for
+      // its conflicts gets no note, only the refusal.
+      review: ({ plan, commit }) => {
+        if (plan.conflicts.length === 0 && commit?.dirty)
+          note(`note: ${dir} has uncommitted changes; applying them on top of ${commit.sha.slice(0, 12)}`);
+      },
+    },
+  );
+  if (result.outcome === "conflicts") throw new PlanConflictError(result.plan);
+  // Without blockers, a secrets sink or a confirmation, the only other outcome is "unchanged".
+  if (result.outcome !== "applied") return { secrets: [] };
+  note(`applied ${dir} (the store is at revision ${result.revision}): ${summaryLine(result.plan)}`);
   return result;
 }
 
@@ -98,7 +107,7 @@ async function example(store: Store, issuer: string, secrets: readonly OneTimeSe
 async function followChanges(store: Store, dir: string, root: string): Promise<() => Promise<void>> {
   const applies = coalesce(async () => {
     try {
-      const again = await reconcile(store, dir);
+      const again = await reconcileDir(store, dir);
       if (again.secrets.length > 0) await printApplications(store, again.secrets);
     } catch (error) {
       reportFailure(error);
@@ -140,7 +149,7 @@ and JSON lines otherwise (--log-format).`,
     const settings = checkServeOptions(options);
     const store = await openSqliteStore(storePath(options));
     try {
-      const first = await reconcile(store, dir);
+      const first = await reconcileDir(store, dir);
       await printApplications(store, first.secrets);
       const server = await startServing(store, settings);
       const issuer = server.snapshot().issuer;
