@@ -17,9 +17,9 @@ import { type ReconcileSource, reconcile } from "../engine/reconcile.ts";
 import type { CommitInfo } from "../model/resources.ts";
 import type { Plan } from "../plan/types.ts";
 import type { OneTimeSecret } from "../providers/types.ts";
-import type { Logger } from "../server/logger.ts";
 import type { Store } from "../store/store.ts";
 import type { DriftEntry, SyncCommit, SyncStatus } from "../store/sync-status.ts";
+import type { SyncLogger } from "./logger.ts";
 import type { GitMirror } from "./mirror.ts";
 import { PassSchedule } from "./pass-schedule.ts";
 
@@ -35,7 +35,7 @@ export interface SyncOptions {
    * refused, or undefined when it may be applied.
    */
   verifyCommit?: (sha: string) => Promise<string | undefined>;
-  logger: Logger;
+  logger: SyncLogger;
   /**
    * Where the generated secrets of an apply (new applications, API keys) go: they are shown nowhere
    * else. Opened before each apply, so that a destination that cannot take them (a bad --secrets-out)
