@@ -14,7 +14,7 @@ import { planFolder } from "../../src/engine/plan-folder.ts";
 import { loadDesiredState } from "../../src/manifest/index.ts";
 import { RECONCILER } from "../../src/model/resources.ts";
 import { desiredResources } from "../../src/plan/desired-resources.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 
 const [mode, dir = "", storeFile = ""] = process.argv.slice(2);
 

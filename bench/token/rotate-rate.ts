@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { sha256Hex } from "../../src/core/secrets.ts";
 import { mintRefreshToken } from "../../src/server/oauth/user-tokens.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 
 const [seconds = "5", families = "16"] = process.argv.slice(2);
 const CLIENT_ID = "bench-web";

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { RECONCILER } from "../../src/model/resources.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { gitTenant } from "../support/git-tenant.ts";
 import { freePort } from "../support/net.ts";

@@ -9,8 +9,8 @@ import { chmod, chown, mkdtemp, readFile, rm, stat, symlink, writeFile } from "n
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
-import type { SyncStatus } from "../../src/store/types.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
+import type { SyncStatus } from "../../src/store/sync-status.ts";
 import { runCli } from "../support/cli.ts";
 import { type GitRemote, gitRemote } from "../support/git-remote.ts";
 import { SYNC_FIXTURE } from "../support/sync-tenant.ts";

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { verifyPassword } from "../../src/server/login/password.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import { type CliResult, runCli } from "../support/cli.ts";
 
 const MANIFESTS = `apiVersion: scopectl/v1

@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, mock, test } from "node:test";
 import { pino } from "pino";
 import type { GitMirror } from "../../src/gitops/mirror.ts";
 import { SyncLoop } from "../../src/gitops/sync.ts";
-import type { Store, SyncStatus } from "../../src/store/types.ts";
+import type { Store } from "../../src/store/store.ts";
+import type { SyncStatus } from "../../src/store/sync-status.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 
 const INTERVAL = 30_000;

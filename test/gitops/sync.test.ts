@@ -11,8 +11,8 @@ import { pino } from "pino";
 import { GitMirror } from "../../src/gitops/mirror.ts";
 import { SyncLoop, type SyncOptions } from "../../src/gitops/sync.ts";
 import { RECONCILER } from "../../src/model/resources.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
-import type { Store } from "../../src/store/types.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
+import type { Store } from "../../src/store/store.ts";
 import { type GitRemote, gitRemote } from "../support/git-remote.ts";
 
 const FIXTURE = path.join(import.meta.dirname, "fixtures/tenant");

@@ -18,7 +18,7 @@ import { makePlan, type PlanInput } from "../../src/plan/plan.ts";
 import type { Plan } from "../../src/plan/types.ts";
 import { createProvider } from "../../src/providers/provider.ts";
 import type { OneTimeSecret, ProviderSession } from "../../src/providers/types.ts";
-import type { StoreTransaction } from "../../src/store/types.ts";
+import type { StoreTransaction } from "../../src/store/resources.ts";
 import { type Files, tenant, yaml } from "../manifest/helpers.ts";
 
 export { tenant, yaml };

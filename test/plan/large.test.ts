@@ -18,7 +18,7 @@ import type { ImportLogEntry } from "../../src/model/spec-import.ts";
 import { desiredResources } from "../../src/plan/desired-resources.ts";
 import { renderMarkdown, renderText } from "../../src/plan/render.ts";
 import type { Plan } from "../../src/plan/types.ts";
-import type { ImportLogItem } from "../../src/store/types.ts";
+import type { ImportLogItem } from "../../src/store/resources.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { plan } from "./helpers.ts";

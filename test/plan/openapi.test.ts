@@ -4,7 +4,7 @@ import type { TestContext } from "node:test";
 import { describe, test } from "node:test";
 import type { StoredResource } from "../../src/model/resources.ts";
 import type { Plan } from "../../src/plan/types.ts";
-import type { ImportRecord } from "../../src/store/types.ts";
+import type { ImportRecord } from "../../src/store/resources.ts";
 import type { Files } from "../manifest/helpers.ts";
 import { actions, applyRows, catalogFiles, edit, loadResources, plan, spec, yaml } from "./helpers.ts";
 

@@ -34,8 +34,8 @@ import { loadDesiredState } from "../../src/manifest/index.ts";
 import { RECONCILER, RESOURCE_KINDS, type ResourceKind } from "../../src/model/resources.ts";
 import { desiredResources } from "../../src/plan/desired-resources.ts";
 import type { Plan } from "../../src/plan/types.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
-import type { Store } from "../../src/store/types.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
+import type { Store } from "../../src/store/store.ts";
 import { buildPackage, serializeShims } from "../support/pulumi-build.ts";
 import {
   type DynamicProviderHost,

@@ -16,8 +16,8 @@ import { sha256Hex } from "../../src/core/secrets.ts";
 import { loadDesiredState } from "../../src/manifest/index.ts";
 import { RESOURCE_KINDS, type Resource, type ResourceKind } from "../../src/model/resources.ts";
 import { desiredResources } from "../../src/plan/desired-resources.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
-import type { Store } from "../../src/store/types.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
+import type { Store } from "../../src/store/store.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { buildPackage, packageRoot, serializeShims } from "../support/pulumi-build.ts";
 import {

@@ -10,7 +10,7 @@ import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import requireFromString from "require-from-string";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { buildPackage, packageRoot, serializeShims } from "../support/pulumi-build.ts";
 

@@ -14,7 +14,7 @@ import { RETIRE_GRACE_SECONDS, SigningKeys } from "../../src/server/keys/keyring
 import { maxTokenLifetimeSeconds } from "../../src/server/keys/lifetime.ts";
 import { decryptPrivateKey } from "../../src/server/keys/master-key.ts";
 import { startTokenServer } from "../../src/server/server.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import { runCli } from "../support/cli.ts";
 import { API_HEADER, basic, postForm, type ServedTenant, serveTenant } from "../support/token-server.ts";
 

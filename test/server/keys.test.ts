@@ -9,8 +9,8 @@ import type { StoredResource } from "../../src/model/resources.ts";
 import { type KeyRing, RETIRE_GRACE_SECONDS, SigningKeys } from "../../src/server/keys/keyring.ts";
 import { maxTokenLifetimeSeconds } from "../../src/server/keys/lifetime.ts";
 import { decryptPrivateKey } from "../../src/server/keys/master-key.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
-import type { Store } from "../../src/store/types.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
+import type { Store } from "../../src/store/store.ts";
 import { tempDirs } from "../store/helpers.ts";
 
 const tempDir = tempDirs("signing");

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, test } from "node:test";
-import type { SyncStatus } from "../../src/store/types.ts";
+import type { SyncStatus } from "../../src/store/sync-status.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { API_HEADER, basic, postForm, type ServedTenant, serveTenant } from "../support/token-server.ts";
 

@@ -12,8 +12,8 @@ import { applyPlan } from "../../src/engine/apply.ts";
 import { planFolder } from "../../src/engine/plan-folder.ts";
 import { RECONCILER } from "../../src/model/resources.ts";
 import { startTokenServer, type TokenServer, type TokenServerOptions } from "../../src/server/server.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
-import type { Store } from "../../src/store/types.ts";
+import { openSqliteStore } from "../../src/store/sqlite/open.ts";
+import type { Store } from "../../src/store/store.ts";
 
 export interface ServedTenant {
   url: string;
