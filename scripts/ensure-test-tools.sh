@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# `npm run setup:tools`: installs, in one apt-get call, the Debian packages the tests need when they are
-# absent, and does nothing when everything is there:
+# `npm run setup:tools`: installs what the tests need when it is absent, and does nothing when everything
+# is there:
+# - Node 24, for `npm run test:node24` (scripts/ensure-node24.sh: from the npm registry, into a cache
+#   folder outside the repository);
+# and, in one apt-get call, the Debian packages:
 # - chromium, for the browser test (test/examples/web-app-browser.test.ts), unless /usr/bin/chromium
 #   exists or CHROMIUM_PATH names another build;
 # - openssh-client, for ssh-keygen, which the signed-commit tests (test/gitops/signatures.test.ts,
 #   test/gitops/signed-sync.test.ts) use to make keys and sign and verify commits.
 # Needs root or password-less sudo to install.
 set -euo pipefail
+
+bash "$(dirname "$0")/ensure-node24.sh" >/dev/null
 
 packages=()
 if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
