@@ -1,25 +1,49 @@
 #!/usr/bin/env node
-/** `scopectl`: the command line. Each command lives in its own file under commands/. */
+/**
+ * `scopectl`: the command line. Each command lives in its own file under commands/, loaded only when
+ * it runs: a command module pulls in what its work needs (the manifest loader and its schemas, the
+ * store, the HTTP server), and loading all of them made every start, `--version` included, pay for
+ * every command. Help and an unknown command load them all, so help lists every command and commander
+ * can suggest the nearest name.
+ */
 import { Command, CommanderError } from "commander";
-import { registerApplyCommand } from "./commands/apply.ts";
-import { registerExplainCommand } from "./commands/explain.ts";
-import { registerHistoryCommand } from "./commands/history.ts";
-import { registerKeysCommand } from "./commands/keys.ts";
-import { registerOpenApiCommand } from "./commands/openapi.ts";
-import { registerPlanCommand } from "./commands/plan.ts";
-import { registerSchemaCommand } from "./commands/schema.ts";
-import { registerServeCommand } from "./commands/serve.ts";
-import { registerStatusCommand } from "./commands/status.ts";
-import { registerSyncCommand } from "./commands/sync.ts";
-import { registerUpCommand } from "./commands/up.ts";
-import { registerUsersCommand } from "./commands/users.ts";
-import { registerValidateCommand } from "./commands/validate.ts";
 import { jsonUsageErrors, reportUsageError, wantsJson } from "./json-errors.ts";
 import { addLogFormatOptions } from "./log-format.ts";
 import { exitQuietlyOnClosedPipes, reportFailure } from "./output.ts";
 import { VERSION } from "./version.ts";
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** The commands, in the order help lists them, each with the module that registers it. */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ["validate", async () => (await import("./commands/validate.ts")).registerValidateCommand],
+  ["schema", async () => (await import("./commands/schema.ts")).registerSchemaCommand],
+  ["openapi", async () => (await import("./commands/openapi.ts")).registerOpenApiCommand],
+  ["plan", async () => (await import("./commands/plan.ts")).registerPlanCommand],
+  ["apply", async () => (await import("./commands/apply.ts")).registerApplyCommand],
+  ["explain", async () => (await import("./commands/explain.ts")).registerExplainCommand],
+  ["history", async () => (await import("./commands/history.ts")).registerHistoryCommand],
+  ["keys", async () => (await import("./commands/keys.ts")).registerKeysCommand],
+  ["users", async () => (await import("./commands/users.ts")).registerUsersCommand],
+  ["serve", async () => (await import("./commands/serve.ts")).registerServeCommand],
+  ["sync", async () => (await import("./commands/sync.ts")).registerSyncCommand],
+  ["status", async () => (await import("./commands/status.ts")).registerStatusCommand],
+  ["up", async () => (await import("./commands/up.ts")).registerUpCommand],
+];
+
+/**
+ * The commands `args` (argv after the script) can run: the one its first word names, none for
+ * `--version`, or all of them otherwise (help, `help NAME`, a typo). The program itself has no option
+ * that takes a value, so its first word is the command or one of the program's own options.
+ */
+function commandsFor(args: readonly string[]): typeof COMMANDS {
+  const word = args[0];
+  if (word === "-V" || word === "--version") return [];
+  const named = COMMANDS.filter(([name]) => name === word);
+  return named.length > 0 ? named : COMMANDS;
+}
+
+export async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command()
     .name("scopectl")
     .description(
@@ -56,29 +80,17 @@ Environment:
                        belongs here, not in argv, which every local user can read (ps)
   NO_COLOR             no colour in what scopectl prints`,
     );
-  registerValidateCommand(program);
-  registerSchemaCommand(program);
-  registerOpenApiCommand(program);
-  registerPlanCommand(program);
-  registerApplyCommand(program);
-  registerExplainCommand(program);
-  registerHistoryCommand(program);
-  registerKeysCommand(program);
-  registerUsersCommand(program);
-  registerServeCommand(program);
-  registerSyncCommand(program);
-  registerStatusCommand(program);
-  registerUpCommand(program);
+  for (const [, load] of commandsFor(args)) (await load())(program);
   addLogFormatOptions(program);
   return program;
 }
 
 exitQuietlyOnClosedPipes();
-const program = buildProgram();
 // --json: commander's usage errors are JSON on stdout too, not text on stderr (json-errors.ts).
 const json = wantsJson(process.argv.slice(2));
-if (json) jsonUsageErrors(program);
 try {
+  const program = await buildProgram(process.argv.slice(2));
+  if (json) jsonUsageErrors(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   process.exitCode = json && error instanceof CommanderError ? reportUsageError(error) : reportFailure(error);
