@@ -1,6 +1,6 @@
 /**
  * `npm run bench:openapi`: how long a full OpenAPI import of a ~20 MB spec (>= 5,000 operations) takes,
- * as a ratio of a bare parse of the same file measured in the same run (DESIGN §6: ratios, not absolute
+ * as a ratio of a bare parse of the same file measured in the same run (docs/benchmarks.md: ratios, not absolute
  * targets). Target: import <= 3 × bare parse, for JSON and for YAML.
  *
  * Each repetition of each measurement runs in a fresh child process (bench/openapi/measure.ts), so runs do

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:reconcile`: plan and apply of a large tenant, each measurement in a fresh process,
- * reported as ratios to baselines measured in the same run (DESIGN §6):
+ * reported as ratios to baselines measured in the same run (docs/benchmarks.md):
  *   - plans (from empty, no-op, 1% change) against reading and parsing the same YAML;
  *   - applies (from empty, 1% change) against raw inserts of the same rows in one SQLite transaction.
  * Targets: no-op plan <= 2x its baseline; apply from empty <= 3x its baseline.

@@ -1,5 +1,5 @@
 /**
- * Effective scopes (DESIGN §2, "Users"): a user's scopes for an Api are the union of the scopes of
+ * Effective scopes (docs/architecture.md#rules-from-the-product): a user's scopes for an Api are the union of the scopes of
  * their roles and their additional scopes, each with its sources. Pure: the CLI's `explain`, the
  * management views and the token service all compute it from the same props.
  */

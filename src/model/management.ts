@@ -2,7 +2,7 @@
  * The built-in management API (`/v1/` on the token service). Its audience is
  * `Settings.managementAudience`; an Api in the manifests that takes that audience declares it, so that
  * applications are authorized for it like for any Api. Its scopes are the permissions the product
- * documents (DESIGN §2, "Management permissions"); the read-only views check `read:apis` and
+ * documents (docs/architecture.md#rules-from-the-product); the read-only views check `read:apis` and
  * `read:users`.
  */
 export const MANAGEMENT_PERMISSIONS = [

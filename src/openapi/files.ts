@@ -7,7 +7,7 @@ import { open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { specError } from "./errors.ts";
 
-/** DESIGN §2: at most 20 MB, read as MiB (20 × 2^20 bytes), the more permissive of the two readings. */
+/** docs/openapi.md: at most 20 MB, read as MiB (20 × 2^20 bytes), the more permissive of the two readings. */
 export const MAX_SPEC_BYTES = 20 * 1024 * 1024;
 
 export const SPEC_EXTENSIONS = [".json", ".yaml", ".yml"] as const;

@@ -1,5 +1,5 @@
 /**
- * From the operations under `paths` to scopes and the import log (DESIGN §2). Pure: the same paths and
+ * From the operations under `paths` to scopes and the import log (docs/openapi.md). Pure: the same paths and
  * manual scopes give the same result, in the order the spec lists its paths and, within a path item, its
  * methods (the order a reader of the spec sees).
  */

@@ -1,5 +1,5 @@
 /**
- * How an operation becomes a scope name: `{method}:{normalized_path}` (DESIGN §2, after Kinde's rule).
+ * How an operation becomes a scope name: `{method}:{normalized_path}` (docs/openapi.md, after Kinde's rule).
  * Pure and deterministic: the same (method, path) gives the same name on every machine and every run,
  * because a replacement import matches operations to existing scopes by name alone.
  */
@@ -15,7 +15,7 @@ export const CUT_NAME_PREFIX_LENGTH = 55;
 export const CUT_NAME_HASH_LENGTH = 8;
 /**
  * What a path with no letters or digits (`/`, `/{}`, `/-/`) normalizes to. Kinde does not say; an empty
- * normalized path would give `get:`, which is not a usable name, so we chose a word (DESIGN §2).
+ * normalized path would give `get:`, which is not a usable name, so we chose a word (docs/openapi.md).
  */
 export const ROOT_PATH_NAME = "root";
 

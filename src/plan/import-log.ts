@@ -1,5 +1,5 @@
 /**
- * The import log of an OpenApiSource change (DESIGN §2, "OpenAPI import"), recorded in the store's
+ * The import log of an OpenApiSource change (docs/openapi.md), recorded in the store's
  * import history on apply. The loader's log (DesiredOpenApiSource.log) is the spec's own view: it knows
  * the manual scopes of the manifests, not what the store holds. Here it meets the store:
  *   - first import (create): an operation whose scope the store already has for that Api (manual, or

@@ -1,5 +1,5 @@
 /**
- * A scope's owner: the Api's manual list, or the OpenApiSource that generated it (DESIGN §1, "one owner
+ * A scope's owner: the Api's manual list, or the OpenApiSource that generated it (docs/architecture.md#rules-from-the-product, "one owner
  * per relationship"). When a scope moves between the two, the scope row stays (same id, same grants)
  * and only its origin changes: the plan shows an update with this note, never a delete and a create,
  * so a reviewer sees that nobody loses the scope.

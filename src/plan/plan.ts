@@ -3,7 +3,7 @@
  * an apply runs, with field diffs, impact and OpenAPI import logs. Pure: the same input gives the same
  * plan (but for `createdAt`), which is what makes a saved plan reviewable and a no-op re-plan empty.
  *
- * Ownership (DESIGN §3: "a reconciler prunes only what it manages"):
+ * Ownership (docs/architecture.md#the-store-and-who-owns-each-row: a driver prunes only what it manages):
  *   - only rows whose `managedBy` is ours are updated, replaced or deleted;
  *   - rows someone else manages that the manifests do not mention are left alone, and listed;
  *   - a resource the manifests declare whose row someone else manages is a conflict: the plan says so

@@ -1,6 +1,6 @@
 /**
  * A ResourceProvider per kind, in the shape of Pulumi's `dynamic.ResourceProvider`, so that the
- * built-in reconciler and `pulumi up` call the very same code (DESIGN §3). Providers are created for
+ * built-in reconciler and `pulumi up` call the very same code (docs/architecture.md#data-flow). Providers are created for
  * one session: a store transaction and the context every write records.
  */
 import type { ResourceKind } from "../model/resources.ts";

@@ -1,5 +1,5 @@
 /**
- * One driver per store (DESIGN §3): a Pulumi stack writes only rows it manages. A row that another
+ * One driver per store (docs/architecture.md#the-store-and-who-owns-each-row): a Pulumi stack writes only rows it manages. A row that another
  * manager holds (`scopectl` the reconciler, another stack, someone by hand) is refused with a message
  * that names it, its manager and the way to take it over; `scopectl apply` refuses ours the same way.
  */

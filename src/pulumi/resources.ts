@@ -48,7 +48,7 @@ export interface ScopectlResourceArgs<K extends ResourceKind> {
 }
 
 // One shim per kind: the dynamic Resource caches the serialized text per provider object, so every
-// resource of a kind shares one serialization (the first costs about half a second, DESIGN §7).
+// resource of a kind shares one serialization (the first costs about half a second, docs/architecture.md#pulumis-shim).
 const shims = new Map<ResourceKind, ReturnType<typeof shimProvider>>();
 function shimFor(kind: ResourceKind): ReturnType<typeof shimProvider> {
   let shim = shims.get(kind);

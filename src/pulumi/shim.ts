@@ -7,7 +7,7 @@
  * working directory: the project root under `pulumi up`), so the installed scopectl always runs, and a
  * resource created by an older scopectl is refreshed and deleted by the current one.
  *
- * Serialization rules this module keeps (DESIGN §7): it imports nothing (named imports of Node built-ins
+ * Serialization rules this module keeps (docs/architecture.md#pulumis-shim): it imports nothing (named imports of Node built-ins
  * in ESM break serialization, and every captured module would be serialized too), and it captures no
  * object but strings. `require` is the host's: the serialized text runs as CommonJS there.
  */

@@ -1,4 +1,4 @@
-/** DESIGN §2, OpenAPI import: which operations make scopes, their descriptions, and the import log. */
+/** docs/openapi.md: which operations make scopes, their descriptions, and the import log. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";

@@ -1,4 +1,4 @@
-/** DESIGN §2, OpenAPI import, end to end through importSpec: what a valid spec produces. */
+/** docs/openapi.md, end to end through importSpec: what a valid spec produces. */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";

@@ -1,5 +1,5 @@
 /**
- * DESIGN §2 and §5, OpenAPI import: every bad input is one clear error that names the file (relative to
+ * docs/openapi.md and docs/architecture.md#errors: every bad input is one clear error that names the file (relative to
  * the root), and the line and column where there is one. Nothing is returned for a bad spec.
  */
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-/** DESIGN §2, OpenAPI import: how an operation's method and path become a scope name. */
+/** docs/openapi.md: how an operation's method and path become a scope name. */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";

@@ -1,6 +1,6 @@
 /**
  * The provider text Pulumi keeps in its state (`__provider`), made from the tsc output that `pulumi up`
- * runs (DESIGN §7: tsx output differs). The test builds scopectl into a temporary package root (its
+ * runs (docs/architecture.md#pulumis-shim: tsx output differs). The test builds scopectl into a temporary package root (its
  * package.json, node_modules linked, a fresh dist/) rather than the shared dist/, so that other tests
  * reading dist/ never see it half written.
  */

@@ -28,7 +28,7 @@ import {
   tokensOf,
 } from "../support/user-tokens.ts";
 
-/** An Api whose audience is an identifier, not a URI (DESIGN allows both for `audience`). */
+/** An Api whose audience is an identifier, not a URI (docs/manifests.md allows both for `audience`). */
 const LEGACY = "orders-legacy";
 
 function tenantFiles(issuer: string): Record<string, string> {

@@ -1,7 +1,7 @@
 /**
  * scopectl as `pulumi up` runs it: a package root named scopectl (its package.json, node_modules
  * linked to the repo's, a fresh dist/ built by tsc), and the shim of every kind serialized the way
- * `pulumi.dynamic.Resource` serializes its provider (DESIGN §7: serialize the tsc output, not tsx's).
+ * `pulumi.dynamic.Resource` serializes its provider (docs/architecture.md#pulumis-shim: serialize the tsc output, not tsx's).
  * A temporary root rather than the shared dist/, so that other tests reading dist/ never see it half
  * written.
  */

@@ -1,6 +1,6 @@
 /**
  * Drives the dynamic-provider host that ships in @pulumi/pulumi the way the Pulumi engine does, without
- * the engine (DESIGN §7): start `cmd/dynamic-provider/index.js` (it prints its gRPC port on the first
+ * the engine (docs/architecture.md#pulumis-shim): start `cmd/dynamic-provider/index.js` (it prints its gRPC port on the first
  * line of stdout and never dials the engine address it is given), then call Configure, Check, Diff,
  * Create, Read, Update and Delete with the generated gRPC client and protobuf messages of the same
  * package. Properties travel as plain JSON Structs, and each carries `__provider`, the serialized

@@ -1,5 +1,5 @@
 /**
- * Secrets never live in git (DESIGN §1). An Application's `secret` may only name an environment
+ * Secrets never live in git (docs/manifests.md, docs/security.md). An Application's `secret` may only name an environment
  * variable; anything else (a string, a `value:` key, ...) is reported as an inline secret before the
  * schema runs, without echoing the value, so a leaked secret is not copied into CI logs as well.
  */

@@ -1,6 +1,6 @@
 /**
  * RFC 9068 access tokens: a JWT with header `typ: at+jwt` and the signing key's `kid`, and the claims
- * of DESIGN §2 (`iss`, `sub`, `aud` as an array, `exp`, `iat`, `jti`, `client_id`, `scope`; `scp` and
+ * of docs/tokens.md (`iss`, `sub`, `aud` as an array, `exp`, `iat`, `jti`, `client_id`, `scope`; `scp` and
  * `azp` for Kinde-style consumers; `permissions` when the application asks for it).
  */
 import { randomUUID } from "node:crypto";

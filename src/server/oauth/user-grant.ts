@@ -152,7 +152,7 @@ function scopesNow(
 
 /**
  * What a sign-in grants, computed once at the login and stored with the grant. No API scope asked means
- * every scope the user holds there now (DESIGN §2), made explicit; the grant never means "all" again.
+ * every scope the user holds there now (docs/architecture.md#rules-from-the-product), made explicit; the grant never means "all" again.
  */
 export function grantAtSignIn(
   snapshot: Snapshot,

@@ -1,7 +1,7 @@
 /**
  * Read-only management views under `/v1/` (JSON). Each needs a bearer access token of this server for
  * the management audience (`Settings.managementAudience`) carrying the view's permission: `read:apis`
- * for Apis, their import pages and the git sync status, `read:users` for users (DESIGN §2, "Management permissions").
+ * for Apis, their import pages and the git sync status, `read:users` for users (docs/architecture.md#rules-from-the-product).
  * The permission counts only as it holds now at the management audience (liveAccessToken): enabled
  * there for the token's client (and held by a user token's user), not a same-named scope of another of
  * the token's audiences, nor one revoked since the token was issued.

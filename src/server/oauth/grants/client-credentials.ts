@@ -1,5 +1,5 @@
 /**
- * The client credentials grant (RFC 6749 §4.4) with audiences (DESIGN §2): which audiences and scopes a
+ * The client credentials grant (RFC 6749 §4.4) with audiences (docs/tokens.md): which audiences and scopes a
  * token request gets, or the RFC 6749 / RFC 8707 error that says why not, and the token for them, reused
  * while it is fresh (token-reuse.ts).
  */
