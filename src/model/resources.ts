@@ -4,8 +4,9 @@
  * turned into lists of these, and the planner compares the two lists. The same shape is what a Pulumi
  * dynamic resource carries as inputs and outputs.
  */
-import type { SpecFileInfo } from "./spec-import.ts";
+
 import type { ApplicationType, ScopeGrants, ScopeOrigin, SigningAlg } from "./desired.ts";
+import type { SpecFileInfo } from "./spec-import.ts";
 
 /** Parents before children: the order creates run in (deletes run in reverse). */
 export const RESOURCE_KINDS = [
