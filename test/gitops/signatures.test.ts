@@ -9,11 +9,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type TestContext, test } from "node:test";
-import {
-  checkAllowedSignersFile,
-  checkSshSigningTools,
-  verifyCommitSignature,
-} from "../../src/gitops/signatures.ts";
+import { checkAllowedSignersFile } from "../../src/gitops/allowed-signers.ts";
+import { checkSshSigningTools, verifyCommitSignature } from "../../src/gitops/signatures.ts";
 import { type Key, makeKey } from "../support/ssh-signing.ts";
 
 interface Fixture {
