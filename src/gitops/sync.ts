@@ -18,7 +18,7 @@ import type { CommitInfo } from "../model/resources.ts";
 import type { Plan } from "../plan/types.ts";
 import type { OneTimeSecret } from "../providers/types.ts";
 import type { Store } from "../store/store.ts";
-import type { DriftEntry, SyncCommit, SyncStatus } from "../store/sync-status.ts";
+import type { DriftEntry, SyncCommit, SyncReason, SyncStatus } from "../store/sync-status.ts";
 import type { SyncLogger } from "./logger.ts";
 import type { GitMirror } from "./mirror.ts";
 import { PassSchedule } from "./pass-schedule.ts";
@@ -133,7 +133,10 @@ export class SyncLoop {
       // A failed commit stays reported until a later one applies (its error travels with it); a failed
       // fetch or drift check only until the next pass.
       ...(previous?.lastAttempted?.error && previous.lastAttempted.sha !== previous.lastApplied?.sha
-        ? { error: previous.lastAttempted.error }
+        ? {
+            error: previous.lastAttempted.error,
+            ...(previous.lastAttempted.reason ? { reason: previous.lastAttempted.reason } : {}),
+          }
         : {}),
       ...(previous?.rewrite ? { rewrite: previous.rewrite } : {}),
     };
@@ -142,6 +145,7 @@ export class SyncLoop {
       head = await mirror.fetch();
     } catch (error) {
       status.state = "Failed";
+      status.reason = "FetchFailed";
       status.error = describe(error, mirror.dir);
       logger.error({ repo: mirror.url, branch: mirror.branch, err: status.error }, "sync: fetch failed");
       return this.#save(status);
@@ -153,11 +157,19 @@ export class SyncLoop {
       if (!(await this.#applyCommit(status, sha))) break;
     }
     await this.#checkDrift(status);
-    status.state = status.error
-      ? "Failed"
-      : status.lastApplied?.sha !== head || status.drift.length > 0
-        ? "OutOfSync"
-        : "Synced";
+    if (status.error) {
+      status.state = "Failed";
+      status.reason ??= "CommitFailed";
+    } else if (status.lastApplied?.sha !== head) {
+      status.state = "OutOfSync";
+      status.reason = "CommitsPending";
+    } else if (status.drift.length > 0) {
+      status.state = "OutOfSync";
+      status.reason = "DriftDetected";
+    } else {
+      status.state = "Synced";
+      status.reason = "Succeeded";
+    }
     status.checkedAt = now();
     return this.#save(status);
   }
@@ -196,24 +208,39 @@ export class SyncLoop {
     };
     const previous = status.lastAttempted;
     status.lastAttempted = attempt;
+    let failure: SyncReason = "CommitFailed";
     try {
       const refused = await this.#options.verifyCommit?.(sha);
-      if (refused !== undefined) throw new Error(refused);
+      if (refused !== undefined) {
+        failure = "SignatureRefused";
+        throw new Error(refused);
+      }
       await mirror.checkout(sha);
       const { plan, revision, secretsError } = await this.#reconcile(
         { folder: this.#folder, displayBase: this.#folder },
-        { actor: ACTOR, commit: info, sha, conflictError: everyConflict },
+        {
+          actor: ACTOR,
+          commit: info,
+          sha,
+          conflictError: (refusedPlan) => {
+            failure = "ConflictsFound";
+            return everyConflict(refusedPlan);
+          },
+        },
       );
       const applied = revision === undefined ? attempt : { ...attempt, revision };
       status.lastApplied = applied;
       delete status.error;
+      delete status.reason;
       logger.info(
         { commit: sha, subject: info.subject, revision, changes: plan.changes.length },
         "sync: applied a commit",
       );
       if (secretsError) {
         status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was applied (revision ${revision}), but its generated secrets could not be written and are lost (rotate them): ${secretsError}`;
+        status.reason = "SecretsLost";
         attempt.error = status.error;
+        attempt.reason = status.reason;
         logger.error({ commit: sha, err: status.error }, "sync: generated secrets were lost");
       }
       this.#options.onApplied?.(applied);
@@ -223,6 +250,7 @@ export class SyncLoop {
         if (previous) status.lastAttempted = previous;
         else delete status.lastAttempted;
         status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was not applied, and is retried at the next pass: ${describe(error.cause)}`;
+        status.reason = "SecretsUnavailable";
         logger.error(
           { commit: sha, subject: info.subject, err: status.error },
           "sync: a commit was not applied",
@@ -230,7 +258,9 @@ export class SyncLoop {
         return false;
       }
       status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was not applied (manifests in ${this.#options.path}/): ${describe(error, mirror.dir)}`;
+      status.reason = failure;
       attempt.error = status.error;
+      attempt.reason = failure;
       logger.error(
         { commit: sha, subject: info.subject, err: status.error },
         "sync: a commit was not applied",
@@ -334,6 +364,7 @@ export class SyncLoop {
       );
       if (result.secretsError) {
         status.error = `self-heal applied revision ${result.revision}, but its generated secrets could not be written and are lost (rotate them): ${result.secretsError}`;
+        status.reason = "SecretsLost";
         logger.error({ err: status.error }, "sync: generated secrets were lost");
       }
       logger.info(
@@ -343,6 +374,7 @@ export class SyncLoop {
     } catch (error) {
       // Not knowing whether the store drifted is not "Synced".
       status.error = `the drift check failed: ${describe(error, mirror.dir)}`;
+      status.reason = "DriftCheckFailed";
       logger.error({ err: status.error }, "sync: drift check failed");
     }
   }

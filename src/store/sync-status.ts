@@ -12,6 +12,35 @@ import type { ResourceKind } from "../model/resources.ts";
  */
 export type SyncState = "Synced" | "OutOfSync" | "Failed";
 
+/**
+ * Why the status is what it is, one stable word beside the human sentence (as Flux's conditions carry
+ * a reason beside their message), for alerts and scripts to match on:
+ *
+ * - `Succeeded` (Synced): the branch head is applied and the store has not drifted;
+ * - `CommitsPending` (OutOfSync): commits after the last applied one are still to be applied;
+ * - `DriftDetected` (OutOfSync): the store differs from what the last applied commit produced;
+ * - `FetchFailed` (Failed): the repository could not be fetched;
+ * - `SignatureRefused` (Failed): `--require-signed` refused the commit;
+ * - `ConflictsFound` (Failed): the commit's plan changes rows another manager holds;
+ * - `CommitFailed` (Failed): the commit could not be applied (invalid manifests, a refused change…);
+ * - `SecretsUnavailable` (Failed): the secrets' destination could not be opened; the commit is retried;
+ * - `SecretsLost` (Failed): applied, but its generated secrets could not be written;
+ * - `DriftCheckFailed` (Failed): whether the store drifted could not be checked (or healed).
+ */
+export const SYNC_REASONS = [
+  "Succeeded",
+  "CommitsPending",
+  "DriftDetected",
+  "FetchFailed",
+  "SignatureRefused",
+  "ConflictsFound",
+  "CommitFailed",
+  "SecretsUnavailable",
+  "SecretsLost",
+  "DriftCheckFailed",
+] as const;
+export type SyncReason = (typeof SYNC_REASONS)[number];
+
 export interface SyncCommit {
   sha: string;
   subject: string;
@@ -22,6 +51,8 @@ export interface SyncCommit {
   revision?: number;
   /** Why it was not applied (a failed attempt). */
   error?: string;
+  /** The reason code of that failure. */
+  reason?: SyncReason;
 }
 
 /** A row that differs from what the last applied commit produced: someone changed the store. */
@@ -35,6 +66,8 @@ export interface DriftEntry {
 
 export interface SyncStatus {
   state: SyncState;
+  /** Why, as a stable code (absent only in a status saved by an older scopectl). */
+  reason?: SyncReason;
   repo: string;
   branch: string;
   /** The manifest folder inside the repository. */

@@ -64,6 +64,7 @@ describe("scopectl sync", () => {
     const { remote, store, loop, secrets } = await syncSetup(t);
     const first = await loop.syncOnce();
     assert.equal(first.state, "Synced");
+    assert.equal(first.reason, "Succeeded");
     assert.equal(first.lastApplied?.sha, remote.git("rev-parse", "HEAD"));
     assert.deepEqual(await scopeNames(store), ["read:orders"]);
     assert.deepEqual(secrets, ["exporter"], "the generated secret goes to openSecrets' sink");
@@ -98,6 +99,7 @@ describe("scopectl sync", () => {
     const bad = remote.push("break the YAML");
     const failed = await loop.syncOnce();
     assert.equal(failed.state, "Failed");
+    assert.equal(failed.reason, "CommitFailed");
     assert.equal(failed.lastAttempted?.sha, bad);
     assert.equal(failed.lastApplied?.sha, good);
     assert.match(failed.error ?? "", new RegExp(`commit ${bad.slice(0, 12)} \\(break the YAML\\)`));
@@ -112,6 +114,7 @@ describe("scopectl sync", () => {
     // The next pass does not retry the bad commit, and still reports it.
     const still = await loop.syncOnce();
     assert.equal(still.state, "Failed");
+    assert.equal(still.reason, "CommitFailed", "the carried-over failure keeps its reason");
     assert.equal(await store.revision(), revision);
 
     await withScopes(remote, ["read:orders", "write:orders"]);
@@ -134,11 +137,13 @@ describe("scopectl sync", () => {
     await rename(remote.remote, `${remote.remote}.gone`);
     const unreachable = await loop.syncOnce();
     assert.equal(unreachable.state, "Failed");
+    assert.equal(unreachable.reason, "FetchFailed");
     assert.match(unreachable.error ?? "", /cannot fetch main/);
 
     await rename(`${remote.remote}.gone`, remote.remote);
     const back = await loop.syncOnce();
     assert.equal(back.state, "Failed");
+    assert.equal(back.reason, "CommitFailed");
     assert.equal(back.error, failed.error, "the commit's error, not the old fetch error");
   });
 
@@ -176,6 +181,7 @@ describe("scopectl sync", () => {
     );
     const drifted = await loop.syncOnce();
     assert.equal(drifted.state, "OutOfSync");
+    assert.equal(drifted.reason, "DriftDetected");
     assert.deepEqual(
       drifted.drift.map((d) => [d.action, d.kind, d.id]),
       [["update", "Api", "orders"]],
@@ -210,6 +216,7 @@ describe("scopectl sync", () => {
     });
     const status = await loop.syncOnce();
     assert.equal(status.state, "Failed");
+    assert.equal(status.reason, "SignatureRefused");
     assert.match(status.error ?? "", /the commit is not signed/);
     assert.equal(status.lastApplied, undefined);
     assert.equal(await store.revision(), 0);

@@ -20,6 +20,7 @@ export function describeStatus(status: SyncStatus): string[] {
   const lines = [
     `${paint(status.state)}  ${status.branch} of ${status.repo} (${status.path}/), checked ${status.checkedAt}`,
   ];
+  if (status.reason) lines.push(`  reason:         ${status.reason}`);
   if (status.head) lines.push(`  head:           ${status.head.slice(0, 12)}`);
   lines.push(`  last applied:   ${status.lastApplied ? commitLine(status.lastApplied) : "(none)"}`);
   if (status.lastAttempted && status.lastAttempted.sha !== status.lastApplied?.sha) {
@@ -65,6 +66,9 @@ States:
   OutOfSync  the store differs from the last applied commit (drift), or the head is not applied yet
   Failed     a commit was not applied (or the last fetch failed); the error says why, and the store
              stays at the last applied commit until a later commit applies
+Reasons (the "reason" field, a stable code beside the error sentence):
+  Succeeded, CommitsPending, DriftDetected, FetchFailed, SignatureRefused, ConflictsFound,
+  CommitFailed, SecretsUnavailable (retried at the next pass), SecretsLost, DriftCheckFailed
 Exit code 1 when Failed (or when no sync has run against the store), else 0.`,
       ),
   ).action((options: StoreOption & { json?: boolean }) =>
