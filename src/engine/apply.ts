@@ -3,6 +3,8 @@
  * holds the store's write lock, checks that the store is still at the revision the plan was made
  * against, and either commits everything (one new revision, audit rows, import history) or nothing.
  */
+
+import { ScopectlError } from "../core/errors.ts";
 import type { ResourceKind } from "../model/resources.ts";
 import { conflictsSentence } from "../plan/applicability.ts";
 import type { Plan, PlanChange } from "../plan/types.ts";
@@ -18,10 +20,13 @@ export interface ApplyResult {
   secrets: OneTimeSecret[];
 }
 
-export class PlanConflictError extends Error {
+export class PlanConflictError extends ScopectlError {
+  static readonly code = "plan.conflict";
+  declare readonly code: typeof PlanConflictError.code;
+
   constructor(plan: Plan) {
     // The same sentence a saved plan file records as its blocker (plan/applicability.ts).
-    super(conflictsSentence(plan));
+    super(PlanConflictError.code, conflictsSentence(plan));
     this.name = "PlanConflictError";
   }
 }

@@ -10,6 +10,7 @@
  * the history was rewritten (a force-push): that is reported and the new head is applied.
  */
 import path from "node:path";
+import { ScopectlError } from "../core/errors.ts";
 import { redactDeep, redactUrls } from "../core/redact.ts";
 import { PlanConflictError } from "../engine/apply.ts";
 import { planFolder } from "../engine/plan-folder.ts";
@@ -53,9 +54,12 @@ export interface SecretsSink {
 }
 
 /** The secrets' destination cannot be opened: nothing was applied, and the commit is to be retried. */
-class SecretsUnavailableError extends Error {
+class SecretsUnavailableError extends ScopectlError {
+  static readonly code = "sync.secrets-unavailable";
+  declare readonly code: typeof SecretsUnavailableError.code;
+
   constructor(cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    super(SecretsUnavailableError.code, cause instanceof Error ? cause.message : String(cause), { cause });
     this.name = "SecretsUnavailableError";
   }
 }

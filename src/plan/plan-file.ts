@@ -13,6 +13,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
+import { ScopectlError } from "../core/errors.ts";
 import { blockersOf, type PlanBlocker } from "./applicability.ts";
 import { PLAN_FILE_FORMAT, PLAN_FILE_VERSION, PlanFileSchema } from "./plan-file-schema.ts";
 import type { Plan, PlanAction } from "./types.ts";
@@ -23,10 +24,13 @@ const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsM
 const REMAKE = "make a new one with scopectl plan --out";
 
 /** A plan file that cannot be used; nothing was applied. */
-export class PlanFileError extends Error {
+export class PlanFileError extends ScopectlError {
+  static readonly code = "plan.file-invalid";
+  declare readonly code: typeof PlanFileError.code;
+
   readonly file: string;
   constructor(file: string, problem: string) {
-    super(`${file} ${problem}`);
+    super(PlanFileError.code, `${file} ${problem}`);
     this.name = "PlanFileError";
     this.file = file;
   }

@@ -5,6 +5,7 @@
  * each one moves the store revision by one. Backend-neutral: every Store implementation keeps this shape.
  */
 
+import { ScopectlError } from "../core/errors.ts";
 import type { CommitInfo, ManagedBy, ResourceKind, StoredResource } from "../model/resources.ts";
 import type { ImportLogEntry, SpecFileInfo } from "../model/spec-import.ts";
 
@@ -102,12 +103,16 @@ export interface ResourceStore extends StoreReader {
   ): Promise<{ result: T; revision: number }>;
 }
 
-export class StaleRevisionError extends Error {
+export class StaleRevisionError extends ScopectlError {
+  static readonly code = "store.stale-revision";
+  declare readonly code: typeof StaleRevisionError.code;
+
   constructor(
     readonly expected: number,
     readonly actual: number,
   ) {
     super(
+      StaleRevisionError.code,
       `the store is at revision ${actual}, but the plan was made against revision ${expected}; make a new plan`,
     );
     this.name = "StaleRevisionError";

@@ -22,6 +22,7 @@
  * disables or removes a User or an Application revokes its grants in the same transaction.
  */
 
+import { ScopectlError } from "../core/errors.ts";
 import type { ResourceStore } from "./resources.ts";
 import type { SignInStore } from "./sign-in.ts";
 import type { SigningKeyStore } from "./signing-keys.ts";
@@ -36,12 +37,19 @@ export interface Store extends ResourceStore, SigningKeyStore, SignInStore, Sync
  * Another writer (an apply in another process) held the store's write lock for longer than the store
  * waits for it. Nothing was written; running the command again is safe.
  */
-export class StoreLockedError extends Error {
+export class StoreLockedError extends ScopectlError {
+  static readonly code = "store.locked";
+  declare readonly code: typeof StoreLockedError.code;
+
   constructor(
     readonly file: string,
     options?: ErrorOptions,
   ) {
-    super(`another apply holds the store's write lock (file ${file}); try again`, options);
+    super(
+      StoreLockedError.code,
+      `another apply holds the store's write lock (file ${file}); try again`,
+      options,
+    );
     this.name = "StoreLockedError";
   }
 }

@@ -253,6 +253,7 @@ test("status without a sync: one clear error and exit 1 (as JSON with --json); a
   assert.equal(json.stderr, "");
   assert.deepEqual(JSON.parse(json.stdout), {
     error: "no sync has run against this store; start one with `scopectl sync --repo ...`",
+    code: "sync.not-started",
   });
 });
 

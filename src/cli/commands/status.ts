@@ -86,7 +86,10 @@ Exit code 1 when Failed (or when no sync has run against the store), else 0.`,
         const saved = await store.syncStatus();
         const status = saved && redactDeep(saved);
         if (!status)
-          throw new Error("no sync has run against this store; start one with `scopectl sync --repo ...`");
+          throw new ScopectlError(
+            "sync.not-started",
+            "no sync has run against this store; start one with `scopectl sync --repo ...`",
+          );
         if (options.json) out(JSON.stringify(status, null, 2));
         else for (const line of describeStatus(status)) out(line);
         if (status.state === "Failed") process.exitCode = 1;

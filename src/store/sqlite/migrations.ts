@@ -8,6 +8,7 @@
  * that has shipped.
  */
 import type Database from "better-sqlite3";
+import { ScopectlError } from "../../core/errors.ts";
 
 export interface Migration {
   /** 1, 2, 3, ...: the `user_version` the file has once this migration is applied. */
@@ -232,13 +233,17 @@ export const MIGRATIONS: readonly Migration[] = [
 export const SCHEMA_VERSION: number = MIGRATIONS.length;
 
 /** Thrown when a store file was written by a newer scopectl. */
-export class StoreVersionError extends Error {
+export class StoreVersionError extends ScopectlError {
+  static readonly code = "store.version";
+  declare readonly code: typeof StoreVersionError.code;
+
   constructor(
     readonly file: string,
     readonly fileVersion: number,
     readonly knownVersion: number,
   ) {
     super(
+      StoreVersionError.code,
       `the store ${file} has schema version ${fileVersion}, newer than this scopectl knows (${knownVersion}); upgrade scopectl to open it`,
     );
     this.name = "StoreVersionError";
