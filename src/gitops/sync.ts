@@ -68,7 +68,7 @@ const ACTOR = "scopectl sync";
 
 /** A commit's conflicts, all of them, one line each: the status is where they are read. */
 const everyConflict = (plan: Plan) =>
-  new Error(plan.conflicts.map((c) => `${c.kind} ${c.id}: ${c.message}`).join("\n"));
+  new ScopectlError("plan.conflict", plan.conflicts.map((c) => `${c.kind} ${c.id}: ${c.message}`).join("\n"));
 
 /**
  * One line per diagnostic, with paths relative to the repository rather than the clone, and no URL
@@ -217,7 +217,7 @@ export class SyncLoop {
       const refused = await this.#options.verifyCommit?.(sha);
       if (refused !== undefined) {
         failure = "SignatureRefused";
-        throw new Error(refused);
+        throw new ScopectlError("sync.commit-refused", refused);
       }
       await mirror.checkout(sha);
       const { plan, revision, secretsError } = await this.#reconcile(

@@ -6,6 +6,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
+import { ScopectlError } from "../../core/errors.ts";
 import { PlanConflictError } from "../../engine/apply.ts";
 import { reconcile, type SecretsSink } from "../../engine/reconcile.ts";
 import type { CommitInfo } from "../../model/resources.ts";
@@ -37,7 +38,8 @@ function checkCommit(target: string, commit: CommitInfo | undefined, allowDirty:
     return;
   }
   if (commit.dirty && !allowDirty) {
-    throw new Error(
+    throw new ScopectlError(
+      "apply.uncommitted",
       `${target} has uncommitted changes; commit them (the store records the commit it came from) or pass --allow-dirty`,
     );
   }
@@ -46,7 +48,10 @@ function checkCommit(target: string, commit: CommitInfo | undefined, allowDirty:
 
 async function confirm(): Promise<boolean> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new Error("there is no terminal to ask for confirmation; pass --yes to apply without asking");
+    throw new ScopectlError(
+      "apply.unconfirmed",
+      "there is no terminal to ask for confirmation; pass --yes to apply without asking",
+    );
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
@@ -128,7 +133,8 @@ export function registerApplyCommand(program: Command): void {
         case "conflicts":
           throw new PlanConflictError(result.plan);
         case "blocked":
-          throw new Error(
+          throw new ScopectlError(
+            "plan.file-invalid",
             `${target} says it cannot be applied: ${result.blockers.map((b) => b.message).join("; ")}`,
           );
         case "secrets-unavailable":
