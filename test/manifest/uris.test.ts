@@ -58,7 +58,9 @@ describe("redirect URIs", { timeout: SUITE_TIMEOUT_MS }, () => {
     ["https://app.example.com:65536/callback", /has the port 65536/],
     ["com.example.app://host:70000/callback", /has the port 70000/],
     ["https://1.2.3.256/callback", /not a URL a browser can parse/],
-    ["https://xn--a.example/callback", /not a URL a browser can parse/],
+    // RFC 3986 allows a percent-encoded space in a host name; WHATWG URL decodes it and refuses it. (An
+    // invalid punycode label such as xn--a is no example: Node 20's parser refuses it, Node 24's takes it.)
+    ["https://a%20b.example/callback", /not a URL a browser can parse/],
   ];
   for (const [uri, message] of refused) {
     test(`refuses ${uri}, at the list item`, async (t) => {
