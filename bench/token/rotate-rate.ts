@@ -4,7 +4,8 @@
  * its store per refresh_token request. Each rotation mints the next token and hashes both, as the
  * grant does, then calls `rotateRefreshToken` (one write transaction: find the presented token, mark
  * it used, insert the next one, extend the grant), round-robin over FAMILIES sign-ins, as the bench's
- * connections each refresh their own. The store is a fresh file in the OS temp dir, like the server's.
+ * connections each refresh their own, all for one User the store holds (as the server's sign-ins are).
+ * The store is a fresh file in the OS temp dir, like the server's.
  * Prints `{"rate": N}`.
  *   rotate-rate.ts SECONDS [FAMILIES=16]
  */
@@ -12,6 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { sha256Hex } from "../../src/core/secrets.ts";
+import { RECONCILER, type UserProps } from "../../src/model/resources.ts";
 import { mintRefreshToken } from "../../src/server/oauth/user-tokens.ts";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 
@@ -20,6 +22,16 @@ const CLIENT_ID = "bench-web";
 const dir = await mkdtemp(path.join(os.tmpdir(), "scopectl-bench-rotate-"));
 try {
   const store = await openSqliteStore(path.join(dir, "store.db"));
+  // The user must be in the store: a grant for a user it does not hold is stored revoked (issue 12).
+  const ctx = { actor: "bench", managedBy: RECONCILER };
+  const alice: UserProps = {
+    email: "alice@example.com",
+    displayName: "alice",
+    roles: [],
+    additionalScopes: {},
+    disabled: false,
+  };
+  await store.transaction((tx) => tx.put("User", "alice", alice, ctx), { ctx });
   const nowSeconds = () => Math.floor(Date.now() / 1000);
   const tokens: string[] = [];
   for (let i = 0; i < Number(families); i++) {
