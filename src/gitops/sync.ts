@@ -70,6 +70,14 @@ const ACTOR = "scopectl sync";
 const everyConflict = (plan: Plan) =>
   new ScopectlError("plan.conflict", plan.conflicts.map((c) => `${c.kind} ${c.id}: ${c.message}`).join("\n"));
 
+/** The reason code of a commit that was not applied, from the code of what refused it. */
+function failureReason(error: unknown): SyncReason {
+  if (!(error instanceof ScopectlError)) return "CommitFailed";
+  if (error.code === "sync.commit-refused") return "SignatureRefused";
+  if (error.code === "plan.conflict") return "ConflictsFound";
+  return "CommitFailed";
+}
+
 /**
  * One line per diagnostic, with paths relative to the repository rather than the clone, and no URL
  * credentials (the status and the logs are read by people who must not get the token).
@@ -212,25 +220,13 @@ export class SyncLoop {
     };
     const previous = status.lastAttempted;
     status.lastAttempted = attempt;
-    let failure: SyncReason = "CommitFailed";
     try {
       const refused = await this.#options.verifyCommit?.(sha);
-      if (refused !== undefined) {
-        failure = "SignatureRefused";
-        throw new ScopectlError("sync.commit-refused", refused);
-      }
+      if (refused !== undefined) throw new ScopectlError("sync.commit-refused", refused);
       await mirror.checkout(sha);
       const { plan, revision, secretsError } = await this.#reconcile(
         { folder: this.#folder, displayBase: this.#folder },
-        {
-          actor: ACTOR,
-          commit: info,
-          sha,
-          conflictError: (refusedPlan) => {
-            failure = "ConflictsFound";
-            return everyConflict(refusedPlan);
-          },
-        },
+        { actor: ACTOR, commit: info, sha, conflictError: everyConflict },
       );
       const applied = revision === undefined ? attempt : { ...attempt, revision };
       status.lastApplied = applied;
@@ -262,9 +258,9 @@ export class SyncLoop {
         return false;
       }
       status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was not applied (manifests in ${this.#options.path}/): ${describe(error, mirror.dir)}`;
-      status.reason = failure;
+      status.reason = failureReason(error);
       attempt.error = status.error;
-      attempt.reason = failure;
+      attempt.reason = status.reason;
       logger.error(
         { commit: sha, subject: info.subject, err: status.error },
         "sync: a commit was not applied",
