@@ -7,7 +7,10 @@
 # - chromium, for the browser test (test/examples/web-app-browser.test.ts), unless /usr/bin/chromium
 #   exists or CHROMIUM_PATH names another build;
 # - openssh-client, for ssh-keygen, which the signed-commit tests (test/gitops/signatures.test.ts,
-#   test/gitops/signed-sync.test.ts) use to make keys and sign and verify commits.
+#   test/gitops/signed-sync.test.ts) use to make keys and sign and verify commits;
+# - postgresql, for the PostgreSQL store's tests (test/support/postgres.ts starts a throwaway cluster
+#   of its own from /usr/lib/postgresql/<version>/bin; the package's own cluster is not used), unless
+#   an initdb is installed there already.
 # Needs root or password-less sudo to install.
 set -euo pipefail
 
@@ -19,6 +22,9 @@ if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
 fi
 if ! command -v ssh-keygen >/dev/null 2>&1; then
   packages+=(openssh-client)
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  packages+=(postgresql)
 fi
 if [ "${#packages[@]}" -eq 0 ]; then
   exit 0

@@ -29,6 +29,8 @@ export const ERROR_OUTCOMES: Readonly<Record<ErrorCode, FailureOutcome>> = {
   "store.missing": FAILURE,
   "store.unreadable": FAILURE,
   "store.locked": FAILURE,
+  "store.unavailable": FAILURE,
+  "store.location-invalid": FAILURE,
   "store.stale-revision": FAILURE,
   "store.version": FAILURE,
   "store.not-found": FAILURE,

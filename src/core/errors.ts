@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   "store.missing": "there is no store file where the command needs one that was applied before",
   "store.unreadable": "the store file cannot be opened: not SQLite, not a scopectl store, or no WAL mode",
   "store.locked": "another writer held the store's write lock too long; nothing was written, retry",
+  "store.unavailable": "the store's database cannot be reached (PostgreSQL down or unreachable); retry later",
+  "store.location-invalid": "a --store / SCOPECTL_STORE value is neither a file path nor a postgres:// URL scopectl can use",
   "store.stale-revision": "the store moved since the plan was made; make a new plan",
   "store.version": "the store was written by a newer scopectl; upgrade to open it",
   "store.not-found": "the store has no such User, Application, Api, Scope, import or user",

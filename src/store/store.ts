@@ -9,7 +9,10 @@
  * - `resources.ts`: resources, revisions, the audit log and the OpenAPI import history;
  * - `signing-keys.ts`: the token signing keys and their version counter;
  * - `sign-in.ts`: password hashes, grants, authorization codes and refresh tokens;
- * - `sync-status.ts`: the git sync loop's status.
+ * - `sync-status.ts`: the git sync loop's status;
+ * - `sync-leader.ts`: which one sync loop may apply (a lock, and who holds it);
+ * - `changes.ts`: notifications of new revisions and key rotations, for replicas to reload at once;
+ * - `rate-limits.ts`: where the token service's failed-authentication limiters count.
  * `sign-in-rules.ts` and `checks.ts` hold what every implementation must decide alike: which resource
  * writes end sign-ins, and which inputs a store refuses.
  *
@@ -23,14 +26,46 @@
  */
 
 import { ScopectlError } from "../core/errors.ts";
+import type { ChangeFeedStore } from "./changes.ts";
+import type { RateLimitStore } from "./rate-limits.ts";
 import type { ResourceStore } from "./resources.ts";
 import type { SignInStore } from "./sign-in.ts";
 import type { SigningKeyStore } from "./signing-keys.ts";
+import type { SyncLeaderStore } from "./sync-leader.ts";
 import type { SyncStatusStore } from "./sync-status.ts";
 
-export interface Store extends ResourceStore, SigningKeyStore, SignInStore, SyncStatusStore {
+export interface Store
+  extends ResourceStore,
+    SigningKeyStore,
+    SignInStore,
+    SyncStatusStore,
+    SyncLeaderStore,
+    ChangeFeedStore,
+    RateLimitStore {
+  /** What kind of store this is. */
+  readonly kind: "sqlite" | "postgres";
+  /** Where it is, for messages: a file path, or a URL without its password (describeStoreLocation). */
+  readonly description: string;
   /** Waits for the writes already started, then releases the store; every later call is refused. */
   close(): Promise<void>;
+}
+
+/**
+ * The store's database cannot be reached right now (PostgreSQL stopped, the network down, the pool
+ * exhausted for too long). Nothing was written. The token service answers 503 with Retry-After to
+ * what needs a write; everything recovers by itself when the database is back.
+ */
+export class StoreUnavailableError extends ScopectlError {
+  static readonly code = "store.unavailable";
+  declare readonly code: typeof StoreUnavailableError.code;
+
+  constructor(
+    readonly description: string,
+    options?: ErrorOptions,
+  ) {
+    super(StoreUnavailableError.code, `the store ${description} cannot be reached; try again`, options);
+    this.name = "StoreUnavailableError";
+  }
 }
 
 /**

@@ -4,7 +4,10 @@
  * and its write lock). This file only wires them: the one link between concerns is that a resource
  * transaction revokes, in that transaction, the sign-ins its writes end. `open.ts` makes the store.
  */
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { ResourceKind, StoredResource } from "../../model/resources.ts";
+import type { ChangeListener } from "../changes.ts";
+import type { RateLimiterSpec } from "../rate-limits.ts";
 import type {
   AuditRecord,
   ImportRecord,
@@ -21,28 +24,39 @@ import type {
 } from "../sign-in.ts";
 import type { AddSigningKeyOptions, SigningKeyRecord } from "../signing-keys.ts";
 import type { Store } from "../store.ts";
+import type { SyncLeaderInfo, SyncLeadership } from "../sync-leader.ts";
 import type { SyncStatus } from "../sync-status.ts";
+import { SqliteChanges } from "./changes.ts";
 import type { SqliteDatabase } from "./database.ts";
+import { SqliteRateLimits } from "./rate-limits.ts";
 import { SqliteResources } from "./resources.ts";
 import { SqliteSignIn } from "./sign-in.ts";
 import { SqliteSigningKeys } from "./signing-keys.ts";
+import { SqliteSyncLeader } from "./sync-leader.ts";
 import { SqliteSyncStatus } from "./sync-status.ts";
 
 export class SqliteStore implements Store {
+  readonly kind = "sqlite";
   readonly file: string;
+  readonly description: string;
   readonly #db: SqliteDatabase;
   readonly #resources: SqliteResources;
   readonly #keys: SqliteSigningKeys;
   readonly #signIn: SqliteSignIn;
   readonly #sync: SqliteSyncStatus;
+  readonly #leader: SqliteSyncLeader;
+  readonly #changes = new SqliteChanges();
+  readonly #limits = new SqliteRateLimits();
 
   constructor(db: SqliteDatabase) {
     this.file = db.file;
+    this.description = db.file;
     this.#db = db;
     this.#signIn = new SqliteSignIn(db);
     this.#resources = new SqliteResources(db, (ended, time) => this.#signIn.endSignIns(ended, time));
     this.#keys = new SqliteSigningKeys(db);
     this.#sync = new SqliteSyncStatus(db);
+    this.#leader = new SqliteSyncLeader(db);
   }
 
   // Reconciled state.
@@ -123,6 +137,22 @@ export class SqliteStore implements Store {
   }
   saveSyncStatus(status: SyncStatus, id?: string): Promise<void> {
     return this.#sync.saveSyncStatus(status, id);
+  }
+
+  // Sync leadership.
+  tryLeadSync(holder: string, id?: string): Promise<SyncLeadership | undefined> {
+    return this.#leader.tryLeadSync(holder, id);
+  }
+  syncLeader(id?: string): Promise<SyncLeaderInfo | undefined> {
+    return this.#leader.syncLeader(id);
+  }
+
+  // Change notifications and shared limits.
+  watchChanges(listener: ChangeListener): () => void {
+    return this.#changes.watchChanges(listener);
+  }
+  rateLimiter(spec: RateLimiterSpec): RateLimiterAbstract {
+    return this.#limits.rateLimiter(spec);
   }
 
   /** Waits for the writes already started, then closes both connections. */
