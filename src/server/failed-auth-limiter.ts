@@ -1,7 +1,7 @@
 /**
- * A limit on failed authentications per key (rate-limiter-flexible, in memory): at most `points` checks
- * that fail within `durationSeconds`, after which the key gets 429 with Retry-After until the window
- * ends (or until a block() ends), whatever it presents.
+ * A limit on failed authentications per key (rate-limiter-flexible): at most `points` checks that fail
+ * within `durationSeconds`, after which the key gets 429 with Retry-After until the window ends,
+ * whatever it presents.
  *
  * A check is reserved before it runs and given back when it succeeds (rate-limiter-flexible's
  * consume-then-reward pattern): consuming a point is one atomic step, so parallel requests can never run
@@ -10,18 +10,29 @@
  *
  * Used as is at the token and introspection endpoints, keyed per client id and address (default 10
  * failures a minute; ids that name no client share one key per address, see authenticate-request.ts;
- * the address is clientAddressKey's: an IPv4 address or an IPv6 /64). A successful authentication gives its point back, so a busy client with the right
- * secret is never slowed down: its check is a synchronous SHA-256 comparison, so its reservation lives
- * for less than a tick. Per process: with several replicas each counts its own failures.
+ * the address is clientAddressKey's: an IPv4 address or an IPv6 /64). A successful authentication gives
+ * its point back, so a busy client with the right secret is never slowed down.
+ *
+ * Where the counts live is the store's choice (store/rate-limits.ts): replicas on one PostgreSQL store
+ * share them (one atomic UPSERT per consume), so the limit holds for the service as a whole; while that
+ * database cannot be reached each replica counts on in memory, and no request fails for it. An SQLite
+ * store, and a limiter made without a store (unit tests), count in this process's memory.
  */
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimitStore } from "../store/rate-limits.ts";
+
+/** Counts in this process's memory: the default, for a limiter that serves one process. */
+export const IN_PROCESS_COUNTS: RateLimitStore = {
+  rateLimiter: (spec) =>
+    new RateLimiterMemory({ points: spec.points, duration: spec.duration, keyPrefix: spec.keyPrefix }),
+};
 
 export interface FailedAuthLimiterOptions {
   /** Failures allowed per window (default 10). */
   points?: number;
   /** Window length (default 60 s). */
   durationSeconds?: number;
-  /** Prefix of the keys in the store, so that several limiters never share a key. */
+  /** Prefix of the keys where they are counted, so that several limiters never share a key. */
   keyPrefix?: string;
 }
 
@@ -34,7 +45,7 @@ export type Reservation =
   | { granted: false; retryAfterSeconds: number };
 
 /** Seconds a refused caller waits: at least 1, so that Retry-After is never 0. */
-const retryAfterSeconds = (res: { msBeforeNext: number }): number =>
+export const retryAfterSeconds = (res: { msBeforeNext: number }): number =>
   Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
 /** `consume` of rate-limiter-flexible as a Reservation: a refusal is a RateLimiterRes, any other rejection an error. */
@@ -50,15 +61,15 @@ async function reserveOn(limiter: RateLimiterAbstract, key: string): Promise<Res
 }
 
 export class FailedAuthLimiter {
-  readonly #limiter: RateLimiterMemory;
-  /** Blocked keys, apart from the counts: points given back during a block never shorten it. */
-  readonly #blocks: RateLimiterMemory;
+  readonly #limiter: RateLimiterAbstract;
 
-  constructor(options: FailedAuthLimiterOptions = {}) {
-    const duration = options.durationSeconds ?? 60;
-    const keyPrefix = options.keyPrefix ?? "failed-client-auth";
-    this.#limiter = new RateLimiterMemory({ points: options.points ?? 10, duration, keyPrefix });
-    this.#blocks = new RateLimiterMemory({ points: 1, duration, keyPrefix: `${keyPrefix}-blocked` });
+  /** `counts`: where the counts live (the store's rate limits, so that replicas share them). */
+  constructor(options: FailedAuthLimiterOptions = {}, counts: RateLimitStore = IN_PROCESS_COUNTS) {
+    this.#limiter = counts.rateLimiter({
+      points: options.points ?? 10,
+      duration: options.durationSeconds ?? 60,
+      keyPrefix: options.keyPrefix ?? "failed-client-auth",
+    });
   }
 
   /** The key of a client id, or an account, at an address (a clientAddressKey). */
@@ -71,19 +82,12 @@ export class FailedAuthLimiter {
    * consumed. One that succeeds, or does not run after all, must be given back with release().
    */
   async reserve(key: string): Promise<Reservation> {
-    const blocked = await this.#blocks.get(key);
-    if (blocked !== null) return { granted: false, retryAfterSeconds: retryAfterSeconds(blocked) };
     return reserveOn(this.#limiter, key);
   }
 
   /** Gives a reserved point back: the check succeeded, or was not made. */
   async release(key: string): Promise<void> {
     await this.#limiter.reward(key, 1);
-  }
-
-  /** Refuses every check of a key for `seconds` from now. */
-  async block(key: string, seconds: number): Promise<void> {
-    await this.#blocks.set(key, 1, seconds);
   }
 
   /** Forgets every failure of a key (a user who signs in from an address starts from zero there). */

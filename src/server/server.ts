@@ -76,8 +76,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     snapshot: () => source.current,
     store: options.store,
     metrics,
-    limiter: new FailedAuthLimiter(options.failedAuth),
-    loginLimiter: new LoginLimiter(options.failedLogin),
+    // Counted where the store says, so that replicas on one PostgreSQL store share the limits.
+    limiter: new FailedAuthLimiter(options.failedAuth, options.store),
+    loginLimiter: new LoginLimiter(options.failedLogin, options.store),
     ...(options.sync ? { sync: options.sync } : {}),
     logger,
     tokenReuse: (snapshot) => {

@@ -26,21 +26,25 @@
  * checks than these numbers. A success gives its points back and does not reset the account's or the
  * address's count: an attacker with one valid account, or an owner signing in during an attack, must not
  * refill a guesser's budget. Unknown emails are counted like known ones, so the limits do not tell which
- * accounts exist. Per process: with several replicas each counts its own failures. The address is the
- * one the server sees (the socket's): behind a reverse proxy that hides client addresses every client
- * would share the proxy's, and the per-address limits would fall on all of them at once. "Address" means
- * clientAddressKey's key: an IPv4 address (an IPv4-mapped IPv6 one counts as it), or an IPv6 /64.
+ * accounts exist. Every count (the blocks, the address failures and the known addresses included) lives
+ * where the store says (store/rate-limits.ts): replicas on one PostgreSQL store share them, so these
+ * numbers hold for the service as a whole; while that database cannot be reached each replica counts on
+ * in its own memory (the numbers then hold per replica). The address is the one the server sees (the
+ * socket's): behind a reverse proxy that hides client addresses every client would share the proxy's,
+ * and the per-address limits would fall on all of them at once. "Address" means clientAddressKey's key:
+ * an IPv4 address (an IPv4-mapped IPv6 one counts as it), or an IPv6 /64.
  *
- * Memory: each count keeps about 2.4 KB per key until its window ends (15 minutes to an hour; a known
- * address 14 days). An address is checked first, so a refused address stores nothing per account: one
+ * Memory (in this process, or rows of the store's table): each count keeps about 2.4 KB per key until
+ * its window ends (15 minutes to an hour; a known address 14 days). An address is checked first, so a refused address stores nothing per account: one
  * address key holds at most addressPoints (20) pair, tried and account keys per window besides its own
  * two, and the account keys are bounded by what the addresses can reserve. What is not bounded is the
  * number of address keys: one per IPv4 address or IPv6 /64 an attacker sends from. No key is longer than
  * an address and a 254-character email (see accountKey).
  */
 import { createHash } from "node:crypto";
-import { RateLimiterMemory } from "rate-limiter-flexible";
-import { FailedAuthLimiter } from "../failed-auth-limiter.ts";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import type { RateLimitStore } from "../../store/rate-limits.ts";
+import { FailedAuthLimiter, IN_PROCESS_COUNTS, retryAfterSeconds } from "../failed-auth-limiter.ts";
 import { clientAddressKey } from "../http/client-address.ts";
 import { LOGIN_FIELD_LIMITS } from "./login-form-token.ts";
 
@@ -97,6 +101,8 @@ export interface LoginAttempt {
   succeeded(): Promise<void>;
   /** A wrong password (or an unknown account): the reservation stays counted. */
   failed(): Promise<void>;
+  /** The check could not be made (the store could not be reached): every point goes back, nothing else changes. */
+  abandoned(): Promise<void>;
 }
 
 export type LoginDecision = LoginAttempt | { allowed: false; retryAfterSeconds: number };
@@ -121,30 +127,38 @@ export class LoginLimiter {
   /** Attempts per (account, address) within the account window: which addresses already tried it. */
   readonly #tried: FailedAuthLimiter;
   readonly #addresses: FailedAuthLimiter;
+  /** Addresses refused for addressBlockSeconds, apart from the counts: points given back never shorten it. */
+  readonly #addressBlocks: RateLimiterAbstract;
   readonly #accounts: FailedAuthLimiter;
   /**
    * Failures per address (not reservations, which include checks still running): what earns the
    * longer block, so that a burst of right passwords from one busy address never does.
    */
-  readonly #addressFailures: RateLimiterMemory;
+  readonly #addressFailures: RateLimiterAbstract;
   /** (account, address) pairs that signed in: the value means nothing, its expiry is what counts. */
-  readonly #known: RateLimiterMemory;
+  readonly #known: RateLimiterAbstract;
 
-  constructor(options: LoginLimiterOptions = {}) {
+  /** `counts`: where every count lives (the store's rate limits, so that replicas share them). */
+  constructor(options: LoginLimiterOptions = {}, counts: RateLimitStore = IN_PROCESS_COUNTS) {
     const limits = checkedLimits(options);
     this.#limits = limits;
     const counter = (keyPrefix: string, points: number, durationSeconds: number) =>
-      new FailedAuthLimiter({ points, durationSeconds, keyPrefix });
+      new FailedAuthLimiter({ points, durationSeconds, keyPrefix }, counts);
     this.#pairs = counter("login-pair", limits.pairPoints, limits.windowSeconds);
     this.#tried = counter("login-tried", UNLIMITED, limits.accountWindowSeconds);
     this.#addresses = counter("login-address", limits.addressPoints, limits.windowSeconds);
     this.#accounts = counter("login-account", limits.accountPoints, limits.accountWindowSeconds);
-    this.#addressFailures = new RateLimiterMemory({
+    this.#addressBlocks = counts.rateLimiter({
+      points: 1,
+      duration: limits.addressBlockSeconds,
+      keyPrefix: "login-address-blocked",
+    });
+    this.#addressFailures = counts.rateLimiter({
       points: UNLIMITED,
       duration: limits.windowSeconds,
       keyPrefix: "login-address-failures",
     });
-    this.#known = new RateLimiterMemory({
+    this.#known = counts.rateLimiter({
       points: 1,
       duration: limits.knownAddressSeconds,
       keyPrefix: "login-known",
@@ -162,11 +176,16 @@ export class LoginLimiter {
     // What was reserved so far, to give back when a later count refuses. A count that refuses keeps
     // its own point: nothing hangs on a count past its limit.
     const reserved: Array<[FailedAuthLimiter, string]> = [];
-    const refuse = async (retryAfterSeconds: number): Promise<LoginDecision> => {
+    const giveBack = async () => {
       await Promise.all(reserved.map(([count, key]) => count.release(key)));
-      return { allowed: false, retryAfterSeconds };
+    };
+    const refuse = async (wait: number): Promise<LoginDecision> => {
+      await giveBack();
+      return { allowed: false, retryAfterSeconds: wait };
     };
     // Address first: a refused address creates no per-account keys, which bounds the memory it uses.
+    const blocked = await this.#addressBlocks.get(address);
+    if (blocked !== null) return refuse(retryAfterSeconds(blocked));
     const fromAddress = await this.#addresses.reserve(address);
     if (!fromAddress.granted) return refuse(fromAddress.retryAfterSeconds);
     reserved.push([this.#addresses, address]);
@@ -187,6 +206,7 @@ export class LoginLimiter {
       allowed: true,
       succeeded: () => this.#succeeded(account, address, pair),
       failed: () => this.#failed(address),
+      abandoned: giveBack,
     };
   }
 
@@ -205,7 +225,7 @@ export class LoginLimiter {
   async #failed(address: string): Promise<void> {
     const failures = await this.#addressFailures.penalty(address, 1);
     if (failures.consumedPoints >= this.#limits.addressPoints) {
-      await this.#addresses.block(address, this.#limits.addressBlockSeconds);
+      await this.#addressBlocks.set(address, 1, this.#limits.addressBlockSeconds);
     }
   }
 }
