@@ -2,10 +2,19 @@
  * What the commands that read or write the store share: the `--store` option, the store it names, and
  * the `--take-over` help. Planning a folder is engine/plan-folder.ts.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { defaultStorePath, openSqliteStore } from "../store/sqlite/open.ts";
+import { ScopectlError } from "../core/errors.ts";
+import {
+  defaultStoreLocation,
+  describeStoreLocation,
+  parseStoreLocation,
+  type StoreLocation,
+} from "../store/location.ts";
+import { openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
+import { note } from "./output.ts";
 
 export interface StoreOption {
   store?: string;
@@ -14,23 +23,59 @@ export interface StoreOption {
 export const TAKE_OVER_HELP =
   "manage declared rows that another manager (e.g. a Pulumi stack) holds, instead of refusing them";
 
-/** `--store FILE`: every command that reads or writes the store takes it. */
+/** `--store FILE|URL`: every command that reads or writes the store takes it. */
 export function addStoreOption(command: Command): Command {
   return command.option(
-    "--store <file>",
-    "the SQLite store (default: $SCOPECTL_STORE, else .scopectl/store.db)",
+    "--store <file|url>",
+    "the store: an SQLite file, or a postgres:// URL (default: $SCOPECTL_STORE, else .scopectl/store.db); give a URL with a password in $SCOPECTL_STORE or $PGPASSWORD, where `ps` does not show it",
   );
 }
 
-export function storePath(options: StoreOption): string {
-  return path.resolve(options.store ?? defaultStorePath(process.cwd()));
+let warnedAboutArgvPassword = false;
+
+/** The store the options name: `--store`, else $SCOPECTL_STORE, else `.scopectl/store.db`. */
+export function storeLocation(options: StoreOption): StoreLocation {
+  if (options.store === undefined) return defaultStoreLocation(process.cwd());
+  const location = parseStoreLocation(options.store, process.cwd());
+  if (location.kind === "postgres" && !warnedAboutArgvPassword && new URL(location.url).password) {
+    warnedAboutArgvPassword = true;
+    note(
+      "warning: the --store URL holds a password, which every local user can read in the process list; set SCOPECTL_STORE or PGPASSWORD instead",
+    );
+  }
+  return location;
+}
+
+/** The store as messages name it: a file, or a URL without its password. */
+export const storeName = (options: StoreOption): string => describeStoreLocation(storeLocation(options));
+
+/**
+ * Where files that belong beside the store go (the sync loop's clones): the SQLite file's folder, or
+ * for a PostgreSQL store `.scopectl/` in the working directory.
+ */
+export function storeFolder(options: StoreOption): string {
+  const location = storeLocation(options);
+  return location.kind === "sqlite" ? path.dirname(location.file) : path.resolve(".scopectl");
 }
 
 export async function withStore<T>(options: StoreOption, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openSqliteStore(storePath(options));
+  const store = await openStore(storeLocation(options));
   try {
     return await fn(store);
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * For commands that read a store that must exist already: an SQLite file that does not exist is a
+ * mistyped --store or a folder where nothing was applied yet, and opening it would create an empty
+ * store. Refused with `message(file)`. A PostgreSQL database is opened as is (its schema is created
+ * when missing; the database itself must exist).
+ */
+export function refuseMissingStore(options: StoreOption, message: (file: string) => string): void {
+  const location = storeLocation(options);
+  if (location.kind === "sqlite" && !existsSync(location.file)) {
+    throw new ScopectlError("store.missing", message(location.file));
   }
 }

@@ -121,10 +121,10 @@ export async function checkSyncOptions(
 }
 
 /** The clone's default place: `<store folder>/sync/<hash of repo and branch>`. */
-function defaultCloneDir(storeFile: string, settings: SyncSettings): string {
+function defaultCloneDir(storeFolder: string, settings: SyncSettings): string {
   const dir = (repo: string) =>
     path.join(
-      path.dirname(path.resolve(storeFile)),
+      path.resolve(storeFolder),
       "sync",
       createHash("sha256").update(`${repo}\u0000${settings.branch}`).digest("hex").slice(0, 16),
     );
@@ -169,14 +169,15 @@ function secretsSink(settings: SyncSettings, logger: Logger): () => Promise<Secr
 
 export function createSyncLoop(
   store: Store,
-  storeFile: string,
+  /** The folder beside the store (reconcile.ts storeFolder): the clone's default parent. */
+  storeFolder: string,
   settings: SyncSettings,
   logger: Logger,
 ): SyncLoop {
   const mirror = new GitMirror(
     settings.repo,
     settings.branch,
-    settings.cloneDir ?? defaultCloneDir(storeFile, settings),
+    settings.cloneDir ?? defaultCloneDir(storeFolder, settings),
     settings.credentials,
   );
   const signers = settings.requireSigned;

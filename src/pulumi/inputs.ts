@@ -8,6 +8,12 @@ import type { ManagedBy, PropsByKind, ResourceKind } from "../model/resources.ts
 /** Pulumi config namespace and keys (`pulumi config set scopectl:store ...`). */
 export const CONFIG_NAMESPACE = "scopectl";
 export const DEFAULT_STORE = ".scopectl/store.db";
+/**
+ * The `store` input that means "the store `SCOPECTL_STORE` names where the provider runs": what the
+ * state records when the store comes from the environment, so that a URL (and its password) never
+ * lands in the state.
+ */
+export const STORE_FROM_ENV = "env:SCOPECTL_STORE";
 export const DEFAULT_MANIFESTS = "config";
 
 export interface PulumiInputs<K extends ResourceKind = ResourceKind> {
@@ -16,8 +22,10 @@ export interface PulumiInputs<K extends ResourceKind = ResourceKind> {
   /** The row's props, as `scopectl plan` computes them (src/plan/desired-resources.ts). */
   props: PropsByKind[K];
   /**
-   * The SQLite store, relative to the working directory of the process that runs the provider (the
-   * project root under `pulumi up`). Relative so that no absolute path of one machine lands in the state.
+   * The store: an SQLite file relative to the working directory of the process that runs the provider
+   * (the project root under `pulumi up`; relative so that no absolute path of one machine lands in the
+   * state), a postgres:// URL without a password (the password comes from PGPASSWORD), or
+   * STORE_FROM_ENV (src/pulumi/store-input.ts).
    */
   store: string;
   /** The Pulumi stack: rows are written as managed by `pulumi:<stack>`. */

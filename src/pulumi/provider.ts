@@ -8,16 +8,16 @@
  * named in the inputs, runs at most one store transaction, and closes the store. The store writes
  * themselves are the providers of src/resources, the very code `scopectl apply` runs.
  */
-import { resolve } from "node:path";
 import type { OpenApiSourceProps, ResourceKind } from "../model/resources.ts";
 import { createProvider, diffProps } from "../providers/provider.ts";
 import type { CheckResult, DiffResult, OneTimeSecret, ProviderSession } from "../providers/types.ts";
 import { uriFailures } from "../providers/uri-checks.ts";
+import { openStore } from "../store/open.ts";
 import type { StoreTransaction, WriteContext } from "../store/resources.ts";
-import { openSqliteStore } from "../store/sqlite/open.ts";
 import type { Store } from "../store/store.ts";
 import { type PulumiInputs, type PulumiOutputs, pulumiManager } from "./inputs.ts";
 import { assertWritable } from "./ownership.ts";
+import { storeOfInput } from "./store-input.ts";
 
 /** The dynamic host adds `__provider` (the serialized shim) to every input and output bag. */
 type Bag<K extends ResourceKind> = PulumiOutputs<K> & { __provider?: string };
@@ -34,7 +34,7 @@ function writeContext(inputs: PulumiInputs): WriteContext {
 
 async function withStore<T>(inputs: PulumiInputs, fn: (store: Store) => Promise<T>): Promise<T> {
   // Relative to the working directory of the process running the provider (the project root).
-  const store = await openSqliteStore(resolve(process.cwd(), inputs.store));
+  const store = await openStore(storeOfInput(inputs.store, process.cwd()));
   try {
     return await fn(store);
   } finally {

@@ -19,8 +19,9 @@ import type {
   SettingsProps,
   UserProps,
 } from "../model/resources.ts";
-import { CONFIG_NAMESPACE, DEFAULT_STORE, SECRET_OUTPUTS } from "./inputs.ts";
+import { CONFIG_NAMESPACE, SECRET_OUTPUTS } from "./inputs.ts";
 import { shimProvider } from "./shim.ts";
+import { storeInput } from "./store-input.ts";
 
 export { CONFIG_NAMESPACE, DEFAULT_STORE } from "./inputs.ts";
 export type {
@@ -41,7 +42,11 @@ export interface ScopectlResourceArgs<K extends ResourceKind> {
   /** The store id; defaults to the resource's name. A scope's id is `<api>/<name>`. */
   resourceId?: pulumi.Input<string>;
   props: pulumi.Input<PropsByKind[K]>;
-  /** The SQLite store, relative to the project root. Default: config `scopectl:store`, else `.scopectl/store.db`. */
+  /**
+   * The store: an SQLite file relative to the project root, or a postgres:// URL without a password
+   * (PGPASSWORD holds it). Default: config `scopectl:store`, else the store SCOPECTL_STORE names where
+   * the provider runs, else `.scopectl/store.db` (store-input.ts).
+   */
   store?: pulumi.Input<string>;
   /** Take over rows another manager holds. Default: config `scopectl:takeOver`, else false. */
   takeOver?: pulumi.Input<boolean>;
@@ -72,7 +77,10 @@ export abstract class ScopectlResource<K extends ResourceKind> extends pulumi.dy
     const inputs: Record<string, unknown> = {
       resourceId: args.resourceId ?? name,
       props: args.props,
-      store: args.store ?? config.get("store") ?? DEFAULT_STORE,
+      store:
+        args.store === undefined || typeof args.store === "string"
+          ? storeInput(args.store, config.get("store"))
+          : pulumi.output(args.store).apply((store) => storeInput(store, undefined)),
       stack: pulumi.getStack(),
       takeOver: args.takeOver ?? config.getBoolean("takeOver") ?? false,
     };

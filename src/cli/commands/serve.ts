@@ -2,9 +2,9 @@
 import { type Command, Option } from "commander";
 import { ScopectlError } from "../../core/errors.ts";
 import { createLogger } from "../../server/logger.ts";
-import { openSqliteStore } from "../../store/sqlite/open.ts";
+import { openStore } from "../../store/open.ts";
 import { note } from "../output.ts";
-import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
+import { addStoreOption, type StoreOption, storeFolder, storeLocation } from "../reconcile.ts";
 import {
   addServeOptions,
   checkServeOptions,
@@ -94,10 +94,11 @@ export function registerServeCommand(program: Command): void {
         options.syncRepo === undefined
           ? undefined
           : await checkSyncOptions(syncOptionsOf(options), (n) => `--sync-${n}`);
-      const file = storePath(options);
-      const store = await openSqliteStore(file);
+      const store = await openStore(storeLocation(options));
       try {
-        const loop = sync ? createSyncLoop(store, file, sync, createLogger(settings.logLevel)) : undefined;
+        const loop = sync
+          ? createSyncLoop(store, storeFolder(options), sync, createLogger(settings.logLevel))
+          : undefined;
         const server = await startServing(
           store,
           settings,

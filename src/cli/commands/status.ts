@@ -1,12 +1,11 @@
 /** `scopectl status`: the git sync loop's status as the store holds it. */
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { ScopectlError } from "../../core/errors.ts";
 import { redactDeep } from "../../core/redact.ts";
 import type { SyncCommit, SyncStatus } from "../../store/sync-status.ts";
 import { withJsonErrors } from "../json-errors.ts";
 import { colors, out } from "../output.ts";
-import { addStoreOption, type StoreOption, storePath, withStore } from "../reconcile.ts";
+import { addStoreOption, refuseMissingStore, type StoreOption, withStore } from "../reconcile.ts";
 
 const commitLine = (c: SyncCommit) =>
   `${c.sha.slice(0, 12)} ${c.subject} (${c.author}, ${c.time}${c.revision !== undefined ? `, revision ${c.revision}` : ""})`;
@@ -73,14 +72,11 @@ Exit code 1 when Failed (or when no sync has run against the store), else 0.`,
       ),
   ).action((options: StoreOption & { json?: boolean }) =>
     withJsonErrors(options.json, async () => {
-      const file = storePath(options);
       // A read: a mistyped --store is reported, not created.
-      if (!existsSync(file)) {
-        throw new ScopectlError(
-          "store.missing",
-          `there is no store at ${file}; start a sync with \`scopectl sync --repo ...\``,
-        );
-      }
+      refuseMissingStore(
+        options,
+        (file) => `there is no store at ${file}; start a sync with \`scopectl sync --repo ...\``,
+      );
       await withStore(options, async (store) => {
         // Redacted again on the way out: a status saved by an earlier version may hold URL credentials.
         const saved = await store.syncStatus();

@@ -1,9 +1,9 @@
 /** `scopectl sync`: follow a git branch and apply each new commit of its manifest folder. */
 import { type Command, Option } from "commander";
 import { createLogger } from "../../server/logger.ts";
-import { openSqliteStore } from "../../store/sqlite/open.ts";
+import { openStore } from "../../store/open.ts";
 import { note, out } from "../output.ts";
-import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
+import { addStoreOption, type StoreOption, storeFolder, storeLocation } from "../reconcile.ts";
 import { checkLogLevel } from "../serving.ts";
 import { checkSyncOptions, createSyncLoop, type RawSyncOptions, SYNC_REPO_ENV } from "../syncing.ts";
 import { describeStatus } from "./status.ts";
@@ -55,9 +55,8 @@ same loop beside the token service and also syncs on POST /hooks/git.`,
   ).action(async (options: SyncCommandOptions) => {
     const settings = await checkSyncOptions(options, (name) => `--${name}`);
     checkLogLevel(options.logLevel);
-    const file = storePath(options);
-    const store = await openSqliteStore(file);
-    const loop = createSyncLoop(store, file, settings, createLogger(options.logLevel));
+    const store = await openStore(storeLocation(options));
+    const loop = createSyncLoop(store, storeFolder(options), settings, createLogger(options.logLevel));
     try {
       if (options.once) {
         const status = await loop.syncOnce();

@@ -10,11 +10,11 @@ import { PlanConflictError } from "../../engine/apply.ts";
 import { reconcile } from "../../engine/reconcile.ts";
 import { summaryLine } from "../../plan/render-words.ts";
 import type { OneTimeSecret } from "../../providers/types.ts";
-import { openSqliteStore } from "../../store/sqlite/open.ts";
+import { openStore } from "../../store/open.ts";
 import type { Store } from "../../store/store.ts";
 import { coalesce, type FolderWatcher, QUIET_MS, watchFolder } from "../manifest-watcher.ts";
 import { colors, note, out, reportFailure, table, warn } from "../output.ts";
-import { addStoreOption, type StoreOption, storePath } from "../reconcile.ts";
+import { addStoreOption, type StoreOption, storeLocation } from "../reconcile.ts";
 import {
   addServeOptions,
   checkServeOptions,
@@ -147,7 +147,7 @@ and JSON lines otherwise (--log-format).`,
   ).action(async (dir: string, options: UpOptions) => {
     const root = path.resolve(dir);
     const settings = checkServeOptions(options);
-    const store = await openSqliteStore(storePath(options));
+    const store = await openStore(storeLocation(options));
     try {
       const first = await reconcileDir(store, dir);
       await printApplications(store, first.secrets);

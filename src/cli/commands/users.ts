@@ -3,14 +3,13 @@
  * passwords are not (no secret belongs in git), so they are set here, straight into the store, as argon2id
  * hashes. Neither the password nor its hash is ever printed.
  */
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { read } from "read";
 import { ScopectlError } from "../../core/errors.ts";
 import { checkNewPassword, hashPassword } from "../../server/login/password.ts";
 import type { Store } from "../../store/store.ts";
 import { note, out } from "../output.ts";
-import { addStoreOption, type StoreOption, storePath, withStore } from "../reconcile.ts";
+import { addStoreOption, refuseMissingStore, type StoreOption, withStore } from "../reconcile.ts";
 
 /** The User whose email is `email`, compared case-insensitively (as `validate` keeps them unique). */
 async function userByEmail(store: Store, email: string) {
@@ -69,19 +68,16 @@ stored as an argon2id hash and never printed. A disabled user may get a password
 while disabled.`,
       ),
   ).action(async (email: string, options: StoreOption) => {
-    const file = storePath(options);
-    if (!existsSync(file)) {
-      throw new ScopectlError(
-        "store.missing",
-        `there is no store at ${file}: apply the manifests (with a User for ${email}) first`,
-      );
-    }
+    refuseMissingStore(
+      options,
+      (file) => `there is no store at ${file}: apply the manifests (with a User for ${email}) first`,
+    );
     await withStore(options, async (store) => {
       const user = await userByEmail(store, email);
       if (!user) {
         throw new ScopectlError(
           "store.not-found",
-          `no User in the store ${file} has the email address ${email}; add a User manifest for it and apply it first`,
+          `no User in the store ${store.description} has the email address ${email}; add a User manifest for it and apply it first`,
         );
       }
       const password = await readNewPassword();
