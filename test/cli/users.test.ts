@@ -153,7 +153,7 @@ describe("scopectl users set-password", () => {
     const help = runCli(["users", "set-password", "--help"]);
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /Usage: scopectl users set-password \[options\] <email>/);
-    assert.match(help.stdout, /--store <file>/);
+    assert.match(help.stdout, /--store <file\|url>/);
     assert.match(help.stdout, /otherwise it is read from stdin, less one\ntrailing line break/);
     assert.match(runCli(["--help"]).stdout, /scopectl users set-password EMAIL/);
   });
