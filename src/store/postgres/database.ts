@@ -1,0 +1,282 @@
+/**
+ * One open PostgreSQL store: its connection pool, the queue that orders this process's applies, the
+ * writes in flight (close() waits for them), one helper to run a transaction on a pooled client, and
+ * the mapping of driver errors to the store's errors. Every concern's writes go through here.
+ *
+ * Connections. A pool of at most POOL_SIZE clients serves every read and write; the change feed and
+ * the sync leader's advisory lock each hold one dedicated client of their own (`connection`), outside
+ * the pool, because LISTEN and a session-level lock belong to one session for as long as they last.
+ *
+ * Failures. A stopped or unreachable server must never crash the process: the pool's and every
+ * client's 'error' events are handled (an idle client dropped by a server shutdown is discarded by the
+ * pool), and connection failures come out as StoreUnavailableError, so that the token service answers
+ * 503 and the next call, once the server is back, simply connects again: no restart. Nothing here ever
+ * prints the URL as given: messages name the store by `description`, and any text from the driver that
+ * might carry the password is scrubbed first.
+ */
+import pg from "pg";
+import { ScopectlError } from "../../core/errors.ts";
+import { describeStoreLocation } from "../location.ts";
+import { StoreLockedError, StoreUnavailableError } from "../store.ts";
+
+/** A row as the statements return it: an array of column values (`rowMode: "array"`). */
+export type Row = unknown[];
+
+/** A pool or one of its clients: what the reads run on. */
+export type Queryable = pg.Pool | pg.PoolClient | pg.Client;
+
+/** The LISTEN/NOTIFY channel of every change (payload: a StoreChange, `revision` or `keys`). */
+export const CHANGES_CHANNEL = "scopectl_changes";
+
+/** Ten: a token service's sign-in writes are short; more would only queue inside the server. */
+export const POOL_SIZE = 10;
+
+/**
+ * How long opening a connection may take before the call fails as unavailable: long enough for a
+ * server under load, short enough that a token request waiting for a stopped database is answered 503
+ * within a few seconds rather than hanging.
+ */
+export const CONNECT_TIMEOUT_MS = 3000;
+
+/** Driver error codes (Node's and PostgreSQL's SQLSTATE) that mean "the server cannot be reached now". */
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P01", // admin_shutdown: the server is stopping
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now: starting up or shutting down
+]);
+
+/** Messages of node-postgres and pg-pool that mean a lost or never-made connection. */
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed|connection error|Connection refused/i;
+
+export function isUnavailable(error: unknown): boolean {
+  if (error instanceof StoreUnavailableError) return true;
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (UNAVAILABLE_CODES.has(code) || code.startsWith("08")) return true;
+  if (code !== "" && !code.startsWith("E")) return false; // another SQLSTATE: the server answered
+  return typeof e?.message === "string" && UNAVAILABLE_MESSAGES.test(e.message);
+}
+
+/** Deadlocks and serialization failures: the whole transaction was rolled back and may simply run again. */
+const isRetryable = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "40P01" || code === "40001";
+};
+
+/** Runs one statement; rows come back as arrays of column values. */
+export async function rows(db: Queryable, text: string, values: unknown[] = []): Promise<Row[]> {
+  const result = await db.query({ text, values, rowMode: "array" });
+  return result.rows as Row[];
+}
+
+export class PostgresDatabase {
+  readonly pool: pg.Pool;
+  /**
+   * What a dedicated client connects with (`new pg.Client(db.connection)`): the URL (with its
+   * password: never print this object) and the same timeouts as the pool's. Handle the client's
+   * 'error' event, as `newClient()` does.
+   */
+  readonly connection: pg.ClientConfig;
+  /** The URL without its password (describeStoreLocation): for every message and log. */
+  readonly description: string;
+  readonly busyTimeoutMs: number;
+  /** The password (from the URL or PGPASSWORD) and its URL-encoded form: scrubbed from driver messages. */
+  readonly #secrets: string[];
+  /** Applies of this store run one after the other: each waits for the previous one's end. */
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #closeHooks: (() => Promise<void>)[] = [];
+  #closing: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(url: string, busyTimeoutMs: number, env: NodeJS.ProcessEnv = process.env) {
+    this.description = describeStoreLocation({ kind: "postgres", url });
+    this.busyTimeoutMs = busyTimeoutMs;
+    this.#secrets = secretsOf(url, env);
+    this.connection = {
+      connectionString: url,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: "scopectl",
+      // A peer that vanished without closing (a partition, a dead machine) is noticed by TCP keepalive.
+      keepAlive: true,
+    };
+    this.pool = new pg.Pool({ ...this.connection, max: POOL_SIZE, idleTimeoutMillis: 30_000 });
+    // An idle client whose server went away emits here; the pool has already discarded it, and the next
+    // call connects anew. Without a listener the 'error' event would crash the process.
+    this.pool.on("error", () => {});
+    // A checked-out client emits 'error' on itself (the pool's idle listener is detached meanwhile): the
+    // query running on it fails with the same error, which is what the caller sees.
+    this.pool.on("connect", (client) => client.on("error", () => {}));
+  }
+
+  /** A client outside the pool (LISTEN, session-level locks), its 'error' event handled; not connected. */
+  newClient(onError: (error: Error) => void = () => {}): pg.Client {
+    const client = new pg.Client(this.connection);
+    client.on("error", onError);
+    return client;
+  }
+
+  /** Every call starts here. */
+  assertOpen(): void {
+    if (this.#closed || this.#closing) throw new Error(`the store ${this.description} is closed`);
+  }
+
+  /** Registers what close() ends after the writes in flight and before the pool (dedicated clients). */
+  onClose(hook: () => Promise<void>): void {
+    this.#closeHooks.push(hook);
+  }
+
+  /** Runs a write so that close() waits for it; refused once close() was called. */
+  track<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new Error(`the store ${this.description} is closed`));
+    const run = fn();
+    this.#inFlight.add(run);
+    const forget = () => this.#inFlight.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  /** Runs `fn` once every apply of this store queued before it has ended (and close() waits for it). */
+  enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    return this.track(() => {
+      const run = this.#queue.then(fn);
+      this.#queue = run.catch(() => undefined);
+      return run;
+    });
+  }
+
+  /** One statement on the pool (its own transaction when it writes), its errors mapped. */
+  async query(text: string, values: unknown[] = []): Promise<Row[]> {
+    this.assertOpen();
+    try {
+      return await rows(this.pool, text, values);
+    } catch (error) {
+      throw this.mapError(error);
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction on one pooled client: BEGIN with `lock_timeout` = busyTimeoutMs (a row
+   * lock held longer than that by another writer ends in StoreLockedError, as SQLite's busy timeout
+   * does), COMMIT, or ROLLBACK on any error. `retries`: how many times a transaction the server rolled
+   * back for a deadlock or a serialization failure runs again (only for `fn`s that may run twice: they
+   * decide everything from what they read inside the transaction). Not tracked: callers wrap it in
+   * track() or enqueue().
+   */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, retries = 0): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#transactionOnce(fn);
+      } catch (error) {
+        const cause = error instanceof Error && !(error instanceof ScopectlError) ? error : undefined;
+        if (attempt < retries && isRetryable(cause)) continue;
+        throw error;
+      }
+    }
+  }
+
+  async #transactionOnce<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw this.mapError(error);
+    }
+    let broken: Error | undefined;
+    try {
+      // One round trip (the simple protocol runs both); the number is ours, not input.
+      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(this.busyTimeoutMs))}`);
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      try {
+        await client.query("ROLLBACK");
+      } catch (rollbackError) {
+        // The connection is gone (the server rolls back what it had); the pool must not reuse it.
+        broken = rollbackError as Error;
+      }
+      throw this.mapError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * The store's error for a driver error: unavailable (connection failures), locked (a lock wait past
+   * lock_timeout), SQLite's wording for the two constraint failures callers match (`UNIQUE constraint
+   * failed: table.column`, `FOREIGN KEY constraint failed`), else the error itself with any secret
+   * scrubbed from its message. ScopectlErrors and errors of the caller's own pass through.
+   */
+  mapError(error: unknown): unknown {
+    if (error instanceof ScopectlError || !(error instanceof Error)) return error;
+    this.scrub(error);
+    if (isUnavailable(error)) return new StoreUnavailableError(this.description, { cause: error });
+    const pgError = error as pg.DatabaseError;
+    switch (pgError.code) {
+      case "55P03": // lock_not_available: lock_timeout passed
+        return new StoreLockedError(this.description, { cause: error });
+      case "23505": {
+        const columns = /^Key \(([^)]*)\)=/.exec(pgError.detail ?? "")?.[1] ?? pgError.constraint ?? "?";
+        const names = columns.split(", ").map((column) => `${pgError.table ?? "?"}.${column}`);
+        return new Error(`UNIQUE constraint failed: ${names.join(", ")}`, { cause: error });
+      }
+      case "23503":
+        return new Error("FOREIGN KEY constraint failed", { cause: error });
+      default:
+        return error;
+    }
+  }
+
+  /** Removes the password from an error's texts, in place (a driver may quote what it was given). */
+  scrub(error: Error): void {
+    const e = error as Error & { detail?: string; hint?: string };
+    for (const secret of this.#secrets) {
+      if (e.message.includes(secret)) e.message = e.message.split(secret).join("***");
+      if (e.detail?.includes(secret)) e.detail = e.detail.split(secret).join("***");
+      if (e.hint?.includes(secret)) e.hint = e.hint.split(secret).join("***");
+      if (e.stack?.includes(secret)) e.stack = e.stack.split(secret).join("***");
+    }
+  }
+
+  /** Waits for the writes in flight, ends the dedicated clients, then the pool; later calls are refused. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+      this.#closed = true;
+      for (const hook of this.#closeHooks.splice(0)) await hook().catch(() => undefined);
+      await this.pool.end().catch(() => undefined);
+    })();
+    return this.#closing;
+  }
+}
+
+/** The password of a URL (or PGPASSWORD), as given and URL-encoded: what must never be shown. */
+function secretsOf(url: string, env: NodeJS.ProcessEnv): string[] {
+  const found = new Set<string>();
+  const add = (value: string | undefined) => {
+    if (!value || value.length < 3) return; // too short to scrub without mangling ordinary text
+    found.add(value);
+    found.add(encodeURIComponent(value));
+  };
+  try {
+    const parsed = new URL(url);
+    add(parsed.password);
+    add(decodeURIComponent(parsed.password));
+    add(parsed.searchParams.get("password") ?? undefined);
+  } catch {
+    // location.ts parsed it already; a URL it accepted is a URL.
+  }
+  add(env.PGPASSWORD);
+  return [...found];
+}

@@ -1,0 +1,221 @@
+/**
+ * Sign-in state on PostgreSQL: passwords, grants, authorization codes and refresh tokens. Each write is
+ * its own short transaction (or a single statement, which is one), without a revision or audit rows.
+ *
+ * Single use across replicas. A redemption or a rotation first locks the code (or refresh token) row
+ * and its grant's row (SELECT ... FOR UPDATE): a second redemption of one code, on this replica or any
+ * other, waits for the first to commit, then reads the code as used, answers `reused` and revokes the
+ * grant, exactly as on SQLite, whose one write lock gives the same order. A transaction the server
+ * aborts for a deadlock runs again (every decision is re-read inside it).
+ *
+ * Durability: as on SQLite (see SqliteDatabase.writeRuntimeState), sign-in writes run with
+ * `synchronous_commit = off`: a commit is visible to every replica at once and survives the crash of
+ * any client, and a crash of the database server itself can lose only its last fraction of a second of
+ * them (sign in again; a rotation lost leaves the previous token usable once more), never corrupt
+ * anything. `setPassword` reports to a person and is rare: it keeps full durability.
+ */
+import type pg from "pg";
+import { checkGranted, checkSignInTime } from "../checks.ts";
+import type {
+  AuthorizationCodeRecord,
+  CodeRedemption,
+  GrantRecord,
+  RefreshRotation,
+  RefreshTokenRecord,
+  SignInStore,
+} from "../sign-in.ts";
+import { type EndedSignIns, userSignInEnded } from "../sign-in-rules.ts";
+import { type PostgresDatabase, rows } from "./database.ts";
+import { endSignIns, SIGN_IN_SQL as SQL, toGrant } from "./sign-in-statements.ts";
+import { instant } from "./times.ts";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Runs again after a deadlock: twice is plenty for rows that are each locked for milliseconds. */
+const RETRIES = 2;
+
+export class PostgresSignIn implements SignInStore {
+  readonly #db: PostgresDatabase;
+
+  constructor(db: PostgresDatabase) {
+    this.#db = db;
+  }
+
+  /** Applies what a resource write ended, on the apply's client and inside its transaction. */
+  endSignIns(client: pg.PoolClient, ended: EndedSignIns[], time: string): Promise<void> {
+    return endSignIns(client, ended, time);
+  }
+
+  /** A short sign-in write: tracked for close(), retried after a deadlock, at relaxed durability. */
+  #write<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.#db.assertOpen();
+    return this.#db.track(() =>
+      this.#db.transaction(async (client) => {
+        await client.query("SET LOCAL synchronous_commit = off");
+        return fn(client);
+      }, RETRIES),
+    );
+  }
+
+  /**
+   * A new password ends the user's sign-ins, in the same statement (OWASP Session Management: renew or
+   * end sessions on a password change): whoever held the old password, or a token got with it, keeps none.
+   */
+  async setPassword(userId: string, hash: string, now: string): Promise<void> {
+    checkSignInTime("now", now);
+    if (!hash) throw new Error("a password hash must not be empty");
+    await this.#db.track(() => this.#db.query(SQL.setPassword, [userId, hash, now]));
+  }
+
+  async passwordHash(userId: string): Promise<string | undefined> {
+    const [row] = await this.#db.query(SQL.passwordHash, [userId]);
+    return row?.[0] as string | undefined;
+  }
+
+  /**
+   * Stores the grant and its code, and prunes (as SQLite's does: codes expired more than an hour ago,
+   * refresh tokens past their expiry, then empty grants past prune_after).
+   *
+   * The user's row is read FOR SHARE, first. The login checked the user against the server's snapshot,
+   * which may lag an apply that disabled or removed the user (and revoked their grants) on any replica.
+   * An apply that has already written the row holds its lock: the share lock waits for that apply's
+   * commit and then reads the new row (disabled or gone: the grant is stored revoked). An apply that
+   * writes the row later waits for this transaction's commit, and its revocation statement, which runs
+   * after its row writes (resources.ts), then sees and revokes the grant stored here. Either way no live
+   * grant outlives the apply. Without the lock, both could read the other's state from before, and a
+   * grant of a disabled user would stay live. It is taken before pruning so that this transaction holds
+   * no grant row while it waits for an apply that revokes grants.
+   */
+  async createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
+    checkSignInTime("the grant's createdAt", grant.createdAt);
+    checkSignInTime("the code's expiresAt", code.expiresAt);
+    if (grant.revokedAt !== undefined) checkSignInTime("the grant's revokedAt", grant.revokedAt);
+    if (code.grantId !== grant.id) {
+      throw new Error(`the code belongs to grant "${code.grantId}", not to the new grant "${grant.id}"`);
+    }
+    if (!Number.isSafeInteger(grant.authTime)) throw new Error("the grant's authTime must be whole seconds");
+    checkGranted(grant.granted);
+    const now = grant.createdAt;
+    const granted = JSON.stringify({
+      openIdScopes: grant.granted.openIdScopes,
+      audiences: grant.granted.audiences.map(({ audience, scopes }) => ({ audience, scopes })),
+    });
+    // A day after creation, or an hour after the code expires, whichever is later.
+    const pruneAfter = new Date(
+      Math.max(Date.parse(now) + DAY_MS, Date.parse(code.expiresAt) + HOUR_MS),
+    ).toISOString();
+    await this.#write(async (client) => {
+      const [user] = await rows(client, SQL.userForShare, [grant.userId]);
+      await client.query(SQL.pruneCodesAndTokens, [instant(now)]);
+      await client.query(SQL.pruneGrants, [instant(now)]);
+      const gone = userSignInEnded(user === undefined ? undefined : JSON.parse(user[0] as string));
+      await client.query(SQL.insertGrantAndCode, [
+        grant.id,
+        grant.clientId,
+        grant.userId,
+        JSON.stringify(grant.scopes),
+        JSON.stringify(grant.audiences),
+        grant.authTime,
+        grant.nonce ?? null,
+        grant.createdAt,
+        grant.revokedAt ?? (gone === undefined ? null : now),
+        grant.revokedReason ?? gone ?? null,
+        granted,
+        pruneAfter,
+        code.codeSha256,
+        code.redirectUri,
+        code.codeChallenge,
+        code.expiresAt,
+        instant(code.expiresAt),
+      ]);
+    });
+  }
+
+  async redeemCode(codeSha256: string, now: string): Promise<CodeRedemption> {
+    checkSignInTime("now", now);
+    return this.#write(async (client): Promise<CodeRedemption> => {
+      const [row] = await rows(client, SQL.codeForUpdate, [instant(now), codeSha256]);
+      if (!row) return { status: "unknown" };
+      const grant = toGrant(row, 6);
+      if (grant.revokedAt !== undefined) return { status: "revoked" };
+      if (row[5] !== null) {
+        const [revoked] = await rows(client, SQL.revokeGrant, [now, "authorization code reused", grant.id]);
+        return { status: "reused", grant: revoked ? toGrant(revoked) : grant };
+      }
+      if (row[0] === true) return { status: "expired" };
+      await client.query(SQL.useCode, [now, codeSha256]);
+      const code: AuthorizationCodeRecord = {
+        codeSha256,
+        grantId: grant.id,
+        redirectUri: row[2] as string,
+        codeChallenge: row[3] as string,
+        expiresAt: row[4] as string,
+      };
+      return { status: "ok", code, grant };
+    });
+  }
+
+  async addRefreshToken(token: RefreshTokenRecord): Promise<void> {
+    checkSignInTime("the refresh token's createdAt", token.createdAt);
+    checkSignInTime("the refresh token's expiresAt", token.expiresAt);
+    const expires = instant(token.expiresAt);
+    await this.#write(async (client) => {
+      // Row-locks the grant first: a grant pruned meanwhile is found missing here, not by the insert.
+      const kept = await rows(client, SQL.keepGrantUntil, [token.grantId, expires]);
+      if (kept.length === 0) throw new Error(`the store has no grant "${token.grantId}"`);
+      await client.query(SQL.insertRefreshToken, [
+        token.tokenSha256,
+        token.grantId,
+        token.createdAt,
+        token.expiresAt,
+        expires,
+      ]);
+    });
+  }
+
+  async rotateRefreshToken(
+    tokenSha256: string,
+    clientId: string,
+    next: Omit<RefreshTokenRecord, "grantId">,
+    now: string,
+    accept?: (grant: GrantRecord) => void,
+  ): Promise<RefreshRotation> {
+    checkSignInTime("now", now);
+    checkSignInTime("the next refresh token's createdAt", next.createdAt);
+    checkSignInTime("the next refresh token's expiresAt", next.expiresAt);
+    return this.#write(async (client): Promise<RefreshRotation> => {
+      const [row] = await rows(client, SQL.refreshTokenForUpdate, [instant(now), tokenSha256]);
+      if (!row) return { status: "unknown" };
+      const grant = toGrant(row, 3);
+      if (grant.revokedAt !== undefined) return { status: "revoked" };
+      if (row[2] !== null) {
+        const [revoked] = await rows(client, SQL.revokeGrant, [now, "refresh token reused", grant.id]);
+        return { status: "reused", grant: revoked ? toGrant(revoked) : grant };
+      }
+      if (row[0] === true) return { status: "expired" };
+      if (grant.clientId !== clientId) return { status: "wrong_client" };
+      accept?.(grant); // throws to refuse: the transaction rolls back and the token stays unspent
+      await client.query(SQL.rotate, [
+        now,
+        tokenSha256,
+        next.tokenSha256,
+        grant.id,
+        next.createdAt,
+        next.expiresAt,
+        instant(next.expiresAt),
+      ]);
+      return { status: "ok", grant };
+    });
+  }
+
+  /** Revokes once: a grant revoked before keeps its first time and reason. An unknown grant is no error. */
+  async revokeGrant(grantId: string, reason: string, now: string): Promise<void> {
+    checkSignInTime("now", now);
+    await this.#db.track(() => this.#db.query(SQL.revokeGrant, [now, reason, grantId]));
+  }
+
+  async grant(grantId: string): Promise<GrantRecord | undefined> {
+    const [row] = await this.#db.query(SQL.grant, [grantId]);
+    return row ? toGrant(row) : undefined;
+  }
+}
