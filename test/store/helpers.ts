@@ -96,6 +96,15 @@ export function outputOf(child: ChildProcess): {
   };
 }
 
+/** A promise and the function that resolves it: for a test to hold something open until it says so. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
 /** Resolves when the child has exited, with its code and signal. */
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) {
