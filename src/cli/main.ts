@@ -28,6 +28,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ["serve", async () => (await import("./commands/serve.ts")).registerServeCommand],
   ["sync", async () => (await import("./commands/sync.ts")).registerSyncCommand],
   ["status", async () => (await import("./commands/status.ts")).registerStatusCommand],
+  ["store", async () => (await import("./commands/store.ts")).registerStoreCommand],
   ["up", async () => (await import("./commands/up.ts")).registerUpCommand],
 ];
 
@@ -71,9 +72,11 @@ Examples:
   scopectl serve --port 8080                serve tokens from the store (follows each new revision)
   scopectl sync --repo URL --branch main    follow a branch: apply each new commit of config/, in order
   scopectl status                           the sync status: Synced, OutOfSync or Failed, and any drift
+  scopectl store copy --from A --to B       copy a whole store, SQLite to PostgreSQL or back
 
 Environment:
-  SCOPECTL_STORE       the store file (default .scopectl/store.db); --store overrides it
+  SCOPECTL_STORE       the store: a file (default .scopectl/store.db) or a postgres:// URL; --store
+                       overrides it. PGPASSWORD: the PostgreSQL password, when the URL has none
   SCOPECTL_LOG_LEVEL   log level of serve, up and sync (default info); --log-level overrides it
   SCOPECTL_LOG_FORMAT  json or pretty (default: pretty on a terminal, else json); --log-format overrides it
   SCOPECTL_SYNC_REPO   the repository sync (--repo) and serve (--sync-repo) follow; a URL with a token

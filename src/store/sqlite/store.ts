@@ -26,8 +26,10 @@ import type { AddSigningKeyOptions, SigningKeyRecord } from "../signing-keys.ts"
 import type { Store } from "../store.ts";
 import type { SyncLeaderInfo, SyncLeadership } from "../sync-leader.ts";
 import type { SyncStatus } from "../sync-status.ts";
+import type { DumpStore, StoreDump } from "../dump.ts";
 import { SqliteChanges } from "./changes.ts";
 import type { SqliteDatabase } from "./database.ts";
+import { SqliteDump } from "./dump.ts";
 import { SqliteRateLimits } from "./rate-limits.ts";
 import { SqliteResources } from "./resources.ts";
 import { SqliteSignIn } from "./sign-in.ts";
@@ -35,7 +37,7 @@ import { SqliteSigningKeys } from "./signing-keys.ts";
 import { SqliteSyncLeader } from "./sync-leader.ts";
 import { SqliteSyncStatus } from "./sync-status.ts";
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, DumpStore {
   readonly kind = "sqlite";
   readonly file: string;
   readonly description: string;
@@ -47,6 +49,7 @@ export class SqliteStore implements Store {
   readonly #leader: SqliteSyncLeader;
   readonly #changes = new SqliteChanges();
   readonly #limits = new SqliteRateLimits();
+  readonly #dump: SqliteDump;
 
   constructor(db: SqliteDatabase) {
     this.file = db.file;
@@ -57,6 +60,7 @@ export class SqliteStore implements Store {
     this.#keys = new SqliteSigningKeys(db);
     this.#sync = new SqliteSyncStatus(db);
     this.#leader = new SqliteSyncLeader(db);
+    this.#dump = new SqliteDump(db);
   }
 
   // Reconciled state.
@@ -153,6 +157,14 @@ export class SqliteStore implements Store {
   }
   rateLimiter(spec: RateLimiterSpec): RateLimiterAbstract {
     return this.#limits.rateLimiter(spec);
+  }
+
+  // The whole store, for store copy.
+  dump(): Promise<StoreDump> {
+    return this.#dump.dump();
+  }
+  restore(dump: StoreDump): Promise<void> {
+    return this.#dump.restore(dump);
   }
 
   /** Waits for the writes already started, then closes both connections. */
