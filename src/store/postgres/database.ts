@@ -125,9 +125,12 @@ export class PostgresDatabase {
     return client;
   }
 
-  /** Every call starts here. */
+  /**
+   * Every call starts here. New writes are refused from close() on (track()); what was started before
+   * (an apply queued, a read) still runs until the pool ends.
+   */
   assertOpen(): void {
-    if (this.#closed || this.#closing) throw new Error(`the store ${this.description} is closed`);
+    if (this.#closed) throw new Error(`the store ${this.description} is closed`);
   }
 
   /** Registers what close() ends after the writes in flight and before the pool (dedicated clients). */
@@ -138,7 +141,7 @@ export class PostgresDatabase {
   /** Runs a write so that close() waits for it; refused once close() was called. */
   track<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closing) return Promise.reject(new Error(`the store ${this.description} is closed`));
-    const run = fn();
+    const run = (async () => fn())(); // a synchronous throw of fn becomes this promise's rejection
     this.#inFlight.add(run);
     const forget = () => this.#inFlight.delete(run);
     run.then(forget, forget);

@@ -33,13 +33,17 @@ export interface ImportRow {
   log: string;
 }
 
+const QUALIFIED_COLUMNS = RESOURCE_COLUMNS.split(", ")
+  .map((name) => `r.${name}`)
+  .join(", ");
+
 const column = <T>(items: readonly T[], pick: (item: T) => unknown): unknown[] => items.map(pick);
 
 /** The rows of these keys as the database has them now (absent keys are missing from the answer). */
 export async function readRows(client: pg.PoolClient, keys: [string, string][]): Promise<Row[]> {
   return rows(
     client,
-    `SELECT ${RESOURCE_COLUMNS} FROM resources r
+    `SELECT ${QUALIFIED_COLUMNS} FROM resources r
       JOIN unnest($1::text[], $2::text[]) AS k (kind, id) ON r.kind = k.kind AND r.id = k.id`,
     [column(keys, (k) => k[0]), column(keys, (k) => k[1])],
   );

@@ -315,7 +315,6 @@ export class PostgresResources extends PostgresReader implements ResourceStore {
     fn: (tx: StoreTransaction) => Promise<T>,
     options: TransactionOptions,
   ): Promise<{ result: T; revision: number }> {
-    this.#db.assertOpen();
     return this.#db.enqueue(() => this.#db.transaction((client) => this.#run(client, fn, options)));
   }
 

@@ -48,7 +48,6 @@ export class PostgresSignIn implements SignInStore {
 
   /** A short sign-in write: tracked for close(), retried after a deadlock, at relaxed durability. */
   #write<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    this.#db.assertOpen();
     return this.#db.track(() =>
       this.#db.transaction(async (client) => {
         await client.query("SET LOCAL synchronous_commit = off");

@@ -44,7 +44,7 @@ export class PostgresSigningKeys implements SigningKeyStore {
     return Number(row?.[0]);
   }
 
-  addSigningKey(key: SigningKeyRecord, options: AddSigningKeyOptions): Promise<boolean> {
+  async addSigningKey(key: SigningKeyRecord, options: AddSigningKeyOptions): Promise<boolean> {
     const db = this.#db;
     db.assertOpen();
     checkTime("now", options.now);
