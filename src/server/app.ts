@@ -7,7 +7,7 @@ import type { ServerContext } from "./context.ts";
 import { publicCors, spaCors } from "./cors.ts";
 import { requestError } from "./http/request-errors.ts";
 import { bodyError, FORM_BODY_LIMIT, FORM_MAX_PARAMETERS } from "./oauth/body-errors.ts";
-import { OAuthError } from "./oauth/errors.ts";
+import { oauthErrorOf } from "./oauth/errors.ts";
 import { formBody } from "./oauth/form-body.ts";
 import { noStore, sendOAuthError } from "./oauth/respond.ts";
 import { requestObserver } from "./request-observer.ts";
@@ -91,7 +91,8 @@ export function createApp(ctx: ServerContext): express.Express {
     res.status(404).json({ error: "not_found", error_description: "no such endpoint" });
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const oauth = error instanceof OAuthError ? error : bodyError(error as { type?: string });
+    // A store outage at userinfo or /v1 (they read grants, sync status, import history) is a 503 too.
+    const oauth = oauthErrorOf(error) ?? bodyError(error as { type?: string });
     if (oauth) {
       sendOAuthError(res, oauth);
       return;

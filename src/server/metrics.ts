@@ -41,7 +41,7 @@ export function createMetrics(): ServerMetrics {
     }),
     signIns: new Counter({
       name: "scopectl_sign_ins_total",
-      help: "Login form submissions, by result (ok, failed, disabled, rate_limited, refused).",
+      help: "Login form submissions, by result (ok, failed, disabled, rate_limited, refused, unavailable).",
       labelNames: ["result"],
       registers: [registry],
     }),

@@ -3,6 +3,7 @@
  * 400, or 401 with a Basic challenge for a client that sent no credentials or failed Basic authentication.
  */
 import { type ErrorCode, ScopectlError } from "../../core/errors.ts";
+import { StoreUnavailableError } from "../../store/store.ts";
 
 export type OAuthErrorCode =
   | "invalid_request"
@@ -19,7 +20,10 @@ export type OAuthErrorCode =
   | "access_denied"
   | "login_required"
   | "request_not_supported"
-  | "request_uri_not_supported";
+  | "request_uri_not_supported"
+  // RFC 6749 §4.1.2.1 too; also sent, with a 503, by the token and introspection endpoints, whose §5.2
+  // list has no word for it (docs/tokens.md#the-token-endpoint).
+  | "temporarily_unavailable";
 
 /** The scopectl code of each OAuth error: `oauth.` and the RFC's name, in kebab case. */
 const OAUTH_CODES = {
@@ -36,6 +40,8 @@ const OAUTH_CODES = {
   login_required: "oauth.login-required",
   request_not_supported: "oauth.request-not-supported",
   request_uri_not_supported: "oauth.request-uri-not-supported",
+  // The one reason this server answers it: the store cannot be reached.
+  temporarily_unavailable: "store.unavailable",
 } as const satisfies Record<OAuthErrorCode, ErrorCode>;
 
 /**
@@ -74,4 +80,35 @@ export class RateLimitedError extends OAuthError {
       "oauth.rate-limited",
     );
   }
+}
+
+/** Seconds a client is asked to wait (Retry-After) while the store cannot be reached. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * 503 with Retry-After: what this request needs (a code, a grant, a refresh token, a password) is in a
+ * store that cannot be reached right now. Nothing was written; the same request may simply be sent again.
+ */
+export class TemporarilyUnavailableError extends OAuthError {
+  readonly retryAfterSeconds = STORE_RETRY_AFTER_SECONDS;
+
+  constructor(options?: ErrorOptions) {
+    super(
+      "temporarily_unavailable",
+      `the service cannot reach its store right now; retry in ${STORE_RETRY_AFTER_SECONDS} s`,
+      503,
+    );
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/**
+ * The OAuth answer to an error, or undefined when it is none (a bug: a 500). The one place that says
+ * how a store outage is answered in JSON: the token and introspection routes and the app's error
+ * handler (userinfo, `/v1`) all ask here.
+ */
+export function oauthErrorOf(error: unknown): OAuthError | undefined {
+  if (error instanceof OAuthError) return error;
+  if (error instanceof StoreUnavailableError) return new TemporarilyUnavailableError({ cause: error });
+  return undefined;
 }

@@ -3,9 +3,14 @@
  * the login page; `POST /oauth2/login` checks the form (CSRF token, rate limits, password), then sends
  * the browser back to the client with a single-use code bound to the client, the redirect URI and the
  * PKCE challenge. No sign-in session outlives the request: each authorization shows the login page.
+ *
+ * A store outage (the password hash or the new grant cannot be read or written) is answered in one
+ * place, withStoreOutage: back to the client with `temporarily_unavailable` (RFC 6749 §4.1.2.1) once the
+ * request is known to be the client's, else a 503 page with Retry-After.
  */
 import type { Request, Response } from "express";
 import { sha256Hex } from "../../core/secrets.ts";
+import { StoreUnavailableError } from "../../store/store.ts";
 import type { ServerContext } from "../context.ts";
 import {
   csrfCookieOf,
@@ -27,7 +32,7 @@ import {
   UntrustedRequestError,
 } from "../oauth/authorization-request.ts";
 import { redirectTo } from "../oauth/authorization-response.ts";
-import { invalidRequest, OAuthError } from "../oauth/errors.ts";
+import { invalidRequest, OAuthError, TemporarilyUnavailableError } from "../oauth/errors.ts";
 import { readForm } from "../oauth/form.ts";
 import { newAuthorizationCode, newGrantId } from "../oauth/opaque-tokens.ts";
 import { grantAtSignIn } from "../oauth/user-grant.ts";
@@ -60,8 +65,61 @@ function sendAuthorizeError(res: Response, snapshot: Snapshot, error: unknown, s
 const unavailable = (res: Response) =>
   sendErrorPage(res, 503, "Sign-in is starting", "The sign-in service is starting. Try again in a moment.");
 
-export function authorizeHandler(ctx: ServerContext) {
+/** What a handler has checked so far: once set, an error may go back to the client's redirect URI. */
+interface CheckedRequest {
+  snapshot: Snapshot;
+  request: AuthorizationRequest;
+}
+const checked = (res: Response): CheckedRequest | undefined =>
+  res.locals.checkedRequest as CheckedRequest | undefined;
+
+/**
+ * The answer of both sign-in routes when the store cannot be reached: the client's redirect URI with
+ * `temporarily_unavailable` once the request is checked (RFC 6749 §4.1.2.1), else a 503 page.
+ */
+function withStoreOutage(
+  ctx: ServerContext,
+  status: 302 | 303,
+  handler: (req: Request, res: Response) => Promise<void>,
+) {
   return async (req: Request, res: Response): Promise<void> => {
+    try {
+      await handler(req, res);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
+      ctx.metrics.signIns.inc({ result: "unavailable" });
+      ctx.logger.warn(
+        { reqId: res.locals.requestId, err: error },
+        "sign-in answered unavailable: the store cannot be reached",
+      );
+      const answer = new TemporarilyUnavailableError({ cause: error });
+      const known = checked(res);
+      if (known) {
+        const { snapshot, request } = known;
+        sendAuthorizeError(
+          res,
+          snapshot,
+          new RedirectedError(request.redirectUri, request.state, answer),
+          status,
+        );
+        return;
+      }
+      res.setHeader("Retry-After", String(answer.retryAfterSeconds));
+      sendErrorPage(
+        res,
+        503,
+        "Sign-in is unavailable",
+        "The sign-in service cannot complete sign-ins right now. Try again in a moment.",
+      );
+    }
+  };
+}
+
+/** No user has this name (names start with a letter or digit): what an unknown email's check reads. */
+const NO_SUCH_USER = "-no-such-user";
+
+export function authorizeHandler(ctx: ServerContext) {
+  return withStoreOutage(ctx, 302, async (req: Request, res: Response): Promise<void> => {
     const snapshot = ctx.snapshot();
     if (!snapshot) return unavailable(res);
     const params = paramsOf(new URL(req.originalUrl, "http://localhost").searchParams);
@@ -72,6 +130,7 @@ export function authorizeHandler(ctx: ServerContext) {
       sendAuthorizeError(res, snapshot, error, 302);
       return;
     }
+    res.locals.checkedRequest = { snapshot, request } satisfies CheckedRequest;
     const sent = csrfCookieOf(snapshot, req.headers.cookie);
     const cookie = sent ?? newCsrfCookieValue();
     const formToken = await signLoginFormToken(snapshot, formParams(params), cookie, nowSeconds());
@@ -95,11 +154,11 @@ export function authorizeHandler(ctx: ServerContext) {
       formToken,
       redirectOrigin: formActionSource(request.redirectUri),
     });
-  };
+  });
 }
 
 export function loginHandler(ctx: ServerContext) {
-  return async (req: Request, res: Response): Promise<void> => {
+  return withStoreOutage(ctx, 303, async (req: Request, res: Response): Promise<void> => {
     const snapshot = ctx.snapshot();
     if (!snapshot) return unavailable(res);
     let form: ReturnType<typeof readForm>;
@@ -130,6 +189,7 @@ export function loginHandler(ctx: ServerContext) {
       sendAuthorizeError(res, snapshot, error, 303);
       return;
     }
+    res.locals.checkedRequest = { snapshot, request } satisfies CheckedRequest;
     const email = (form.one("email") ?? "").trim();
     const password = form.one("password") ?? "";
     const page = (status: number, error: string) =>
@@ -155,8 +215,15 @@ export function loginHandler(ctx: ServerContext) {
       );
     }
     const userId = snapshot.usersByEmail.get(email.toLowerCase());
-    // An unknown email costs the same password hash as a known one, and gets the same answer.
-    const hash = userId === undefined ? undefined : await ctx.store.passwordHash(userId);
+    // An unknown email costs the same store read and password hash as a known one, and gets the same
+    // answer, during a store outage too. A check the outage prevented is no failure: its points go back.
+    let hash: string | undefined;
+    try {
+      hash = await ctx.store.passwordHash(userId ?? NO_SUCH_USER);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) await attempt.abandoned();
+      throw error;
+    }
     const user = userId === undefined ? undefined : snapshot.users.get(userId);
     if (!(await verifyPassword(hash, password)) || userId === undefined || !user) {
       await attempt.failed();
@@ -201,5 +268,5 @@ export function loginHandler(ctx: ServerContext) {
     // The code travels in Location: no cache may keep it.
     res.set("Cache-Control", "no-store");
     res.redirect(303, redirectTo(snapshot, request.redirectUri, request.state, { code }));
-  };
+  });
 }

@@ -2,7 +2,7 @@
 import type { ServerContext } from "../context.ts";
 import { type OAuthRequest, type OAuthResponse, sendJson, setClientId } from "../http/types.ts";
 import { authenticateRequest } from "../oauth/authenticate-request.ts";
-import { invalidRequest, OAuthError } from "../oauth/errors.ts";
+import { invalidRequest, oauthErrorOf } from "../oauth/errors.ts";
 import { readForm } from "../oauth/form.ts";
 import { introspect } from "../oauth/introspection.ts";
 import { noStore, sendOAuthError, temporarilyUnavailable } from "../oauth/respond.ts";
@@ -21,8 +21,10 @@ export function introspectHandler(ctx: ServerContext) {
       ctx.metrics.introspections.inc({ result: answer.active ? "active" : "inactive" });
       noStore(res);
       sendJson(res, 200, answer);
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
+    } catch (thrown) {
+      // A store outage (a user token's grant is read from the store) is a 503 with Retry-After.
+      const error = oauthErrorOf(thrown);
+      if (!error) throw thrown;
       ctx.metrics.introspections.inc({ result: "refused" });
       sendOAuthError(res, error);
     }

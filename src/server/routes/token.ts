@@ -5,7 +5,7 @@
 import type { ServerContext } from "../context.ts";
 import { type OAuthRequest, type OAuthResponse, sendJson, setClientId } from "../http/types.ts";
 import { authenticateRequest } from "../oauth/authenticate-request.ts";
-import { invalidRequest, OAuthError } from "../oauth/errors.ts";
+import { invalidRequest, OAuthError, oauthErrorOf } from "../oauth/errors.ts";
 import { readForm } from "../oauth/form.ts";
 import { GRANT_TYPES_SUPPORTED, grantFor } from "../oauth/grants/index.ts";
 import { noStore, sendOAuthError, temporarilyUnavailable } from "../oauth/respond.ts";
@@ -35,8 +35,10 @@ export function tokenHandler(ctx: ServerContext) {
       ctx.metrics.tokensIssued.inc({ grant: grantType });
       noStore(res);
       sendJson(res, 200, body);
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
+    } catch (thrown) {
+      // A store outage (a grant that needs the store: codes, refresh tokens) is a 503 with Retry-After.
+      const error = oauthErrorOf(thrown);
+      if (!error) throw thrown;
       ctx.metrics.tokensRefused.inc({
         grant: grantType,
         reason: error.status === 429 ? "rate_limited" : error.error,
