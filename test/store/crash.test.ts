@@ -1,23 +1,28 @@
+/**
+ * A process SIGKILLed at a random moment of a large apply, on every backend (test/support/stores.ts):
+ * the store is then at the old revision or the new one, every row, revision and audit row of that
+ * revision and nothing of the other; never between. Each run starts from a copy of one seeded store.
+ */
 import assert from "node:assert/strict";
-import { copyFile, rm } from "node:fs/promises";
-import path from "node:path";
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import Database from "better-sqlite3";
-import { openSqliteStore } from "../../src/store/sqlite/open.ts";
+import { openStore } from "../../src/store/open.ts";
+import { forEachStore, type StoreBackend } from "../support/stores.ts";
+import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { CREATED, newState, OLD_USERS, oldState } from "./fixtures/crash-rows.ts";
-import { exited, outputOf, spawnFixture, tempDirs } from "./helpers.ts";
-
-const tempDir = tempDirs("store-crash");
+import { exited, outputOf, spawnFixture } from "./helpers.ts";
 
 const RUNS = 60;
 const PARALLEL = 4;
 const OLD = oldState();
 const NEW = newState();
+/** A hang guard for the whole test (RUNS kills and their checks), within the suite's budget. */
+const CRASH_TEST_TIMEOUT_MS = SUITE_TIMEOUT_MS - 30_000;
 
-/** Opens a store file as a crash left it and says which whole state it holds; fails on anything between. */
-async function stateOf(file: string): Promise<"old" | "new"> {
-  const store = await openSqliteStore(file);
+/** Opens a store as a crash left it and says which whole state it holds; fails on anything between. */
+async function stateOf(backend: StoreBackend, location: string): Promise<"old" | "new"> {
+  await backend.settle(location);
+  const store = await openStore(location);
   let revision: number;
   try {
     revision = await store.revision();
@@ -37,75 +42,76 @@ async function stateOf(file: string): Promise<"old" | "new"> {
   } finally {
     await store.close();
   }
-  const db = new Database(file, { readonly: true });
-  try {
-    assert.equal(db.pragma("quick_check", { simple: true }), "ok");
-  } finally {
-    db.close();
+  if (backend.name === "sqlite") {
+    // The file itself, page by page (PostgreSQL's recovery is the server's, not the client's, concern).
+    assert.deepEqual(await backend.sql(location, "PRAGMA quick_check"), [["ok"]]);
   }
   return revision === 1 ? "old" : "new";
 }
 
-test(`SIGKILL at random moments of a large apply (${RUNS} runs) leaves the old revision or the new one, never between`, async () => {
-  const dir = await tempDir();
-  const template = path.join(dir, "template.db");
-  const seed = await openSqliteStore(template);
-  const ctx = { actor: "seed", managedBy: "scopectl" };
-  await seed.transaction(
-    async (tx) => {
-      for (const [id, json] of OLD) await tx.put("User", id, JSON.parse(json), ctx);
-    },
-    { ctx },
-  );
-  await seed.close();
-  assert.equal(await stateOf(template), "old");
+forEachStore((backend) => {
+  describe(`${backend.name} store: SIGKILL during an apply`, { timeout: SUITE_TIMEOUT_MS }, () => {
+    test(`SIGKILL at random moments of a large apply (${RUNS} runs) leaves the old revision or the new one, never between`, {
+      timeout: CRASH_TEST_TIMEOUT_MS,
+    }, async () => {
+      const template = await backend.newLocation();
+      const seed = await openStore(template);
+      const ctx = { actor: "seed", managedBy: "scopectl" };
+      await seed.transaction(
+        async (tx) => {
+          for (const [id, json] of OLD) await tx.put("User", id, JSON.parse(json), ctx);
+        },
+        { ctx },
+      );
+      await seed.close();
+      assert.equal(await stateOf(backend, template), "old");
 
-  // One run to the end: the new state, and how long the transaction takes from `ready` to `committed`.
-  const full = path.join(dir, "full.db");
-  await copyFile(template, full);
-  const calibration = spawnFixture("crash-child.ts", [full]);
-  const out = outputOf(calibration);
-  const committed = await out.waitFor((line) => line.startsWith("committed "));
-  assert.deepEqual(await exited(calibration), { code: 0, signal: null }, out.stderr());
-  assert.equal(await stateOf(full), "new");
-  const txMs = Math.max(20, Number(committed.split(" ")[1]));
+      // One run to the end: the new state, and how long the transaction takes from `ready` to `committed`.
+      const full = await backend.copy(template);
+      const calibration = spawnFixture("crash-child.ts", [], full);
+      const out = outputOf(calibration);
+      const committed = await out.waitFor((line) => line.startsWith("committed "));
+      assert.deepEqual(await exited(calibration), { code: 0, signal: null }, out.stderr());
+      assert.equal(await stateOf(backend, full), "new");
+      await backend.remove(full);
+      const txMs = Math.max(20, Number(committed.split(" ")[1]));
 
-  const tally = { old: 0, new: 0, killedInTx: 0, killedAfterCommit: 0, finished: 0 };
-  let next = 0;
-  const worker = async () => {
-    for (let run = next++; run < RUNS; run = next++) {
-      const file = path.join(dir, `run-${run}.db`);
-      await copyFile(template, file);
-      const child = spawnFixture("crash-child.ts", [file]);
-      const output = outputOf(child);
-      try {
-        await output.waitFor((line) => line === "ready");
-        // Under load the transaction runs slower than in calibration; aim across it and its commit.
-        await sleep(Math.random() * txMs * 2);
-        child.kill("SIGKILL");
-        const { signal, code } = await exited(child);
-        const lines = output.lines;
-        if (signal === null) {
-          assert.equal(code, 0, output.stderr());
-          tally.finished++;
-        } else if (lines.some((l) => l.startsWith("committed"))) tally.killedAfterCommit++;
-        else if (lines.includes("in-tx")) tally.killedInTx++;
-        const state = await stateOf(file);
-        tally[state]++;
-        if (lines.some((l) => l.startsWith("committed"))) assert.equal(state, "new", `run ${run}`);
-      } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-        await rm(file, { force: true });
-        await rm(`${file}-wal`, { force: true });
-        await rm(`${file}-shm`, { force: true });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: PARALLEL }, worker));
-  console.log(`crash runs: ${JSON.stringify(tally)}; transaction takes ~${txMs} ms`);
-  assert.equal(tally.old + tally.new, RUNS);
-  // The kills landed on both sides of the commit, and many inside the transaction.
-  assert.ok(tally.old >= 3, JSON.stringify(tally));
-  assert.ok(tally.new >= 3, JSON.stringify(tally));
-  assert.ok(tally.killedInTx >= 10, JSON.stringify(tally));
+      const tally = { old: 0, new: 0, killedInTx: 0, killedAfterCommit: 0, finished: 0 };
+      let next = 0;
+      const worker = async () => {
+        for (let run = next++; run < RUNS; run = next++) {
+          const location = await backend.copy(template);
+          const child = spawnFixture("crash-child.ts", [], location);
+          const output = outputOf(child);
+          try {
+            await output.waitFor((line) => line === "ready");
+            // Under load the transaction runs slower than in calibration; aim across it and its commit.
+            await sleep(Math.random() * txMs * 2);
+            child.kill("SIGKILL");
+            const { signal, code } = await exited(child);
+            const lines = output.lines;
+            if (signal === null) {
+              assert.equal(code, 0, output.stderr());
+              tally.finished++;
+            } else if (lines.some((l) => l.startsWith("committed"))) tally.killedAfterCommit++;
+            else if (lines.includes("in-tx")) tally.killedInTx++;
+            const state = await stateOf(backend, location);
+            tally[state]++;
+            if (lines.some((l) => l.startsWith("committed"))) assert.equal(state, "new", `run ${run}`);
+          } finally {
+            if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+            await exited(child);
+            await backend.remove(location);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: PARALLEL }, worker));
+      console.log(`${backend.name} crash runs: ${JSON.stringify(tally)}; transaction takes ~${txMs} ms`);
+      assert.equal(tally.old + tally.new, RUNS);
+      // The kills landed on both sides of the commit, and many inside the transaction.
+      assert.ok(tally.old >= 3, JSON.stringify(tally));
+      assert.ok(tally.new >= 3, JSON.stringify(tally));
+      assert.ok(tally.killedInTx >= 10, JSON.stringify(tally));
+    });
+  });
 });

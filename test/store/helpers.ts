@@ -33,10 +33,15 @@ export const ctxOf = (actor: string, sha?: string, managedBy = "scopectl"): Writ
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 
-/** Starts `node --import tsx test/store/fixtures/<script> ...args` with piped stdio. */
-export function spawnFixture(script: string, args: string[]): ChildProcess {
+/**
+ * Starts `node --import tsx test/store/fixtures/<script> ...args` with piped stdio, and the store it is
+ * to open in its environment (SCOPECTL_STORE, as scopectl reads it): a PostgreSQL URL carries the
+ * password, and a process's argv is visible to every user of the machine (`ps`), its environment is not.
+ */
+export function spawnFixture(script: string, args: string[], store: string): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", path.join(fixtures, script), ...args], {
     stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, SCOPECTL_STORE: store },
   });
 }
 

@@ -103,7 +103,8 @@ function sqliteBackend(): StoreBackend {
   const newLocation = async () => {
     dir ??= mkdtemp(path.join(os.tmpdir(), "scopectl-stores-"));
     files += 1;
-    return path.join(await dir, `store-${files}.db`);
+    const name = `store-${files}.db`; // taken before the await: concurrent callers get names of their own
+    return path.join(await dir, name);
   };
   const open = async (options?: OpenStoreOptions) => {
     const location = await newLocation();
