@@ -23,7 +23,8 @@ export const ERROR_CODES = {
   "store.locked": "another writer held the store's write lock too long; nothing was written, retry",
   "store.unavailable": "the store's database cannot be reached (PostgreSQL down or unreachable); retry later",
   "store.not-empty": "store copy writes only into an empty store, and the target holds rows",
-  "store.location-invalid": "a --store / SCOPECTL_STORE value is neither a file path nor a postgres:// URL scopectl can use",
+  "store.location-invalid":
+    "a --store / SCOPECTL_STORE value is neither a file path nor a postgres:// URL scopectl can use",
   "store.stale-revision": "the store moved since the plan was made; make a new plan",
   "store.version": "the store was written by a newer scopectl; upgrade to open it",
   "store.not-found": "the store has no such User, Application, Api, Scope, import or user",
@@ -47,7 +48,8 @@ export const ERROR_CODES = {
   "sync.secrets-unavailable": "the destination for generated secrets cannot be opened; the commit is retried",
   "sync.stopped": "the sync loop was stopped before an owed pass could run",
   "sync.not-started": "no sync has run against this store yet, so it has no sync status",
-  "sync.led-elsewhere": "another sync loop leads this store's sync (it fetches and applies); `sync --once` did nothing",
+  "sync.led-elsewhere":
+    "another sync loop leads this store's sync (it fetches and applies); `sync --once` did nothing",
 
   // Secrets and signing keys.
   "secrets-file.refused": "the --secrets-file is not safe to write (a link, too open, not a regular file)",

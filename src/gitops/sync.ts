@@ -11,18 +11,31 @@
  */
 import path from "node:path";
 import { ScopectlError } from "../core/errors.ts";
-import { redactDeep, redactUrls } from "../core/redact.ts";
+import { redactDeep } from "../core/redact.ts";
 import { PlanConflictError } from "../engine/apply.ts";
 import { planFolder } from "../engine/plan-folder.ts";
-import { type ReconcileSource, reconcile } from "../engine/reconcile.ts";
+import type { ReconcileSource } from "../engine/reconcile.ts";
 import type { CommitInfo } from "../model/resources.ts";
 import type { Plan } from "../plan/types.ts";
-import type { OneTimeSecret } from "../providers/types.ts";
+import { StaleRevisionError } from "../store/resources.ts";
 import type { Store } from "../store/store.ts";
-import type { DriftEntry, SyncCommit, SyncReason, SyncStatus } from "../store/sync-status.ts";
+import type { SyncLeaderInfo, SyncLeadership } from "../store/sync-leader.ts";
+import type { DriftEntry, SyncCommit, SyncStatus } from "../store/sync-status.ts";
 import type { SyncLogger } from "./logger.ts";
 import type { GitMirror } from "./mirror.ts";
 import { PassSchedule } from "./pass-schedule.ts";
+import {
+  applyForSync,
+  describe,
+  everyConflict,
+  failureReason,
+  LeadershipLostError,
+  type SecretsSink,
+  SecretsUnavailableError,
+} from "./sync-apply.ts";
+import { defaultHolder, LeaderSeat, SyncLedElsewhereError } from "./sync-leadership.ts";
+
+export type { SecretsSink } from "./sync-apply.ts";
 
 export interface SyncOptions {
   store: Store;
@@ -45,57 +58,33 @@ export interface SyncOptions {
   openSecrets?: () => Promise<SecretsSink>;
   /** Called after each applied commit, with the store revision it produced. */
   onApplied?: (commit: SyncCommit) => void;
-}
-
-/** An opened destination for generated secrets (see SyncOptions.openSecrets). */
-export interface SecretsSink {
-  write(secrets: OneTimeSecret[], commit: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** The secrets' destination cannot be opened: nothing was applied, and the commit is to be retried. */
-class SecretsUnavailableError extends ScopectlError {
-  static readonly code = "sync.secrets-unavailable";
-  declare readonly code: typeof SecretsUnavailableError.code;
-
-  constructor(cause: unknown) {
-    super(SecretsUnavailableError.code, cause instanceof Error ? cause.message : String(cause), { cause });
-    this.name = "SecretsUnavailableError";
-  }
+  /** How this loop names itself as the sync leader (default: host name and process id). */
+  holder?: string;
 }
 
 const ACTOR = "scopectl sync";
 
-/** A commit's conflicts, all of them, one line each: the status is where they are read. */
-const everyConflict = (plan: Plan) =>
-  new ScopectlError("plan.conflict", plan.conflicts.map((c) => `${c.kind} ${c.id}: ${c.message}`).join("\n"));
-
-/** The reason code of a commit that was not applied, from the code of what refused it. */
-function failureReason(error: unknown): SyncReason {
-  if (!(error instanceof ScopectlError)) return "CommitFailed";
-  if (error.code === "sync.commit-refused") return "SignatureRefused";
-  if (error.code === "plan.conflict") return "ConflictsFound";
-  return "CommitFailed";
-}
-
 /**
- * One line per diagnostic, with paths relative to the repository rather than the clone, and no URL
- * credentials (the status and the logs are read by people who must not get the token).
+ * What a pass ends with: the status it saved, or, when another loop leads (from the start, or since
+ * during the pass), who leads and nothing saved.
  */
-function describe(error: unknown, cloneDir?: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return redactUrls(cloneDir ? message.split(`${cloneDir}${path.sep}`).join("") : message);
-}
+type PassResult = { status: SyncStatus } | { ledBy: SyncLeaderInfo | undefined };
 
 export class SyncLoop {
   readonly #options: SyncOptions;
-  readonly #schedule: PassSchedule<SyncStatus>;
+  readonly #schedule: PassSchedule<PassResult>;
+  readonly #seat: LeaderSeat;
+  /** The leadership the running pass holds (passes never overlap). */
+  #leadership: SyncLeadership | undefined;
 
   constructor(options: SyncOptions) {
     this.#options = options;
     this.#schedule = new PassSchedule(
       () => this.#pass(),
       (error) => options.logger.error({ err: describe(error) }, "sync pass failed"),
+    );
+    this.#seat = new LeaderSeat(options.store, options.holder ?? defaultHolder(), options.logger, () =>
+      this.trigger(),
     );
   }
 
@@ -105,17 +94,22 @@ export class SyncLoop {
 
   /**
    * One pass; passes never overlap: a call during a pass runs one more pass after it (calls and
-   * triggers during one pass share that one) and resolves with that pass's status.
+   * triggers during one pass share that one) and resolves with that pass's status. Throws
+   * SyncLedElsewhereError when another loop leads (nothing fetched or applied here).
    */
-  syncOnce(): Promise<SyncStatus> {
-    return this.#schedule.runNow();
+  async syncOnce(): Promise<SyncStatus> {
+    const result = await this.#schedule.runNow();
+    if ("ledBy" in result) throw new SyncLedElsewhereError(result.ledBy);
+    return result.status;
   }
 
   /**
    * Syncs now, then `intervalMs` after the end of every pass (timed or triggered), until stop(). Errors
-   * are in the status, never thrown.
+   * are in the status, never thrown. While another loop leads, passes fetch and apply nothing, and
+   * the loop tries to lead every second (gitops/sync-leadership.ts), passing at once when it has.
    */
   start(intervalMs: number): void {
+    this.#seat.watch();
     this.#schedule.start(intervalMs);
   }
 
@@ -124,12 +118,41 @@ export class SyncLoop {
     this.#schedule.trigger();
   }
 
-  /** Cancels the timer and any owed pass, and waits for the running pass. */
-  stop(): Promise<void> {
-    return this.#schedule.stop();
+  /** Cancels the timer and any owed pass, waits for the running pass, and gives leadership up. */
+  async stop(): Promise<void> {
+    await this.#schedule.stop();
+    await this.#seat.close();
   }
 
-  async #pass(): Promise<SyncStatus> {
+  /** A pass runs only while this loop leads; leadership is kept between passes. */
+  async #pass(): Promise<PassResult> {
+    const leadership = await this.#seat.lead();
+    if (!leadership) return { ledBy: await this.#options.store.syncLeader() };
+    this.#leadership = leadership;
+    try {
+      return await this.#leadingPass();
+    } finally {
+      this.#leadership = undefined;
+    }
+  }
+
+  /** Still the leader, as the store says now (not only as the last renewal said)? */
+  async #stillLeads(): Promise<boolean> {
+    const leadership = this.#leadership;
+    if (!leadership || leadership.lost.aborted) return false;
+    return leadership.verify().catch(() => false);
+  }
+
+  /** Whether leadership is known lost: checked between commits, without asking the store. */
+  get #lost(): boolean {
+    return this.#leadership?.lost.aborted ?? true;
+  }
+
+  /**
+   * The status the pass starts from is read from the store, so a new leader continues from the last
+   * commit its predecessor recorded; one its predecessor applied without recording re-plans to nothing.
+   */
+  async #leadingPass(): Promise<PassResult> {
     const { store, mirror, logger } = this.#options;
     const previous = await store.syncStatus();
     const now = () => new Date().toISOString();
@@ -165,10 +188,11 @@ export class SyncLoop {
     status.head = head;
 
     for (const sha of await this.#pending(status, head)) {
-      // A commit that must be retried stops the pass: the ones after it must not apply first.
-      if (!(await this.#applyCommit(status, sha))) break;
+      // A commit that must be retried stops the pass: the ones after it must not apply first. So does
+      // lost leadership: the loop that leads now applies the rest.
+      if (this.#lost || !(await this.#applyCommit(status, sha))) break;
     }
-    await this.#checkDrift(status);
+    if (!this.#lost) await this.#checkDrift(status);
     if (status.error) {
       status.state = "Failed";
       status.reason ??= "CommitFailed";
@@ -186,11 +210,16 @@ export class SyncLoop {
     return this.#save(status);
   }
 
-  /** Saves the status (read by `scopectl status` and GET /v1/sync) without any URL credentials. */
-  async #save(status: SyncStatus): Promise<SyncStatus> {
+  /**
+   * Saves the status (read by `scopectl status` and GET /v1/sync) without any URL credentials, if this
+   * loop still leads: a loop that lost leadership must not overwrite its successor's status (nor move
+   * the cursor it continues from).
+   */
+  async #save(status: SyncStatus): Promise<PassResult> {
+    if (!(await this.#stillLeads())) return { ledBy: await this.#options.store.syncLeader() };
     const saved = redactDeep(status);
     await this.#options.store.saveSyncStatus(saved);
-    return saved;
+    return { status: saved };
   }
 
   /** The commits to try, oldest first; records a history rewrite when the cursor left the branch. */
@@ -228,7 +257,8 @@ export class SyncLoop {
         { folder: this.#folder, displayBase: this.#folder },
         { actor: ACTOR, commit: info, sha, conflictError: everyConflict },
       );
-      const applied = revision === undefined ? attempt : { ...attempt, revision };
+      const recorded = revision ?? (await this.#revisionOf(sha));
+      const applied = recorded === undefined ? attempt : { ...attempt, revision: recorded };
       status.lastApplied = applied;
       delete status.error;
       delete status.reason;
@@ -245,12 +275,18 @@ export class SyncLoop {
       }
       this.#options.onApplied?.(applied);
     } catch (error) {
-      if (error instanceof SecretsUnavailableError) {
-        // Not the commit's fault: the cursor stays before it, so it applies once the file is fixed.
+      const retried = error instanceof SecretsUnavailableError || error instanceof StaleRevisionError;
+      if (retried || error instanceof LeadershipLostError) {
+        // Not the commit's fault: the cursor stays before it, so it applies once the file is fixed, the
+        // store has stopped moving under it (another writer, or a loop that led before this one), or
+        // by the loop that leads now (this pass saves nothing then).
         if (previous) status.lastAttempted = previous;
         else delete status.lastAttempted;
-        status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was not applied, and is retried at the next pass: ${describe(error.cause)}`;
-        status.reason = "SecretsUnavailable";
+      }
+      if (error instanceof LeadershipLostError) return false;
+      if (retried) {
+        status.error = `commit ${sha.slice(0, 12)} (${info.subject}) was not applied, and is retried at the next pass: ${describe(error instanceof SecretsUnavailableError ? error.cause : error)}`;
+        status.reason = error instanceof SecretsUnavailableError ? "SecretsUnavailable" : "CommitFailed";
         logger.error(
           { commit: sha, subject: info.subject, err: status.error },
           "sync: a commit was not applied",
@@ -269,52 +305,26 @@ export class SyncLoop {
     return true;
   }
 
-  /**
-   * Plans (or takes the drift plan) and applies through the engine, the secrets' destination opened
-   * first: a destination that cannot take them stops the apply (nothing made, nothing lost), thrown as
-   * SecretsUnavailableError. A plan with conflicts throws `conflictError`. A failure to write the
-   * secrets after the apply, which cannot be undone, comes back as `secretsError`; `revision` is unset
-   * when there was nothing to change.
-   */
-  async #reconcile(
+  /** Applies through the engine (sync-apply.ts), confirming leadership right before the transaction. */
+  #reconcile(
     source: ReconcileSource,
     how: { actor: string; commit: CommitInfo; sha: string; conflictError: (plan: Plan) => Error },
   ): Promise<{ plan: Plan; revision?: number; secretsError?: string }> {
-    const { actor, commit, sha, conflictError } = how;
     const open = this.#options.openSecrets;
-    const result = await reconcile(this.#options.store, source, {
-      actor,
-      commit,
-      ...(open
-        ? {
-            openSecrets: async () => {
-              const sink = await open();
-              // A failed close must not turn an applied commit into a failed one.
-              return {
-                write: (secrets) => sink.write(secrets, sha),
-                close: () => sink.close().catch(() => undefined),
-              };
-            },
-          }
-        : {}),
+    return applyForSync(this.#options.store, source, {
+      ...how,
+      ...(open ? { openSecrets: open } : {}),
+      stillLeads: () => this.#stillLeads(),
     });
-    switch (result.outcome) {
-      case "applied":
-        return {
-          plan: result.plan,
-          revision: result.revision,
-          ...(result.secretsError ? { secretsError: describe(result.secretsError.error) } : {}),
-        };
-      case "unchanged":
-        return { plan: result.plan };
-      case "conflicts":
-        throw conflictError(result.plan);
-      case "secrets-unavailable":
-        throw new SecretsUnavailableError(result.error);
-      default:
-        // No blockers and no confirmation are passed: "blocked" and "cancelled" cannot happen.
-        throw new Error(`sync: unexpected reconcile outcome ${result.outcome}`);
-    }
+  }
+
+  /**
+   * The revision a commit that planned to nothing was applied in, when the last revision is this
+   * loop's apply of it: a leader that died between its apply and its status left it unrecorded.
+   */
+  async #revisionOf(sha: string): Promise<number | undefined> {
+    const [last] = await this.#options.store.revisions(1);
+    return last?.actor === ACTOR && last.commit?.sha === sha ? last.revision : undefined;
   }
 
   /**
@@ -372,6 +382,8 @@ export class SyncLoop {
         "sync: healed drift",
       );
     } catch (error) {
+      // Another loop leads now: it checks the drift (and this pass saves nothing).
+      if (error instanceof LeadershipLostError) return;
       // Not knowing whether the store drifted is not "Synced".
       status.error = `the drift check failed: ${describe(error, mirror.dir)}`;
       status.reason = "DriftCheckFailed";

@@ -21,6 +21,13 @@ export interface SyncLeadership {
    * not be renewed): the loop must stop applying at once and try to lead again.
    */
   readonly lost: AbortSignal;
+  /**
+   * Asks the store whether this leadership still holds (the lease row is still this one's; the lock's
+   * session still answers and holds the lock), aborting `lost` when it does not. `lost` is only as
+   * fresh as the last renewal or connection event, so the loop asks this right before each apply's
+   * transaction: a leader that stalled past its lease applies nothing once another has taken over.
+   */
+  verify(): Promise<boolean>;
   /** Gives leadership up (idempotent). */
   release(): Promise<void>;
 }

@@ -41,6 +41,14 @@ function fakeLoop() {
     saveSyncStatus: async (status: SyncStatus) => {
       saved = status;
     },
+    // This loop always leads (leadership has tests of its own: sync-leader.test.ts).
+    tryLeadSync: async (holder: string) => ({
+      holder,
+      lost: new AbortController().signal,
+      verify: async () => true,
+      release: async () => {},
+    }),
+    syncLeader: async () => undefined,
   } as unknown as Store;
   const loop = new SyncLoop({ store, mirror, path: "config", logger: pino({ level: "silent" }) });
   return {

@@ -195,6 +195,8 @@ describe("scopectl sync", () => {
       "reported, not healed",
     );
 
+    // The first loop leads until it stops (leadership is kept between passes): only then may another.
+    await loop.stop();
     const healing = new SyncLoop({
       store,
       mirror: new GitMirror(remote.remote, "main", remote.cloneDir),
@@ -202,6 +204,7 @@ describe("scopectl sync", () => {
       logger: pino({ level: "silent" }),
       selfHeal: true,
     });
+    t.after(() => healing.stop());
     const healed = await healing.syncOnce();
     assert.equal(healed.state, "Synced");
     assert.deepEqual(healed.drift, []);

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { ScopectlError } from "../../core/errors.ts";
 import { redactDeep } from "../../core/redact.ts";
+import type { SyncLeaderInfo } from "../../store/sync-leader.ts";
 import type { SyncCommit, SyncStatus } from "../../store/sync-status.ts";
 import { withJsonErrors } from "../json-errors.ts";
 import { colors, out } from "../output.ts";
@@ -12,14 +13,22 @@ const commitLine = (c: SyncCommit) =>
 
 const value = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
 
-/** The status as lines of text: state first, then what explains it. */
-export function describeStatus(status: SyncStatus): string[] {
+/** Who leads the sync, for `status`: the loop that fetches and applies, or none. */
+const leaderLine = (leader: SyncLeaderInfo | null) =>
+  `  leader:         ${leader ? `${leader.holder} (since ${leader.since})` : "none (no sync loop runs against this store now)"}`;
+
+/**
+ * The status as lines of text: state first, then what explains it; with `leader` (null: none leads),
+ * who leads the sync now.
+ */
+export function describeStatus(status: SyncStatus, leader?: SyncLeaderInfo | null): string[] {
   const paint =
     status.state === "Synced" ? colors.green : status.state === "Failed" ? colors.red : colors.yellow;
   const lines = [
     `${paint(status.state)}  ${status.branch} of ${status.repo} (${status.path}/), checked ${status.checkedAt}`,
   ];
   if (status.reason) lines.push(`  reason:         ${status.reason}`);
+  if (leader !== undefined) lines.push(leaderLine(leader));
   if (status.head) lines.push(`  head:           ${status.head.slice(0, 12)}`);
   lines.push(`  last applied:   ${status.lastApplied ? commitLine(status.lastApplied) : "(none)"}`);
   if (status.lastAttempted && status.lastAttempted.sha !== status.lastApplied?.sha) {
@@ -68,6 +77,8 @@ States:
 Reasons (the "reason" field, a stable code beside the error sentence):
   Succeeded, CommitsPending, DriftDetected, FetchFailed, SignatureRefused, ConflictsFound,
   CommitFailed, SecretsUnavailable (retried at the next pass), SecretsLost, DriftCheckFailed
+The leader is the one sync loop (\`scopectl sync\` or \`serve --sync-repo\`) that fetches and applies;
+the others stand by and take over when it is gone ("leader" in --json: {holder, since} or null).
 Exit code 1 when Failed (or when no sync has run against the store), else 0.`,
       ),
   ).action((options: StoreOption & { json?: boolean }) =>
@@ -86,8 +97,9 @@ Exit code 1 when Failed (or when no sync has run against the store), else 0.`,
             "sync.not-started",
             "no sync has run against this store; start one with `scopectl sync --repo ...`",
           );
-        if (options.json) out(JSON.stringify(status, null, 2));
-        else for (const line of describeStatus(status)) out(line);
+        const leader = (await store.syncLeader()) ?? null;
+        if (options.json) out(JSON.stringify({ ...status, leader }, null, 2));
+        else for (const line of describeStatus(status, leader)) out(line);
         if (status.state === "Failed") process.exitCode = 1;
       });
     }),

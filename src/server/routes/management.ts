@@ -96,7 +96,8 @@ export function managementRouter(ctx: ServerContext): Router {
     res.json({ apis: [...snapshotOf(res).apis.values()].map(apiView) });
   });
 
-  // The git sync status, as `scopectl status` shows it: what is applied, what failed, what drifted.
+  // The git sync status, as `scopectl status --json` prints it: what is applied, what failed, what
+  // drifted, and which loop leads (`leader`: {holder, since}, or null when none runs).
   router.get("/sync", requirePermission(ctx, "read:apis"), async (_req, res) => {
     const status = await ctx.store.syncStatus();
     if (!status) {
@@ -105,8 +106,9 @@ export function managementRouter(ctx: ServerContext): Router {
         .json({ error: "not_found", error_description: "no git sync has run against this store" });
       return;
     }
+    const leader = (await ctx.store.syncLeader()) ?? null;
     // A status saved by an earlier version may hold URL credentials: never serve them.
-    res.json(redactDeep(status));
+    res.json({ ...redactDeep(status), leader });
   });
 
   router.get("/apis/:name", requirePermission(ctx, "read:apis"), (req, res) => {

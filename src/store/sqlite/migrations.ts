@@ -227,6 +227,29 @@ export const MIGRATIONS: readonly Migration[] = [
           );
     `,
   },
+  {
+    version: 7,
+    description: "sync_leaders",
+    sql: `
+      -- Which one sync loop applies (issue 14; sqlite/sync-leader.ts): a lease per sync target, taken
+      -- under the write lock when absent, expired or held by a process that is gone, renewed by its
+      -- holder, deleted on release. lease is the random id of one leadership (renewal and release match
+      -- it, so a loop never renews or deletes another's); epoch counts the leaderships of the target.
+      -- machine and pid say where the holder runs (machine: boot id and PID namespace, NULL when
+      -- unknown), so that a process on the same machine sees a dead holder before its lease runs out.
+      -- Times are ISO 8601 text written by processes on one machine (WAL mode needs one), so one clock.
+      CREATE TABLE sync_leaders (
+        id TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        since TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        epoch INTEGER NOT NULL DEFAULT 0,
+        lease TEXT NOT NULL,
+        machine TEXT,
+        pid INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's number. */
