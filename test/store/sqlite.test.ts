@@ -71,6 +71,7 @@ describe("SQLite store: file and migrations", { timeout: SUITE_TIMEOUT_MS }, () 
         "resources",
         "revisions",
         "signing_keys",
+        "sync_leaders",
         "sync_status",
         "user_passwords",
       ]);
