@@ -61,6 +61,25 @@ forEachStore((backend) => {
       });
     });
 
+    test("a grant's text holds whatever the authorization request carried: a nonce with a NUL, any script", {
+      timeout: STORE_TEST_TIMEOUT_MS,
+    }, async () => {
+      await inNewStore(async (store) => {
+        // The nonce is the client's free text (only its length is limited), sent back in the ID token.
+        const grant = grantOf("g1", T0, {
+          nonce: "n\u0000once — ünïcode 🙂",
+          scopes: ["openid", "read:tödos"],
+        });
+        await store.createGrant(grant, codeOf("g1"));
+        assert.deepEqual(await store.grant("g1"), grant);
+        assert.deepEqual(await store.redeemCode("code-g1", at(1)), {
+          status: "ok",
+          code: codeOf("g1"),
+          grant,
+        });
+      });
+    });
+
     test("a grant and its code are stored together; the first redemption is ok and returns both", {
       timeout: STORE_TEST_TIMEOUT_MS,
     }, async () => {
