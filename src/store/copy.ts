@@ -27,7 +27,7 @@ function firstDifference(a: StoreDump, b: StoreDump): string | undefined {
   return undefined;
 }
 
-export async function copyStore(from: CopyableStore, to: CopyableStore): Promise<CopyResult> {
+export async function copyStore(from: Store, to: Store): Promise<CopyResult> {
   const dump = await from.dump();
   await to.restore(dump);
   const written = await to.dump();

@@ -12,7 +12,8 @@
  * - `sync-status.ts`: the git sync loop's status;
  * - `sync-leader.ts`: which one sync loop may apply (a lock, and who holds it);
  * - `changes.ts`: notifications of new revisions and key rotations, for replicas to reload at once;
- * - `rate-limits.ts`: where the token service's failed-authentication limiters count.
+ * - `rate-limits.ts`: where the token service's failed-authentication limiters count;
+ * - `dump.ts`: the whole store as data, read in one snapshot and written into an empty store (copy).
  * `sign-in-rules.ts` and `checks.ts` hold what every implementation must decide alike: which resource
  * writes end sign-ins, and which inputs a store refuses.
  *
@@ -27,6 +28,7 @@
 
 import { ScopectlError } from "../core/errors.ts";
 import type { ChangeFeedStore } from "./changes.ts";
+import type { DumpStore } from "./dump.ts";
 import type { RateLimitStore } from "./rate-limits.ts";
 import type { ResourceStore } from "./resources.ts";
 import type { SignInStore } from "./sign-in.ts";
@@ -41,7 +43,8 @@ export interface Store
     SyncStatusStore,
     SyncLeaderStore,
     ChangeFeedStore,
-    RateLimitStore {
+    RateLimitStore,
+    DumpStore {
   /** What kind of store this is. */
   readonly kind: "sqlite" | "postgres";
   /** Where it is, for messages: a file path, or a URL without its password (describeStoreLocation). */

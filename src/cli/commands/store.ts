@@ -5,7 +5,7 @@
  */
 import { type Command, Option } from "commander";
 import { ScopectlError } from "../../core/errors.ts";
-import { copyStore, isCopyable } from "../../store/copy.ts";
+import { copyStore } from "../../store/copy.ts";
 import { describeStoreLocation, parseStoreLocation, type StoreLocation } from "../../store/location.ts";
 import { openStore } from "../../store/open.ts";
 import type { Store } from "../../store/store.ts";
@@ -80,7 +80,6 @@ where the copy is served. Afterwards \`scopectl plan --store DST\` shows no chan
         opened.push(source);
         const target = await openStore(to);
         opened.push(target);
-        if (!isCopyable(source) || !isCopyable(target)) throw new Error("this store cannot be copied yet");
         const result = await copyStore(source, target);
         out(`copied ${source.description} → ${target.description} at revision ${result.revision}`);
         for (const line of table(Object.entries(result.counts).map(([part, n]) => [part, String(n)])))

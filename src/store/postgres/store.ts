@@ -7,6 +7,7 @@
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { ResourceKind, StoredResource } from "../../model/resources.ts";
 import type { ChangeListener } from "../changes.ts";
+import type { StoreDump } from "../dump.ts";
 import type { RateLimiterSpec } from "../rate-limits.ts";
 import type {
   AuditRecord,
@@ -28,6 +29,7 @@ import type { SyncLeaderInfo, SyncLeadership } from "../sync-leader.ts";
 import type { SyncStatus } from "../sync-status.ts";
 import { PostgresChanges } from "./changes.ts";
 import type { PostgresDatabase } from "./database.ts";
+import { PostgresDump } from "./dump.ts";
 import { PostgresRateLimits } from "./rate-limits.ts";
 import { PostgresResources } from "./resources.ts";
 import { PostgresSignIn } from "./sign-in.ts";
@@ -47,6 +49,7 @@ export class PostgresStore implements Store {
   readonly #leader: PostgresSyncLeader;
   readonly #changes: PostgresChanges;
   readonly #limits: PostgresRateLimits;
+  readonly #dump: PostgresDump;
 
   constructor(db: PostgresDatabase) {
     this.description = db.description;
@@ -60,6 +63,7 @@ export class PostgresStore implements Store {
     this.#leader = new PostgresSyncLeader(db);
     this.#changes = new PostgresChanges(db);
     this.#limits = new PostgresRateLimits(db);
+    this.#dump = new PostgresDump(db);
   }
 
   // Reconciled state.
@@ -156,6 +160,14 @@ export class PostgresStore implements Store {
   }
   rateLimiter(spec: RateLimiterSpec): RateLimiterAbstract {
     return this.#limits.rateLimiter(spec);
+  }
+
+  // The whole store, for store copy.
+  dump(): Promise<StoreDump> {
+    return this.#dump.dump();
+  }
+  restore(dump: StoreDump): Promise<void> {
+    return this.#dump.restore(dump);
   }
 
   /** Waits for the writes already started, then ends the change feed's client and the pool. */

@@ -7,6 +7,7 @@
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { ResourceKind, StoredResource } from "../../model/resources.ts";
 import type { ChangeListener } from "../changes.ts";
+import type { StoreDump } from "../dump.ts";
 import type { RateLimiterSpec } from "../rate-limits.ts";
 import type {
   AuditRecord,
@@ -26,7 +27,6 @@ import type { AddSigningKeyOptions, SigningKeyRecord } from "../signing-keys.ts"
 import type { Store } from "../store.ts";
 import type { SyncLeaderInfo, SyncLeadership } from "../sync-leader.ts";
 import type { SyncStatus } from "../sync-status.ts";
-import type { DumpStore, StoreDump } from "../dump.ts";
 import { SqliteChanges } from "./changes.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { SqliteDump } from "./dump.ts";
@@ -37,7 +37,7 @@ import { SqliteSigningKeys } from "./signing-keys.ts";
 import { SqliteSyncLeader } from "./sync-leader.ts";
 import { SqliteSyncStatus } from "./sync-status.ts";
 
-export class SqliteStore implements Store, DumpStore {
+export class SqliteStore implements Store {
   readonly kind = "sqlite";
   readonly file: string;
   readonly description: string;
