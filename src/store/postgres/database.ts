@@ -55,7 +55,7 @@ const UNAVAILABLE_CODES = new Set([
 
 /** Messages of node-postgres and pg-pool that mean a lost or never-made connection. */
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed|connection error|Connection refused/i;
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
 
 export function isUnavailable(error: unknown): boolean {
   if (error instanceof StoreUnavailableError) return true;
@@ -76,6 +76,20 @@ const isRetryable = (error: unknown): boolean => {
 export async function rows(db: Queryable, text: string, values: unknown[] = []): Promise<Row[]> {
   const result = await db.query({ text, values, rowMode: "array" });
   return result.rows as Row[];
+}
+
+export interface TransactionSettings {
+  /**
+   * How many times a transaction the server rolled back for a deadlock or a serialization failure runs
+   * again: only for an `fn` that may run twice (it decides everything from what it reads inside).
+   */
+  retries?: number;
+  /**
+   * `synchronous_commit = off` for this transaction: COMMIT returns before the WAL reaches the disk.
+   * Visible to every session at once, kept through any client's crash; only a crash of the server can
+   * lose the last fraction of a second of such commits (see sign-in.ts for where that is acceptable).
+   */
+  asyncCommit?: boolean;
 }
 
 export class PostgresDatabase {
@@ -170,15 +184,16 @@ export class PostgresDatabase {
   /**
    * Runs `fn` in one transaction on one pooled client: BEGIN with `lock_timeout` = busyTimeoutMs (a row
    * lock held longer than that by another writer ends in StoreLockedError, as SQLite's busy timeout
-   * does), COMMIT, or ROLLBACK on any error. `retries`: how many times a transaction the server rolled
-   * back for a deadlock or a serialization failure runs again (only for `fn`s that may run twice: they
-   * decide everything from what they read inside the transaction). Not tracked: callers wrap it in
-   * track() or enqueue().
+   * does), COMMIT, or ROLLBACK on any error. Not tracked: callers wrap it in track() or enqueue().
    */
-  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, retries = 0): Promise<T> {
+  async transaction<T>(
+    fn: (client: pg.PoolClient) => Promise<T>,
+    options: TransactionSettings = {},
+  ): Promise<T> {
+    const retries = options.retries ?? 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#transactionOnce(fn);
+        return await this.#transactionOnce(fn, options.asyncCommit === true);
       } catch (error) {
         const cause = error instanceof Error && !(error instanceof ScopectlError) ? error : undefined;
         if (attempt < retries && isRetryable(cause)) continue;
@@ -187,7 +202,7 @@ export class PostgresDatabase {
     }
   }
 
-  async #transactionOnce<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #transactionOnce<T>(fn: (client: pg.PoolClient) => Promise<T>, asyncCommit: boolean): Promise<T> {
     this.assertOpen();
     let client: pg.PoolClient;
     try {
@@ -197,10 +212,14 @@ export class PostgresDatabase {
     }
     let broken: Error | undefined;
     try {
-      // One round trip (the simple protocol runs both); the number is ours, not input.
-      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(this.busyTimeoutMs))}`);
+      // One round trip (the simple protocol runs them all); nothing in it is input.
+      const lockTimeout = Math.max(1, Math.floor(this.busyTimeoutMs));
+      const durability = asyncCommit ? "; SET LOCAL synchronous_commit = off" : "";
+      await client.query(`BEGIN; SET LOCAL lock_timeout = ${lockTimeout}${durability}`);
       const result = await fn(client);
-      await client.query("COMMIT");
+      const committed = await client.query("COMMIT");
+      // A transaction the server had aborted (an error the caller caught) answers COMMIT with ROLLBACK.
+      if (committed.command === "ROLLBACK") throw new Error("the transaction was rolled back by the server");
       return result;
     } catch (error) {
       try {

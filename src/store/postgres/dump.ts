@@ -44,6 +44,8 @@ const COLUMN_TYPES: Partial<Record<string, string>> = {
   revision: "integer",
   encrypted: "boolean",
   auth_time: "bigint",
+  // A grant's nonce is bytea on PostgreSQL (its UTF-8 bytes: it may hold a NUL; see migrations.ts).
+  nonce: "bytea",
 };
 const typeOf = (table: Table, column: string) =>
   table === "imports" && column === "id" ? "integer" : (COLUMN_TYPES[column] ?? "text");
@@ -68,6 +70,9 @@ async function readTables(client: pg.PoolClient): Promise<DumpTables> {
       `SELECT ${DUMP_COLUMNS[table].join(", ")} FROM ${table} ORDER BY ${ORDER[table]}`,
     );
     tables[table] = result.rows as NamedRow[];
+    if (table === "grants") {
+      for (const row of result.rows) if (Buffer.isBuffer(row.nonce)) row.nonce = row.nonce.toString("utf8");
+    }
   }
   return tables;
 }
@@ -92,7 +97,12 @@ async function insertTable(client: pg.PoolClient, table: Table, rows: unknown[][
     const chunk = rows.slice(start, start + CHUNK_ROWS);
     await client.query(
       sql,
-      columns.map((_, i) => chunk.map((row) => row[i] ?? null)),
+      columns.map((column, i) =>
+        chunk.map((row) => {
+          const value = row[i] ?? null;
+          return column === "nonce" && typeof value === "string" ? Buffer.from(value, "utf8") : value;
+        }),
+      ),
     );
   }
 }

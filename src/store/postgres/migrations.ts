@@ -18,6 +18,7 @@
  *   them, a parallel `timestamptz` column (`expires`, `prune_after`) holds the same instant: a cast of
  *   text to timestamptz depends on the session's settings, so PostgreSQL refuses to index it, and
  *   pruning must be an index range scan.
+ * - `grants.nonce` is bytea (UTF-8): a client's free text may hold a NUL, which text cannot.
  * - Key columns that are ordered by (ids, kinds) are `COLLATE "C"`: bytewise, as SQLite orders TEXT, and
  *   whatever the database's locale (a linguistic collation ignores punctuation and would order `a-b`
  *   and `ab` differently than SQLite).
@@ -133,7 +134,9 @@ export const MIGRATIONS: readonly Migration[] = [
 
       -- prune_after: the instant after which the grant may be deleted once it has no code and no refresh
       -- token left (see SQLite's migration 3). The partial indexes serve the revocation of the live
-      -- grants of one user or client id (an apply disabling one, a password change).
+      -- grants of one user or client id (an apply disabling one, a password change). nonce is the
+      -- client's free text (OpenID Connect limits only its length), which may hold a NUL that text
+      -- cannot: its UTF-8 bytes.
       CREATE TABLE grants (
         id text COLLATE "C" PRIMARY KEY,
         client_id text NOT NULL,
@@ -141,7 +144,7 @@ export const MIGRATIONS: readonly Migration[] = [
         scopes text NOT NULL,
         audiences text NOT NULL,
         auth_time bigint NOT NULL,
-        nonce text,
+        nonce bytea,
         created_at text NOT NULL,
         revoked_at text,
         revoked_reason text,

@@ -97,6 +97,10 @@ export const SIGN_IN_SQL = {
     RETURNING ${grantColumns("g")}`,
 } as const;
 
+/** A nonce as its column holds it (bytea: see migrations.ts). */
+export const nonceBytes = (nonce: string | undefined): Buffer | null =>
+  nonce === undefined ? null : Buffer.from(nonce, "utf8");
+
 export function toGrant(row: Row, offset = 0): GrantRecord {
   const at = (i: number) => row[offset + i];
   const granted = at(10);
@@ -111,7 +115,7 @@ export function toGrant(row: Row, offset = 0): GrantRecord {
     authTime: Number(at(5)),
     createdAt: at(7) as string,
   };
-  if (at(6) !== null) grant.nonce = at(6) as string;
+  if (at(6) !== null) grant.nonce = (at(6) as Buffer).toString("utf8");
   if (at(8) !== null) grant.revokedAt = at(8) as string;
   if (at(9) !== null) grant.revokedReason = at(9) as string;
   return grant;

@@ -26,7 +26,7 @@ import type {
 } from "../sign-in.ts";
 import { type EndedSignIns, userSignInEnded } from "../sign-in-rules.ts";
 import { type PostgresDatabase, rows } from "./database.ts";
-import { endSignIns, SIGN_IN_SQL as SQL, toGrant } from "./sign-in-statements.ts";
+import { endSignIns, nonceBytes, SIGN_IN_SQL as SQL, toGrant } from "./sign-in-statements.ts";
 import { instant } from "./times.ts";
 
 const HOUR_MS = 3_600_000;
@@ -48,12 +48,7 @@ export class PostgresSignIn implements SignInStore {
 
   /** A short sign-in write: tracked for close(), retried after a deadlock, at relaxed durability. */
   #write<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.#db.track(() =>
-      this.#db.transaction(async (client) => {
-        await client.query("SET LOCAL synchronous_commit = off");
-        return fn(client);
-      }, RETRIES),
-    );
+    return this.#db.track(() => this.#db.transaction(fn, { retries: RETRIES, asyncCommit: true }));
   }
 
   /**
@@ -115,7 +110,7 @@ export class PostgresSignIn implements SignInStore {
         JSON.stringify(grant.scopes),
         JSON.stringify(grant.audiences),
         grant.authTime,
-        grant.nonce ?? null,
+        nonceBytes(grant.nonce),
         grant.createdAt,
         grant.revokedAt ?? (gone === undefined ? null : now),
         grant.revokedReason ?? gone ?? null,
