@@ -1,17 +1,24 @@
 /**
  * A limit on failed authentications per key (rate-limiter-flexible): at most `points` checks that fail
  * within `durationSeconds`, after which the key gets 429 with Retry-After until the window ends,
- * whatever it presents.
+ * whatever it presents. Two ways to use it, by what a check costs:
  *
- * A check is reserved before it runs and given back when it succeeds (rate-limiter-flexible's
- * consume-then-reward pattern): consuming a point is one atomic step, so parallel requests can never run
- * more checks than the limit, however long a check takes. Checking the count first and counting a
- * failure afterwards would let every request that arrives while checks are running pass the check.
+ * - reserve/release, for a check worth guarding (a password hash, at the login page): the check is
+ *   reserved before it runs and given back when it succeeds (rate-limiter-flexible's consume-then-reward
+ *   pattern). Consuming a point is one atomic step, so parallel requests can never run more checks than
+ *   the limit, however long a check takes. The price: every reservation in flight counts, so a key
+ *   never has more than `points` checks running at once.
+ * - refusal/countFailure, for a check that costs nothing worth guarding (a client secret's SHA-256
+ *   comparison, at the token and introspection endpoints): the check runs first; a failure is counted
+ *   (one atomic consume) and answered only while it is within the limit, a success only while the key
+ *   is under it (one read). So no more than `points` answers per window tell a guesser how a check
+ *   went, however many run in parallel, and a busy client with the right secret is never refused: its
+ *   requests count nothing, however many run at once (a reservation would live for a round trip to a
+ *   shared store, and enough of them in flight would refuse it).
  *
- * Used as is at the token and introspection endpoints, keyed per client id and address (default 10
- * failures a minute; ids that name no client share one key per address, see authenticate-request.ts;
- * the address is clientAddressKey's: an IPv4 address or an IPv6 /64). A successful authentication gives
- * its point back, so a busy client with the right secret is never slowed down.
+ * At the token and introspection endpoints the key is a client id and address (default 10 failures a
+ * minute; ids that name no client share one key per address, see authenticate-request.ts; the address
+ * is clientAddressKey's: an IPv4 address or an IPv6 /64).
  *
  * Where the counts live is the store's choice (store/rate-limits.ts): replicas on one PostgreSQL store
  * share them (one atomic UPSERT per consume), so the limit holds for the service as a whole; while that
@@ -62,11 +69,13 @@ async function reserveOn(limiter: RateLimiterAbstract, key: string): Promise<Res
 
 export class FailedAuthLimiter {
   readonly #limiter: RateLimiterAbstract;
+  readonly #points: number;
 
   /** `counts`: where the counts live (the store's rate limits, so that replicas share them). */
   constructor(options: FailedAuthLimiterOptions = {}, counts: RateLimitStore = IN_PROCESS_COUNTS) {
+    this.#points = options.points ?? 10;
     this.#limiter = counts.rateLimiter({
-      points: options.points ?? 10,
+      points: this.#points,
       duration: options.durationSeconds ?? 60,
       keyPrefix: options.keyPrefix ?? "failed-client-auth",
     });
@@ -88,6 +97,24 @@ export class FailedAuthLimiter {
   /** Gives a reserved point back: the check succeeded, or was not made. */
   async release(key: string): Promise<void> {
     await this.#limiter.reward(key, 1);
+  }
+
+  /**
+   * After a check that did not fail: undefined while the key is under its limit (answer), else the
+   * seconds to wait (429). Counts nothing.
+   */
+  async refusal(key: string): Promise<number | undefined> {
+    const res = await this.#limiter.get(key);
+    return res !== null && res.consumedPoints >= this.#points ? retryAfterSeconds(res) : undefined;
+  }
+
+  /**
+   * After a check that failed: counts it, atomically. Undefined while it is within the limit (answer
+   * the failure), else the seconds to wait (429: its answer is withheld).
+   */
+  async countFailure(key: string): Promise<number | undefined> {
+    const counted = await reserveOn(this.#limiter, key);
+    return counted.granted ? undefined : counted.retryAfterSeconds;
   }
 
   /** Forgets every failure of a key (a user who signs in from an address starts from zero there). */

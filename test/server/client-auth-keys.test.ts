@@ -3,10 +3,10 @@
  * client id that names no client under one key per address: an attacker choosing fresh ids at will
  * gets one limit and one key, not one of each per id. A client_id longer than any client id a manifest
  * allows is refused before anything is counted. Over HTTP against the real server; the keys are read
- * off FailedAuthLimiter.reserve.
+ * off the limiter methods client authentication calls (FailedAuthLimiter's countFailure and refusal).
  */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, type TestContext, test } from "node:test";
 import { CLIENT_ID_PATTERN } from "../../src/manifest/schemas/common.ts";
 import { FailedAuthLimiter } from "../../src/server/failed-auth-limiter.ts";
 import { MAX_CLIENT_ID_LENGTH } from "../../src/server/oauth/authenticate-request.ts";
@@ -22,14 +22,21 @@ const TENANT = {
   ].join("---\n"),
 };
 
+/** Calls `seen` with every key client authentication asks the limiter about. */
+function spyOnKeys(t: TestContext, seen: (key: string) => void): void {
+  for (const name of ["countFailure", "refusal"] as const) {
+    const original = FailedAuthLimiter.prototype[name];
+    t.mock.method(FailedAuthLimiter.prototype, name, function (this: FailedAuthLimiter, key: string) {
+      seen(key);
+      return original.call(this, key);
+    });
+  }
+}
+
 describe("failed client authentication keys", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("30 distinct unknown client ids from one address share one key and one limit", async (t) => {
     const keys = new Set<string>();
-    const reserve = FailedAuthLimiter.prototype.reserve;
-    t.mock.method(FailedAuthLimiter.prototype, "reserve", function (this: FailedAuthLimiter, key: string) {
-      keys.add(key);
-      return reserve.call(this, key);
-    });
+    spyOnKeys(t, (key) => keys.add(key));
     const tenant = await serveTenant(t, TENANT, { failedAuth: { points: 3, durationSeconds: 60 } });
     const token = (form: Record<string, string>, headers: Record<string, string> = {}) =>
       postForm(`${tenant.url}/oauth2/token`, { grant_type: "client_credentials", ...form }, headers);
@@ -55,11 +62,7 @@ describe("failed client authentication keys", { timeout: SUITE_TIMEOUT_MS }, () 
     assert.match("a".repeat(MAX_CLIENT_ID_LENGTH), new RegExp(CLIENT_ID_PATTERN));
     assert.doesNotMatch("a".repeat(MAX_CLIENT_ID_LENGTH + 1), new RegExp(CLIENT_ID_PATTERN));
     let reserved = 0;
-    const reserve = FailedAuthLimiter.prototype.reserve;
-    t.mock.method(FailedAuthLimiter.prototype, "reserve", function (this: FailedAuthLimiter, key: string) {
-      reserved++;
-      return reserve.call(this, key);
-    });
+    spyOnKeys(t, () => reserved++);
     const tenant = await serveTenant(t, TENANT, { failedAuth: { points: 3, durationSeconds: 60 } });
     const long = "x".repeat(6_000);
     for (const [form, headers, status] of [

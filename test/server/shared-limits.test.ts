@@ -51,6 +51,33 @@ describe("failed-authentication limits shared by two replicas", { timeout: SUITE
     assert.equal(right.body.error, "invalid_client");
   });
 
+  test("40 parallel requests with the right secret at both replicas all get tokens, with one point of a limit of 3 left", {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const { servers, secrets } = await serveReplicas(t, await postgres.database(), userTenantFiles, {
+      server: { failedAuth: { points: 3, durationSeconds: 60 }, tokenReuseSeconds: 0 },
+    });
+    const robot = secrets.get("robot") ?? assert.fail("no secret for robot");
+    const ask = (server: number, secret: string) =>
+      postForm(
+        `${servers[server]?.url}/oauth2/token`,
+        { grant_type: "client_credentials" },
+        { authorization: basic("robot", secret) },
+      );
+    for (const server of [0, 1]) assert.equal((await ask(server, "wrong")).status, 401);
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => ask(i % 2, robot)));
+    assert.deepEqual(
+      answers.map((answer) => answer.status).filter((status) => status !== 200),
+      [],
+      "a busy client with the right secret is never refused",
+    );
+    // And parallel bad secrets at both still get exactly the one answer the limit has left.
+    const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(i % 2, `guess-${i}`)));
+    const statuses = guesses.map((answer) => answer.status);
+    assert.equal(statuses.filter((status) => status === 401).length, 1, JSON.stringify(statuses));
+    assert.equal(statuses.filter((status) => status === 429).length, 19, JSON.stringify(statuses));
+  });
+
   test("5 wrong passwords for one account from one address spread over both: the 6th gets 429 at either", {
     timeout: TEST_TIMEOUT_MS,
   }, async (t) => {

@@ -1,7 +1,10 @@
 /**
- * Client authentication as both OAuth endpoints run it: read the presented credentials, reserve a check
- * under the limiter key of the client id + address (429 + Retry-After when it failed too often), check
- * the secret, and give the reservation back unless the check failed.
+ * Client authentication as both OAuth endpoints run it: read the presented credentials, check the
+ * secret (a SHA-256 comparison against the snapshot), then ask the limiter under the key of the client
+ * id + address: a failure is counted and answered only while within the limit, anything else only
+ * while the key is under it (else 429 + Retry-After, whatever was presented; failed-auth-limiter.ts).
+ * Checking first costs one count per request, not a reservation held for a round trip to a shared
+ * store, so a busy client with the right secret is never refused however many requests it runs at once.
  *
  * Keys. A client the snapshot knows is counted per (address, client id), so that failures under other
  * ids cannot lock it out. Every id that names no client shares one key per address: the ids are the
@@ -65,17 +68,17 @@ export async function authenticateRequest(
     known ? credentials.clientId : UNKNOWN_CLIENT,
     clientAddressKey(req.socket.remoteAddress),
   );
-  // Reserved before the check, so that parallel requests never run more checks than the limit.
-  const reservation = await ctx.limiter.reserve(key);
-  if (!reservation.granted) throw new RateLimitedError(reservation.retryAfterSeconds);
-  let client: ClientEntry;
+  let client: ClientEntry | undefined;
+  let refused: unknown;
   try {
     client = authenticateClient(snapshot, credentials, allowPublic);
   } catch (error) {
-    // A failed authentication keeps its point; anything else was no failure and gives it back.
-    if (!(error instanceof OAuthError && error.error === "invalid_client")) await ctx.limiter.release(key);
-    throw error;
+    refused = error;
   }
-  await ctx.limiter.release(key);
+  // The answer, whatever it is, waits for the limiter: past the limit nobody learns how the check went.
+  const failed = refused instanceof OAuthError && refused.error === "invalid_client";
+  const wait = failed ? await ctx.limiter.countFailure(key) : await ctx.limiter.refusal(key);
+  if (wait !== undefined) throw new RateLimitedError(wait);
+  if (!client) throw refused;
   return client;
 }
