@@ -263,7 +263,11 @@ export async function migrate(
   checkList(migrations);
   const latest = migrations.length;
   return db.transaction(async (client) => {
+    // Another replica's migrations may take longer than busyTimeoutMs on a large store: wait for them
+    // (lock_timeout 0), then bound the waits of the migrations' own table locks again.
+    await client.query("SET LOCAL lock_timeout = 0");
     await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(db.busyTimeoutMs))}`);
     const from = await versionOf(client, db.description);
     if (from > latest) throw new StoreVersionError(db.description, from, latest);
     if (from === latest) return { from, to: latest };
