@@ -1,5 +1,5 @@
 /**
- * The sync loop's seat as leader (issue 14; docs/gitops.md#one-loop-leads): only the loop that leads
+ * The sync loop's seat as leader (issue 14; docs/architecture.md#the-sync-loop): only the loop that leads
  * the store's sync target fetches and applies, however many `serve --sync-repo` replicas and
  * `scopectl sync` processes follow the branch. The store decides who leads (store/sync-leader.ts: an
  * advisory lock on PostgreSQL, a lease on SQLite); this keeps the leadership between passes, gives it

@@ -50,7 +50,9 @@ export function registerSyncCommand(program: Command): void {
 Without --once it runs until SIGTERM or SIGINT. The first pass applies the branch head; later passes
 apply each new commit in order, all or nothing; a commit that fails is reported and changes nothing.
 JSON logs go to stdout. \`scopectl status\` shows the last pass; \`scopectl serve --sync-repo\` runs the
-same loop beside the token service and also syncs on POST /hooks/git.`,
+same loop beside the token service and also syncs on POST /hooks/git.
+One loop leads a store's sync (\`status\` names it): while another leads, this one stands by, logs who
+leads, and takes over when it is gone; with --once it exits 1 instead (code sync.led-elsewhere).`,
       ),
   ).action(async (options: SyncCommandOptions) => {
     const settings = await checkSyncOptions(options, (name) => `--${name}`);
