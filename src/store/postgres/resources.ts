@@ -30,8 +30,10 @@ import type pg from "pg";
 import type { ResourceKind, StoredResource } from "../../model/resources.ts";
 import { checkKind } from "../checks.ts";
 import {
+  type AuditRecord,
   type ImportRecord,
   type ResourceStore,
+  type RevisionRecord,
   StaleRevisionError,
   type StoreTransaction,
   type TransactionOptions,
@@ -59,7 +61,7 @@ export type EndSignIns = (client: pg.PoolClient, ended: EndedSignIns[], time: st
 const MISSES_BEFORE_READING_IDS = 16;
 
 type Operation =
-  | { op: "put"; kind: string; id: string; after: string; props: unknown; actor: string; ctx: WriteContext }
+  | { op: "put"; kind: string; id: string; after: string; actor: string; ctx: WriteContext }
   | { op: "remove"; kind: string; id: string; actor: string; ctx: WriteContext };
 
 const keyOf = (kind: string, id: string): string => `${kind}\u0000${id}`;
@@ -123,11 +125,11 @@ class PostgresTransaction extends PostgresReader implements StoreTransaction {
     await this.#beforeRead();
     return super.imports(source);
   }
-  override async revisions(limit?: number): Promise<import("../resources.ts").RevisionRecord[]> {
+  override async revisions(limit?: number): Promise<RevisionRecord[]> {
     this.#check();
     return super.revisions(limit);
   }
-  override async audit(revision?: number): Promise<import("../resources.ts").AuditRecord[]> {
+  override async audit(revision?: number): Promise<AuditRecord[]> {
     await this.#beforeRead();
     return super.audit(revision);
   }
@@ -165,7 +167,7 @@ class PostgresTransaction extends PostgresReader implements StoreTransaction {
     checkKind(kind);
     const after = JSON.stringify(props);
     if (after === undefined) throw new Error(`${kind} "${id}": props must be JSON`);
-    await this.#buffer({ op: "put", kind, id, after, props, actor: ctx.actor, ctx });
+    await this.#buffer({ op: "put", kind, id, after, actor: ctx.actor, ctx });
   }
 
   async remove(kind: ResourceKind, id: string, ctx: WriteContext): Promise<void> {
@@ -243,7 +245,7 @@ class PostgresTransaction extends PostgresReader implements StoreTransaction {
 
   /** Applies the operations, in order, to the rows in memory: what to write, and what it ended. */
   #replay(operations: Operation[]) {
-    const dirty = new Map<string, ResourceRow | null>();
+    const dirty = new Map<string, { kind: string; id: string; row: ResourceRow | null }>();
     const audit: AuditRow[] = [];
     const ended: EndedSignIns[] = [];
     for (const operation of operations) {
@@ -270,8 +272,10 @@ class PostgresTransaction extends PostgresReader implements StoreTransaction {
         this.counts.delete++;
       }
       this.#rows.set(key, row);
-      dirty.set(key, row);
-      const after = operation.op === "put" ? operation.props : undefined;
+      dirty.set(key, { kind, id, row });
+      // The props as stored: the rule runs when the batch is written, and the caller may have changed
+      // its object since the put.
+      const after = row === null ? undefined : JSON.parse(row[2]);
       const readBefore = () => (before === null ? undefined : JSON.parse(before));
       const endedHere = signInsEndedBy(kind as ResourceKind, id, readBefore, after);
       if (endedHere !== undefined) ended.push(endedHere);
@@ -279,8 +283,7 @@ class PostgresTransaction extends PostgresReader implements StoreTransaction {
     }
     const present: ResourceRow[] = [];
     const removed: [string, string][] = [];
-    for (const [key, row] of dirty) {
-      const [kind, id] = key.split("\u0000") as [string, string];
+    for (const { kind, id, row } of dirty.values()) {
       const ids = this.#ids.get(kind);
       if (row === null) {
         removed.push([kind, id]);
