@@ -55,6 +55,14 @@ const HOLDS_LOCK = `SELECT EXISTS (
     AND classid = $1::int8::oid AND objid = $2::int8::oid AND objsubid = 2
 )`;
 
+/** Does any session of this database hold the lock? */
+const LOCK_GRANTED = `SELECT EXISTS (
+  SELECT 1 FROM pg_locks
+  WHERE locktype = 'advisory' AND granted AND objsubid = 2
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND classid = $1::int8::oid AND objid = $2::int8::oid
+)`;
+
 export class PostgresSyncLeader implements SyncLeaderStore {
   readonly #held = new Set<PostgresLeadership>();
 
@@ -68,6 +76,10 @@ export class PostgresSyncLeader implements SyncLeaderStore {
   async tryLeadSync(holder: string, id = "default"): Promise<SyncLeadership | undefined> {
     this.db.assertOpen();
     const key = syncLockKey(id);
+    // Loops standing by ask every second: a lock plainly held is answered on the pool, without
+    // opening (and authenticating) a connection of its own each time.
+    const [held] = await this.db.query(LOCK_GRANTED, [SYNC_LOCK_CLASS, key]);
+    if (held?.[0] === true) return undefined;
     let leadership: PostgresLeadership | undefined;
     const client: pg.Client = this.db.newClient((error) => leadership?.lose(error));
     // A client that never led must not end unseen either: 'error' is handled by newClient.
@@ -104,14 +116,8 @@ export class PostgresSyncLeader implements SyncLeaderStore {
     // The row names a live leader only while some session of this database holds the lock: a killed
     // leader's row stays behind, and must not be reported.
     const [row] = await this.db.query(
-      `SELECT l.holder, l.since FROM sync_leaders l
-        WHERE l.id = $1 AND EXISTS (
-          SELECT 1 FROM pg_locks k
-          WHERE k.locktype = 'advisory' AND k.granted AND k.objsubid = 2
-            AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND k.classid = $2::int8::oid AND k.objid = $3::int8::oid
-        )`,
-      [id, SYNC_LOCK_CLASS, syncLockKey(id)],
+      `SELECT holder, since FROM sync_leaders WHERE id = $3 AND (${LOCK_GRANTED})`,
+      [SYNC_LOCK_CLASS, syncLockKey(id), id],
     );
     return row === undefined ? undefined : { holder: String(row[0]), since: String(row[1]) };
   }

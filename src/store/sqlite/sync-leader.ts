@@ -70,6 +70,11 @@ export class SqliteSyncLeader implements SyncLeaderStore {
   }
 
   async tryLeadSync(holder: string, id = "default"): Promise<SyncLeadership | undefined> {
+    // Loops standing by ask every second: a lease plainly held is answered from the reader, without
+    // taking the write lock that the token service's writes need.
+    this.#db.assertOpen();
+    const seen = this.#read.get(id);
+    if (seen && !vacant(seen, Date.now())) return undefined;
     const taken = await this.#db.writeRuntimeState(() => {
       // Decided under the write lock, with the time taken after waiting for it.
       const now = Date.now();
