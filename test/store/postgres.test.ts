@@ -6,6 +6,7 @@
  * migrations under concurrent opens; refusals of a foreign or newer database; no password in any error.
  */
 import assert from "node:assert/strict";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
 import pg from "pg";
 import type { StoreChange } from "../../src/store/changes.ts";
@@ -349,6 +350,79 @@ describe("PostgreSQL store: the change feed", { timeout: SUITE_TIMEOUT_MS }, () 
       await store?.close();
       await other?.close();
       await cluster.destroy();
+    }
+  });
+});
+
+/**
+ * A loopback TCP proxy to the cluster that can go silent: `freeze` stops moving bytes without closing
+ * anything (a network partition, as the client sees it), `thaw` moves them again.
+ */
+async function freezableProxy(targetPort: number) {
+  const sockets = new Set<Socket>();
+  let frozen = false;
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, "127.0.0.1");
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => socket.destroy());
+      socket.on("close", () => sockets.delete(socket));
+      if (frozen) socket.pause();
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    freeze() {
+      frozen = true;
+      for (const socket of sockets) socket.pause();
+    },
+    thaw() {
+      frozen = false;
+      for (const socket of sockets) socket.resume();
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe("PostgreSQL store: a silent network", { timeout: SUITE_TIMEOUT_MS }, () => {
+  test("a feed whose connection goes silent is found lost by its heartbeat, and comes back when the network does", {
+    timeout: STORE_TEST_TIMEOUT_MS,
+  }, async () => {
+    const url = new URL(await postgres.database());
+    const proxy = await freezableProxy(Number(url.port));
+    const direct = await openStore(url.toString());
+    const behind = new URL(url);
+    behind.port = String(proxy.port);
+    const watched = await openStore(behind.toString());
+    try {
+      const events: boolean[] = [];
+      const seen: StoreChange[] = [];
+      watched.watchChanges({ onChange: (c) => seen.push(c), onLive: (l) => events.push(l) });
+      await waitFor("the feed to be live", () => events.at(-1) === true);
+      proxy.freeze();
+      await waitFor("the heartbeat to find the feed lost", () => events.at(-1) === false, {
+        deadlineMs: 60_000,
+      });
+      proxy.thaw();
+      await waitFor("the feed to be live again", () => events.at(-1) === true, { deadlineMs: 60_000 });
+      await direct.transaction((tx) => tx.put("Api", "a", { audience: "a", displayName: "A" }, alice), {
+        ctx: alice,
+      });
+      await waitFor("the change through the healed network", () => seen.includes("revision"));
+    } finally {
+      proxy.thaw();
+      await watched.close();
+      await direct.close();
+      await proxy.close();
     }
   });
 });

@@ -8,7 +8,9 @@
  * A lost connection (the server stopped, the network down) says `onLive(false)`: readers poll fast
  * meanwhile. The feed reconnects with a backoff from 100 ms doubling to at most 1 s between tries, so
  * that it is back within about a second of the server, and says `onLive(true)` once it LISTENs again
- * (readers then reload once, having missed what happened meanwhile).
+ * (readers then reload once, having missed what happened meanwhile). A connection that dies without a
+ * word (a network partition: no error, no close for as long as TCP waits) is found by a heartbeat, a
+ * `SELECT 1` every HEARTBEAT_MS that must answer within HEARTBEAT_MS.
  */
 import type pg from "pg";
 import type { ChangeFeedStore, ChangeListener, StoreChange } from "../changes.ts";
@@ -16,6 +18,7 @@ import { CHANGES_CHANNEL, type PostgresDatabase } from "./database.ts";
 
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 1000;
+const HEARTBEAT_MS = 5000;
 
 const isChange = (payload: string | undefined): payload is StoreChange =>
   payload === "revision" || payload === "keys";
@@ -37,6 +40,7 @@ export class PostgresChanges implements ChangeFeedStore {
   #live = false;
   #running = false;
   #retry: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
   #delay = FIRST_RETRY_MS;
 
   constructor(db: PostgresDatabase) {
@@ -81,13 +85,27 @@ export class PostgresChanges implements ChangeFeedStore {
     }
     if (this.#client !== client) return; // stopped (or lost) meanwhile: #lost/#stop ended it
     this.#delay = FIRST_RETRY_MS;
+    this.#beat(client);
     this.#setLive(true);
+  }
+
+  /** Checks every HEARTBEAT_MS that `client` still answers; one that does not is lost. */
+  #beat(client: pg.Client): void {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = setInterval(() => {
+      if (this.#client !== client) return;
+      // query_timeout: node-postgres's own per-query read timeout (not in its type declarations).
+      const ping = { text: "SELECT 1", query_timeout: HEARTBEAT_MS } as pg.QueryConfig;
+      client.query(ping).catch(() => this.#lost(client));
+    }, HEARTBEAT_MS);
+    this.#heartbeat.unref();
   }
 
   /** The connection of `client` failed or ended: tell the listeners, and try again unless stopped. */
   #lost(client: pg.Client): void {
     if (this.#client !== client) return; // an old client, already dealt with
     this.#client = undefined;
+    clearInterval(this.#heartbeat);
     client.end().catch(() => undefined);
     this.#setLive(false);
     if (!this.#running) return;
@@ -109,6 +127,7 @@ export class PostgresChanges implements ChangeFeedStore {
   async #stop(): Promise<void> {
     this.#running = false;
     if (this.#retry) clearTimeout(this.#retry);
+    clearInterval(this.#heartbeat);
     this.#retry = undefined;
     const client = this.#client;
     this.#client = undefined;

@@ -120,10 +120,22 @@ export class PostgresDatabase {
       connectionString: url,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: "scopectl",
-      // A peer that vanished without closing (a partition, a dead machine) is noticed by TCP keepalive.
+      // A server that vanished without closing (a partition, a dead machine) is noticed by TCP
+      // keepalive, probing from 10 s of silence on (the OS default waits two hours).
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      // The server ends a session left idle inside a transaction for a minute: a client cut off (or
+      // hung) mid-apply would otherwise hold the `meta` lock, and every replica's applies, until the
+      // server's own TCP keepalive gives up. No apply of ours pauses that long between statements.
+      idle_in_transaction_session_timeout: 60_000,
     };
-    this.pool = new pg.Pool({ ...this.connection, max: POOL_SIZE, idleTimeoutMillis: 30_000 });
+    // allowExitOnIdle: idle pooled connections never keep a process alive that has nothing else to do.
+    this.pool = new pg.Pool({
+      ...this.connection,
+      max: POOL_SIZE,
+      idleTimeoutMillis: 30_000,
+      allowExitOnIdle: true,
+    });
     // An idle client whose server went away emits here; the pool has already discarded it, and the next
     // call connects anew. Without a listener the 'error' event would crash the process.
     this.pool.on("error", () => {});
