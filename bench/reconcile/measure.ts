@@ -4,19 +4,24 @@
  *   plan DIR STORE        a full plan: load and check the manifests, read the store, diff
  *   apply DIR STORE       a plan, then its apply (timed separately)
  *   raw-insert DIR STORE  baseline for apply: the same rows inserted into SQLite in one transaction
+ *   raw-insert-pg DIR -   the same on PostgreSQL: one INSERT of the rows as column arrays (unnest), in
+ *                         one transaction, into a table of the store's shape
+ * STORE is a file, or `-` for the store SCOPECTL_STORE names (a postgres:// URL stays out of argv).
  */
 import { readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { parseAllDocuments } from "yaml";
 import { applyPlan } from "../../src/engine/apply.ts";
 import { planFolder } from "../../src/engine/plan-folder.ts";
 import { loadDesiredState } from "../../src/manifest/index.ts";
 import { RECONCILER } from "../../src/model/resources.ts";
 import { desiredResources } from "../../src/plan/desired-resources.ts";
-import { openSqliteStore } from "../../src/store/sqlite/open.ts";
+import { openStore } from "../../src/store/open.ts";
 
-const [mode, dir = "", storeFile = ""] = process.argv.slice(2);
+const [mode, dir = "", storeArg = ""] = process.argv.slice(2);
+const storeFile = storeArg === "-" ? (process.env.SCOPECTL_STORE ?? "") : storeArg;
 
 async function filesUnder(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true, recursive: true });
@@ -61,6 +66,32 @@ async function rawInsert(): Promise<number> {
   return performance.now() - started;
 }
 
+async function rawInsertPostgres(): Promise<number> {
+  const resources = desiredResources(await loadDesiredState(dir), process.env);
+  const client = new pg.Client({ connectionString: storeFile });
+  await client.connect();
+  try {
+    await client.query(
+      'CREATE TABLE raw_resources (kind text COLLATE "C", id text COLLATE "C", props text, managed_by text, commit_sha text, created_revision integer, updated_revision integer, PRIMARY KEY (kind, id))',
+    );
+    const started = performance.now();
+    await client.query("BEGIN");
+    await client.query(
+      "INSERT INTO raw_resources SELECT kind, id, props, $4, NULL, 1, 1 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(kind, id, props)",
+      [
+        resources.map((r) => r.kind),
+        resources.map((r) => r.id),
+        resources.map((r) => JSON.stringify(r.props)),
+        RECONCILER,
+      ],
+    );
+    await client.query("COMMIT");
+    return performance.now() - started;
+  } finally {
+    await client.end();
+  }
+}
+
 const out: Record<string, number> = {};
 if (mode === "parse") {
   const started = performance.now();
@@ -68,8 +99,10 @@ if (mode === "parse") {
   out.ms = performance.now() - started;
 } else if (mode === "raw-insert") {
   out.ms = await rawInsert();
+} else if (mode === "raw-insert-pg") {
+  out.ms = await rawInsertPostgres();
 } else if (mode === "plan" || mode === "apply") {
-  const store = await openSqliteStore(storeFile);
+  const store = await openStore(storeFile);
   const started = performance.now();
   const { plan } = await planFolder(store, dir);
   out.planMs = performance.now() - started;
@@ -81,7 +114,7 @@ if (mode === "parse") {
   }
   await store.close();
 } else {
-  console.error("usage: measure.ts parse|plan|apply|raw-insert DIR [STORE]");
+  console.error("usage: measure.ts parse|plan|apply|raw-insert|raw-insert-pg DIR [STORE|-]");
   process.exit(2);
 }
 console.log(JSON.stringify(out));

@@ -77,8 +77,16 @@ export interface PostgresCluster {
 
 let databases = 0;
 
+export interface StartPostgresOptions {
+  /**
+   * Keep PostgreSQL's durability defaults (fsync, synchronous_commit, full_page_writes on): what the
+   * bench measures against, since production runs so. Tests turn them off (default false).
+   */
+  durable?: boolean;
+}
+
 /** Starts a throwaway cluster; the caller must destroy() it. */
-export async function startPostgres(): Promise<PostgresCluster> {
+export async function startPostgres(settings: StartPostgresOptions = {}): Promise<PostgresCluster> {
   const binDir = requireBinDir();
   const root = await mkdtemp(path.join(os.tmpdir(), "scopectl-pg-"));
   const dataDir = path.join(root, "data");
@@ -96,9 +104,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     "-c listen_addresses=127.0.0.1",
     `-c port=${port}`,
     `-c unix_socket_directories=${root}`,
-    "-c fsync=off",
-    "-c synchronous_commit=off",
-    "-c full_page_writes=off",
+    ...(settings.durable ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
     "-c max_connections=200",
   ].join(" ");
   let started = false;

@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:postgres` (issue 14): the PostgreSQL store beside SQLite, in the same run, each as a
+ * ratio to a baseline of its own, on a throwaway PostgreSQL cluster this script starts (Debian's
+ * PostgreSQL at its durability defaults: fsync and synchronous_commit on) and removes:
+ *   - apply of the large tenant (bench/reconcile's, generated once) from empty, against one bulk INSERT
+ *     of the same rows in one transaction on the same kind of store. Target: <= 3x, on both stores.
+ *   - the refresh_token grant (bench/token's load: sign-ins over HTTP, then one rotating chain per
+ *     connection against `scopectl serve`), against raw jose signing plus one single-row UPDATE per
+ *     refresh on the same kind of store, one after the other: 1/(1/sign + 1/update). Target: >= 70%.
+ *   - CPU per client credentials token (signing every token, --token-reuse 0) with one `scopectl
+ *     serve` on the PostgreSQL store, and with two sharing it and the load (two load generators at
+ *     once, half the connections each). No target: replicas should cost no more CPU per token.
+ * Each measurement runs in its own process. BENCH_SECONDS (default 10), BENCH_REPETITIONS (default 3,
+ * the applies), BENCH_ALG (default RS256), BENCH_CONNECTIONS (default 16).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startPostgres } from "../../test/support/postgres.ts";
+import { SIZES, writeTenant } from "../reconcile/make-tenant.ts";
+import {
+  CONNECTIONS,
+  cpuSeconds,
+  DURATION,
+  type Load,
+  loadAsync,
+  rateOf,
+  scopectlRefresh,
+  signRate,
+  WARM_UP,
+  withScopectl,
+} from "../token/harness.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tenantDir = path.resolve(here, "../out/reconcile/tenant");
+const outDir = path.resolve(here, "../out/postgres");
+const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
+const ALG = process.env.BENCH_ALG ?? "RS256";
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/** bench/reconcile/measure.ts in its own process; `store` in SCOPECTL_STORE when it is a URL. */
+function measure(mode: string, store: string): Record<string, number> {
+  const url = store.startsWith("postgres");
+  const stdout = execFileSync(
+    process.execPath,
+    ["--import", "tsx", path.resolve(here, "../reconcile/measure.ts"), mode, tenantDir, url ? "-" : store],
+    {
+      encoding: "utf8",
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, NO_COLOR: "1", ...(url ? { SCOPECTL_STORE: store } : {}) },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, number>;
+}
+
+const updateRate = (kind: "sqlite" | "postgres", url?: string) =>
+  rateOf(
+    path.join("..", "postgres", "update-rate.ts"),
+    [kind, String(DURATION)],
+    url ? { SCOPECTL_STORE: url } : {},
+  );
+
+/** Client credentials at every replica at once, CONNECTIONS split among them; CPU per token of all. */
+async function clientCredentialsCpu(
+  store: string,
+  replicas: number,
+): Promise<Load & { perReplica: number[] }> {
+  return withScopectl(
+    ALG,
+    { users: false, serveArgs: ["--token-reuse", "0"], store, replicas },
+    async (served) => {
+      const body = `grant_type=client_credentials&client_id=bench-client&client_secret=${served.secrets.get("bench-client")}&audience=https%3A%2F%2Fapi.example.com`;
+      const each = Math.max(1, Math.floor(CONNECTIONS / replicas));
+      const run = (seconds: number) =>
+        Promise.all(served.replicas.map((r) => loadAsync(`${r.url}/oauth2/token`, body, each, seconds)));
+      await run(WARM_UP);
+      const pids = served.replicas.map((r) => r.pid ?? 0);
+      const before = pids.map(cpuSeconds);
+      const loads = await run(DURATION);
+      const cpu = pids.map((pid, i) => cpuSeconds(pid) - (before[i] ?? 0));
+      const requests = loads.reduce((sum, l) => sum + l.requests, 0);
+      return {
+        rate: loads.reduce((sum, l) => sum + l.rate, 0),
+        p50: Math.max(...loads.map((l) => l.p50)),
+        p99: Math.max(...loads.map((l) => l.p99)),
+        errors: loads.reduce((sum, l) => sum + l.errors, 0),
+        cpuPerRequest: (cpu.reduce((a, b) => a + b, 0) * 1e6) / requests,
+        perReplica: loads.map((l) => l.rate),
+      };
+    },
+  );
+}
+
+await mkdir(outDir, { recursive: true });
+if (!existsSync(path.join(tenantDir, "apikeys.yaml"))) {
+  process.stderr.write("generating the tenant...\n");
+  await writeTenant(tenantDir, "base");
+}
+const started = Date.now();
+const cluster = await startPostgres({ durable: true });
+let met = true;
+const verdict = (ok: boolean) => {
+  if (!ok) met = false;
+  return ok ? "yes" : "NO";
+};
+try {
+  console.log(
+    `PostgreSQL ${/\d+\.\d+/.exec(execFileSync("psql", ["--version"], { encoding: "utf8" }))?.[0] ?? "?"} at its durability defaults, on loopback; ${DURATION} s per load run, ${CONNECTIONS} connections, ${ALG}`,
+  );
+
+  // Applies of the large tenant, each from empty into a fresh store.
+  const samples: Record<string, number[]> = {};
+  const add = (name: string, value: number | undefined) => {
+    if (value === undefined) return;
+    samples[name] ??= [];
+    samples[name].push(value);
+  };
+  for (let rep = 0; rep < REPETITIONS; rep++) {
+    add("sqlite raw", measure("raw-insert", path.join(outDir, `raw-${rep}-${Date.now()}.db`)).ms);
+    add("sqlite apply", measure("apply", path.join(outDir, `store-${rep}-${Date.now()}.db`)).applyMs);
+    add("postgres raw", measure("raw-insert-pg", await cluster.database()).ms);
+    add("postgres apply", measure("apply", await cluster.database()).applyMs);
+    process.stderr.write(`apply repetition ${rep + 1}/${REPETITIONS} done\n`);
+  }
+  const rows =
+    SIZES.apis * (1 + SIZES.scopesPerApi) + SIZES.roles + SIZES.users + SIZES.applications + SIZES.apiKeys;
+  console.log(
+    `\napply of the large tenant from empty (about ${rows} rows; ${REPETITIONS} repetitions, medians)`,
+  );
+  for (const kind of ["sqlite", "postgres"] as const) {
+    const raw = median(samples[`${kind} raw`] ?? []);
+    const apply = median(samples[`${kind} apply`] ?? []);
+    const ratio = apply / raw;
+    console.log(
+      `  ${kind.padEnd(9)} apply ${apply.toFixed(0).padStart(6)} ms  bulk INSERT ${raw.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}x  target <= 3x: ${verdict(ratio <= 3)}`,
+    );
+  }
+
+  // The refresh_token grant on each store, against sign + one row update.
+  const sign = signRate(ALG, 1);
+  console.log(`\nrefresh_token grant (jose ${ALG} signing alone: ${sign.toFixed(0)}/s, 1 at a time)`);
+  for (const kind of ["sqlite", "postgres"] as const) {
+    const url = kind === "postgres" ? await cluster.database() : undefined;
+    const updates = updateRate(kind, url);
+    const baseline = 1 / (1 / sign + 1 / updates);
+    const refresh = await scopectlRefresh(ALG, kind === "postgres" ? await cluster.database() : undefined);
+    const ratio = refresh.peak.rate / baseline;
+    console.log(
+      `  ${kind.padEnd(9)} ${refresh.peak.rate.toFixed(0).padStart(6)}/s p99 ${refresh.peak.p99} ms${refresh.peak.cpuPerRequest ? `, cpu ${refresh.peak.cpuPerRequest.toFixed(0)} us/req` : ""}; baseline ${baseline.toFixed(0)}/s (row updates alone ${updates.toFixed(0)}/s): ${(ratio * 100).toFixed(0)}%  target >= 70%: ${verdict(ratio >= 0.7)}${refresh.peak.errors ? `  (${refresh.peak.errors} failed)` : ""}`,
+    );
+    if (refresh.peak.errors) met = false;
+  }
+
+  // CPU per client credentials token, one replica and two on one PostgreSQL store.
+  console.log("\nclient credentials, signing every token, on PostgreSQL: CPU per token");
+  const cpu: number[] = [];
+  for (const replicas of [1, 2]) {
+    const result = await clientCredentialsCpu(await cluster.database(), replicas);
+    cpu.push(result.cpuPerRequest ?? Number.NaN);
+    console.log(
+      `  ${replicas} replica${replicas > 1 ? "s" : " "}  ${result.rate.toFixed(0).padStart(6)}/s (${result.perReplica.map((r) => r.toFixed(0)).join(" + ")})  p99 ${result.p99} ms  cpu ${result.cpuPerRequest?.toFixed(0)} us/token${result.errors ? `  (${result.errors} errors)` : ""}`,
+    );
+    if (result.errors) met = false;
+  }
+  console.log(`  two replicas cost ${((cpu[1] ?? 0) / (cpu[0] ?? 1)).toFixed(2)}x the CPU per token of one`);
+} finally {
+  await cluster.destroy();
+}
+console.log(
+  `\n${met ? "targets met" : "a target was missed"}; bench took ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
