@@ -13,7 +13,7 @@ import {
   type StoreLocation,
 } from "../store/location.ts";
 import { openStore } from "../store/open.ts";
-import type { Store } from "../store/store.ts";
+import { type Store, StoreUnavailableError } from "../store/store.ts";
 import { note } from "./output.ts";
 
 export interface StoreOption {
@@ -56,6 +56,37 @@ export const storeName = (options: StoreOption): string => describeStoreLocation
 export function storeFolder(options: StoreOption): string {
   const location = storeLocation(options);
   return location.kind === "sqlite" ? path.dirname(location.file) : path.resolve(".scopectl");
+}
+
+/**
+ * For the long-running commands (serve, sync): a store whose database cannot be reached yet (a replica
+ * starting before PostgreSQL, or during a failover) is waited for, retried every few seconds with a
+ * note each time, instead of exiting; any other failure to open is reported at once. Stops waiting on
+ * SIGTERM or SIGINT (the returned promise rejects with the last error).
+ */
+export async function openStoreWaiting(options: StoreOption): Promise<Store> {
+  const location = storeLocation(options);
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  try {
+    for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
+      try {
+        return await openStore(location);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || stopped) throw error;
+        note(`${error.message.replace(/; try again$/, "")}: waiting for it (next try in ${delay / 1000} s)`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (stopped) throw error;
+      }
+    }
+  } finally {
+    process.off("SIGTERM", stop);
+    process.off("SIGINT", stop);
+  }
 }
 
 export async function withStore<T>(options: StoreOption, fn: (store: Store) => Promise<T>): Promise<T> {

@@ -2,9 +2,8 @@
 import { type Command, Option } from "commander";
 import { ScopectlError } from "../../core/errors.ts";
 import { createLogger } from "../../server/logger.ts";
-import { openStore } from "../../store/open.ts";
 import { note } from "../output.ts";
-import { addStoreOption, type StoreOption, storeFolder, storeLocation } from "../reconcile.ts";
+import { addStoreOption, openStoreWaiting, type StoreOption, storeFolder } from "../reconcile.ts";
 import {
   addServeOptions,
   checkServeOptions,
@@ -94,7 +93,7 @@ export function registerServeCommand(program: Command): void {
         options.syncRepo === undefined
           ? undefined
           : await checkSyncOptions(syncOptionsOf(options), (n) => `--sync-${n}`);
-      const store = await openStore(storeLocation(options));
+      const store = await openStoreWaiting(options);
       try {
         const loop = sync
           ? createSyncLoop(store, storeFolder(options), sync, createLogger(settings.logLevel))

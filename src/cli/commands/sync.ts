@@ -1,9 +1,8 @@
 /** `scopectl sync`: follow a git branch and apply each new commit of its manifest folder. */
 import { type Command, Option } from "commander";
 import { createLogger } from "../../server/logger.ts";
-import { openStore } from "../../store/open.ts";
 import { note, out } from "../output.ts";
-import { addStoreOption, type StoreOption, storeFolder, storeLocation } from "../reconcile.ts";
+import { addStoreOption, openStoreWaiting, type StoreOption, storeFolder } from "../reconcile.ts";
 import { checkLogLevel } from "../serving.ts";
 import { checkSyncOptions, createSyncLoop, type RawSyncOptions, SYNC_REPO_ENV } from "../syncing.ts";
 import { describeStatus } from "./status.ts";
@@ -57,7 +56,7 @@ leads, and takes over when it is gone; with --once it exits 1 instead (code sync
   ).action(async (options: SyncCommandOptions) => {
     const settings = await checkSyncOptions(options, (name) => `--${name}`);
     checkLogLevel(options.logLevel);
-    const store = await openStore(storeLocation(options));
+    const store = await openStoreWaiting(options);
     const loop = createSyncLoop(store, storeFolder(options), settings, createLogger(options.logLevel));
     try {
       if (options.once) {
