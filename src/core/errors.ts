@@ -19,7 +19,8 @@ export const ERROR_CODES = {
 
   // The store.
   "store.missing": "there is no store file where the command needs one that was applied before",
-  "store.unreadable": "the store file cannot be opened: not SQLite, not a scopectl store, or no WAL mode",
+  "store.unreadable":
+    "the store cannot be opened: not SQLite or not a scopectl store, no WAL mode, a refused database login, no such database",
   "store.locked": "another writer held the store's write lock too long; nothing was written, retry",
   "store.unavailable": "the store's database cannot be reached (PostgreSQL down or unreachable); retry later",
   "store.not-empty": "store copy writes only into an empty store, and the target holds rows",
