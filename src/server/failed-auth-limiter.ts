@@ -67,9 +67,20 @@ async function reserveOn(limiter: RateLimiterAbstract, key: string): Promise<Res
   }
 }
 
+/**
+ * How long a read that found no failures for a key answers for it again without reading: at the token
+ * endpoint a busy client's every request would otherwise cost a round trip to the shared table. See
+ * refusal() for what this gives up.
+ */
+export const CLEAN_READ_MS = 1000;
+/** At most this many remembered clean reads; past it they are forgotten at once (they are only a cache). */
+const CLEAN_READS_MAX = 10_000;
+
 export class FailedAuthLimiter {
   readonly #limiter: RateLimiterAbstract;
   readonly #points: number;
+  /** Keys whose last read found no failure, and until when (ms) that read stands. */
+  readonly #clean = new Map<string, number>();
 
   /** `counts`: where the counts live (the store's rate limits, so that replicas share them). */
   constructor(options: FailedAuthLimiterOptions = {}, counts: RateLimitStore = IN_PROCESS_COUNTS) {
@@ -104,8 +115,21 @@ export class FailedAuthLimiter {
    * seconds to wait (429). Counts nothing.
    */
   async refusal(key: string): Promise<number | undefined> {
+    const now = Date.now();
+    if ((this.#clean.get(key) ?? 0) > now) return undefined;
     const res = await this.#limiter.get(key);
-    return res !== null && res.consumedPoints >= this.#points ? retryAfterSeconds(res) : undefined;
+    if (res === null || res.consumedPoints === 0) {
+      // A key with no failure at all is taken as clean for CLEAN_READ_MS. What that gives up: failures
+      // counted at other replicas meanwhile reach this replica's answers up to that much later. Keys are
+      // per client and address, and only a success is answered from here, so the entry is the right
+      // secret's holder's own: a guesser at another address has its own key, never read clean; one behind
+      // the same address gets at most one answered guess more per replica. A failure here forgets it.
+      if (this.#clean.size >= CLEAN_READS_MAX) this.#clean.clear();
+      this.#clean.set(key, now + CLEAN_READ_MS);
+      return undefined;
+    }
+    this.#clean.delete(key);
+    return res.consumedPoints >= this.#points ? retryAfterSeconds(res) : undefined;
   }
 
   /**
@@ -113,12 +137,14 @@ export class FailedAuthLimiter {
    * the failure), else the seconds to wait (429: its answer is withheld).
    */
   async countFailure(key: string): Promise<number | undefined> {
+    this.#clean.delete(key);
     const counted = await reserveOn(this.#limiter, key);
     return counted.granted ? undefined : counted.retryAfterSeconds;
   }
 
   /** Forgets every failure of a key (a user who signs in from an address starts from zero there). */
   async forget(key: string): Promise<void> {
+    this.#clean.delete(key);
     await this.#limiter.delete(key);
   }
 }
