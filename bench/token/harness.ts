@@ -254,6 +254,8 @@ export async function withScopectl<T>(
       spawn(
         process.execPath,
         [
+          // e.g. BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": what the servers spend on.
+          ...(process.env.BENCH_SERVE_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
           "--import",
           ...cli(
             "serve",

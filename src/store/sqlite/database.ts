@@ -11,6 +11,14 @@
  *
  * Lock waits. Waiting for another process's write lock polls asynchronously (up to `busyTimeoutMs`), so
  * a process that also serves tokens keeps answering while its reconciler waits.
+ *
+ * Checkpoints. SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages, and
+ * copies pages into the file and syncs it there: a sign-in write (a few pages) pays for it about every
+ * two hundred commits, and under a refresh load that was a third of each rotation's time. So the
+ * connections turn it off (open.ts), and this class checkpoints (PASSIVE: never waits for readers)
+ * every CHECKPOINT_INTERVAL_MS while the store is open, in the write queue so that no transaction is
+ * open on the writer meanwhile, and once more at close. Other processes on the same file do the same;
+ * whichever runs first copies what all of them wrote.
  */
 import type Database from "better-sqlite3";
 import { StoreLockedError } from "../store.ts";
@@ -27,18 +35,36 @@ function isBusy(error: unknown): boolean {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** How often an open store copies its WAL into the database file. */
+export const CHECKPOINT_INTERVAL_MS = 1000;
+
 export class SqliteDatabase {
   /** Writes of this store run one after the other: each waits for the previous one's end. */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #closing: Promise<void> | undefined;
+  #checkpoints: NodeJS.Timeout | undefined;
 
   constructor(
     readonly file: string,
     readonly writer: Database.Database,
     readonly reader: Database.Database,
     private readonly busyTimeoutMs: number,
-  ) {}
+  ) {
+    this.#checkpoints = setInterval(() => {
+      this.enqueue(async () => this.#checkpoint()).catch(() => undefined);
+    }, CHECKPOINT_INTERVAL_MS).unref();
+  }
+
+  /** Copies what the WAL holds into the file, as far as readers allow; a busy file is tried next time. */
+  #checkpoint(): void {
+    if (this.#closed || this.writer.inTransaction) return;
+    try {
+      this.writer.pragma("wal_checkpoint(PASSIVE)");
+    } catch {
+      // SQLITE_BUSY (another process checkpoints) or a closed file: the next one catches up.
+    }
+  }
 
   /** Every read, and every queued write when its turn comes, starts here. */
   assertOpen(): void {
@@ -126,7 +152,9 @@ export class SqliteDatabase {
   /** Waits for the writes already started, then closes both connections. */
   async close(): Promise<void> {
     if (this.#closing) return this.#closing;
+    clearInterval(this.#checkpoints);
     this.#closing = this.#queue.then(() => {
+      this.#checkpoint();
       this.#closed = true;
       this.reader.close();
       this.writer.close();

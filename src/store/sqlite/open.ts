@@ -66,6 +66,8 @@ function openConnection(file: string, busyTimeoutMs: number): Database.Database 
     db.pragma("foreign_keys = ON");
     // A large apply grows the WAL; once checkpointed, truncate it back to at most 64 MiB.
     db.pragma("journal_size_limit = 67108864");
+    // No checkpoint inside a COMMIT: SqliteDatabase checkpoints on a timer instead (see there).
+    db.pragma("wal_autocheckpoint = 0");
     return db;
   } catch (error) {
     db.close();

@@ -56,7 +56,8 @@ export class SignInWrites {
   readonly insertCode: Database.Statement<[string, string, string, string, string]>;
   readonly insertRefreshToken: Database.Statement<[string, string, string, string]>;
   /** Raises a grant's prune_after to (at least) a refresh token's expiry. */
-  readonly keepGrantUntil: Database.Statement<[string, string]>;
+  /** [expiresAt, grant id, expiresAt]. */
+  readonly keepGrantUntil: Database.Statement<[string, string, string]>;
   /** [expired (0/1) at now, grant_id, redirect_uri, code_challenge, expires_at, used_at] of a code. */
   readonly code: Database.Statement<[string, string], Row>;
   readonly useCode: Database.Statement<[string, string]>;
@@ -93,8 +94,11 @@ export class SignInWrites {
     this.insertRefreshToken = db.prepare(
       "INSERT INTO refresh_tokens (token_sha256, grant_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
     );
+    // Raised a day past the token's expiry, and only when the token outlives it: a grant refreshed
+    // often is written here about once a day, not at every rotation (two pages fewer per refresh). A
+    // grant may so be pruned up to a day later than it could be, never earlier.
     this.keepGrantUntil = db.prepare(
-      "UPDATE grants SET prune_after = max(prune_after, julianday(?)) WHERE id = ?",
+      "UPDATE grants SET prune_after = julianday(?) + 1 WHERE id = ? AND prune_after < julianday(?)",
     );
     // A time julianday() cannot read counts as expired (fail closed); the store refuses such times anyway.
     this.code = db

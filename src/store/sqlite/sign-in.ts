@@ -157,7 +157,7 @@ export class SqliteSignIn implements SignInStore {
       this.#grantInWrite(token.grantId);
       const writes = this.#writes;
       writes.insertRefreshToken.run(token.tokenSha256, token.grantId, token.createdAt, token.expiresAt);
-      writes.keepGrantUntil.run(token.expiresAt, token.grantId);
+      writes.keepGrantUntil.run(token.expiresAt, token.grantId, token.expiresAt);
     });
   }
 
@@ -186,7 +186,7 @@ export class SqliteSignIn implements SignInStore {
       accept?.(grant); // throws to refuse: the write rolls back and the token stays unspent
       writes.useRefreshToken.run(now, tokenSha256);
       writes.insertRefreshToken.run(next.tokenSha256, grant.id, next.createdAt, next.expiresAt);
-      writes.keepGrantUntil.run(next.expiresAt, grant.id);
+      writes.keepGrantUntil.run(next.expiresAt, grant.id, next.expiresAt);
       return { status: "ok", grant };
     });
   }
