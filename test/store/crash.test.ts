@@ -18,6 +18,14 @@ const KILLS_IN_TX = 50;
 /** ...and stop at this many runs whatever happened (a bound: the test then fails, showing the tally). */
 const MAX_RUNS = 150;
 const PARALLEL = 4;
+/**
+ * Where a run aims its kill. Most aim inside the transaction (at random within its calibrated length:
+ * runs in parallel are slower than the calibration run alone, so nearly all land inside); one in ten
+ * aims at its commit (within a few milliseconds after its last write) and one in ten at the moment the
+ * commit has returned, so that kills land on both sides of the commit, however slow the machine.
+ */
+type Aim = "inside" | "commit" | "committed";
+const aimOf = (run: number): Aim => (run % 10 === 5 ? "commit" : run % 10 === 9 ? "committed" : "inside");
 const OLD = oldState();
 const NEW = newState();
 /** A hang guard for the whole test (every run and its checks), within the suite's budget. */
@@ -90,9 +98,12 @@ forEachStore((backend) => {
           const output = outputOf(child);
           try {
             await output.waitFor((line) => line === "ready");
-            // Under load the transaction runs slower than in calibration: aiming across 1.5 times its
-            // calibrated length lands most kills inside it, some after its commit or its end.
-            await sleep(Math.random() * txMs * 1.5);
+            const aim = aimOf(run);
+            if (aim === "inside") await sleep(Math.random() * txMs);
+            else if (aim === "commit") {
+              await output.waitFor((line) => line === "writes done");
+              await sleep(Math.random() * 20);
+            } else await output.waitFor((line) => line.startsWith("committed"));
             child.kill("SIGKILL");
             const { signal, code } = await exited(child);
             const lines = output.lines;
