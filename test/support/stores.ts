@@ -42,8 +42,6 @@ export interface OpenedStore {
 
 export interface StoreBackend {
   readonly name: StoreBackendName;
-  /** Whether the change feed is live (PostgreSQL's LISTEN/NOTIFY); SQLite's never is: readers poll. */
-  readonly liveChanges: boolean;
   /** Whether stores on one location share the failed-authentication limits (SQLite's are per process). */
   readonly sharedLimits: boolean;
   /** A fresh location where no store is yet. */
@@ -112,7 +110,6 @@ function sqliteBackend(): StoreBackend {
   };
   return {
     name: "sqlite",
-    liveChanges: false,
     sharedLimits: false,
     newLocation,
     open,
@@ -146,7 +143,7 @@ function sqliteBackend(): StoreBackend {
 
 function postgresBackend(): StoreBackend {
   const postgres = postgresForFile();
-  /** Databases this backend makes itself (copies, other collations), apart from postgres.ts's names. */
+  /** Databases this backend makes itself (copies, other collations), named apart from postgres.ts's. */
   let made = 0;
   const databaseOf = (location: string) => decodeURIComponent(new URL(location).pathname.slice(1));
   /** Runs `fn` with a client on the cluster's maintenance database (for CREATE and DROP DATABASE). */
@@ -159,34 +156,43 @@ function postgresBackend(): StoreBackend {
       await client.end();
     }
   };
+  /** Creates a database named after `prefix`, with `clause` (TEMPLATE …, LOCALE …); its URL. */
+  const create = async (prefix: string, clause: string): Promise<string> => {
+    made += 1;
+    const name = `${prefix}${process.pid}_${made}`;
+    await onCluster((client) => client.query(`CREATE DATABASE ${name} ${clause}`));
+    return (await postgres.cluster()).url(name);
+  };
+  /**
+   * An empty database the store has migrated once, that open() copies: a copy costs a CREATE DATABASE,
+   * where migrating each test's database anew would cost that and the migrations' statements again.
+   * (Migrating an empty database is tested where a test opens newLocation(), and in postgres.test.ts.)
+   */
+  let migrated: Promise<string> | undefined;
+  const migratedTemplate = () => {
+    migrated ??= (async () => {
+      const location = await postgres.database();
+      await (await openStore(location)).close();
+      return pg.escapeIdentifier(databaseOf(location));
+    })();
+    return migrated;
+  };
   return {
     name: "postgres",
-    liveChanges: true,
     sharedLimits: true,
     newLocation: () => postgres.database(),
     async open(options) {
-      const location = await postgres.database();
+      const location = await create("store", `TEMPLATE ${await migratedTemplate()}`);
       return opened(await openStore(location, options), location);
     },
     async openWithLanguageCollation() {
-      made += 1;
-      const name = `lang${process.pid}_${made}`;
-      await onCluster((client) =>
-        client.query(
-          `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.utf8'`,
-        ),
+      const location = await create(
+        "lang",
+        "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.utf8'",
       );
-      const location = (await postgres.cluster()).url(name);
       return opened(await openStore(location), location);
     },
-    async copy(location) {
-      made += 1;
-      const name = `copy${process.pid}_${made}`;
-      await onCluster((client) =>
-        client.query(`CREATE DATABASE ${name} TEMPLATE ${pg.escapeIdentifier(databaseOf(location))}`),
-      );
-      return (await postgres.cluster()).url(name);
-    },
+    copy: async (location) => create("copy", `TEMPLATE ${pg.escapeIdentifier(databaseOf(location))}`),
     async remove(location) {
       await onCluster((client) =>
         client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(databaseOf(location))} WITH (FORCE)`),
