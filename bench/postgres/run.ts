@@ -11,7 +11,8 @@
  *     serve` on the PostgreSQL store, and with two sharing it and the load (two load generators at
  *     once, half the connections each). No target: replicas should cost no more CPU per token.
  * Each measurement runs in its own process. BENCH_SECONDS (default 10), BENCH_REPETITIONS (default 3,
- * the applies), BENCH_ALG (default RS256), BENCH_CONNECTIONS (default 16).
+ * the applies), BENCH_ALG (default RS256), BENCH_CONNECTIONS (default 16), BENCH_PARTS (default
+ * apply,refresh,replicas: which of the three run).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -38,6 +39,7 @@ const tenantDir = path.resolve(here, "../out/reconcile/tenant");
 const outDir = path.resolve(here, "../out/postgres");
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
 const ALG = process.env.BENCH_ALG ?? "RS256";
+const PARTS = new Set((process.env.BENCH_PARTS ?? "apply,refresh,replicas").split(",").map((p) => p.trim()));
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -113,7 +115,18 @@ try {
     `PostgreSQL ${/\d+\.\d+/.exec(execFileSync("psql", ["--version"], { encoding: "utf8" }))?.[0] ?? "?"} at its durability defaults, on loopback; ${DURATION} s per load run, ${CONNECTIONS} connections, ${ALG}`,
   );
 
-  // Applies of the large tenant, each from empty into a fresh store.
+  if (PARTS.has("apply")) await applies();
+  if (PARTS.has("refresh")) await refreshes();
+  if (PARTS.has("replicas")) await replicas();
+} finally {
+  await cluster.destroy();
+}
+console.log(
+  `\n${met ? "targets met" : "a target was missed"}; bench took ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
+
+/** Applies of the large tenant, each from empty into a fresh store, against a bulk INSERT. */
+async function applies(): Promise<void> {
   const samples: Record<string, number[]> = {};
   const add = (name: string, value: number | undefined) => {
     if (value === undefined) return;
@@ -140,8 +153,10 @@ try {
       `  ${kind.padEnd(9)} apply ${apply.toFixed(0).padStart(6)} ms  bulk INSERT ${raw.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}x  target <= 3x: ${verdict(ratio <= 3)}`,
     );
   }
+}
 
-  // The refresh_token grant on each store, against sign + one row update.
+/** The refresh_token grant on each store, against sign + one row update. */
+async function refreshes(): Promise<void> {
   const sign = signRate(ALG, 1);
   console.log(`\nrefresh_token grant (jose ${ALG} signing alone: ${sign.toFixed(0)}/s, 1 at a time)`);
   for (const kind of ["sqlite", "postgres"] as const) {
@@ -155,22 +170,19 @@ try {
     );
     if (refresh.peak.errors) met = false;
   }
+}
 
-  // CPU per client credentials token, one replica and two on one PostgreSQL store.
+/** CPU per client credentials token, one replica and two on one PostgreSQL store. */
+async function replicas(): Promise<void> {
   console.log("\nclient credentials, signing every token, on PostgreSQL: CPU per token");
   const cpu: number[] = [];
-  for (const replicas of [1, 2]) {
-    const result = await clientCredentialsCpu(await cluster.database(), replicas);
+  for (const count of [1, 2]) {
+    const result = await clientCredentialsCpu(await cluster.database(), count);
     cpu.push(result.cpuPerRequest ?? Number.NaN);
     console.log(
-      `  ${replicas} replica${replicas > 1 ? "s" : " "}  ${result.rate.toFixed(0).padStart(6)}/s (${result.perReplica.map((r) => r.toFixed(0)).join(" + ")})  p99 ${result.p99} ms  cpu ${result.cpuPerRequest?.toFixed(0)} us/token${result.errors ? `  (${result.errors} errors)` : ""}`,
+      `  ${count} replica${count > 1 ? "s" : " "}  ${result.rate.toFixed(0).padStart(6)}/s (${result.perReplica.map((r) => r.toFixed(0)).join(" + ")})  p99 ${result.p99} ms  cpu ${result.cpuPerRequest?.toFixed(0)} us/token${result.errors ? `  (${result.errors} errors)` : ""}`,
     );
     if (result.errors) met = false;
   }
   console.log(`  two replicas cost ${((cpu[1] ?? 0) / (cpu[0] ?? 1)).toFixed(2)}x the CPU per token of one`);
-} finally {
-  await cluster.destroy();
 }
-console.log(
-  `\n${met ? "targets met" : "a target was missed"}; bench took ${((Date.now() - started) / 1000).toFixed(0)} s`,
-);
