@@ -38,6 +38,19 @@ export const POOL_SIZE = 10;
  */
 export const CONNECT_TIMEOUT_MS = 3000;
 
+/**
+ * How long a pooled statement may go unanswered, beyond its own lock wait (lock_timeout =
+ * busyTimeoutMs), before it fails as unavailable and its connection is dropped. A connection whose
+ * server vanished without a word (a dead machine, a partition) otherwise waits for TCP's retransmission
+ * timeout, about a quarter of an hour: the request with it, and every rate-limit probe that gave up on
+ * its statement keeps its pooled client, until no client is left. Statements that may rightly run
+ * longer (migrations, a store copy's reads and writes) pass LONG_QUERY.
+ */
+export const QUERY_TIMEOUT_MS = 10_000;
+
+/** node-postgres's per-query read timeout (not in its type declarations) for statements of no bound. */
+export const LONG_QUERY = { query_timeout: 2 ** 31 - 1 } as const;
+
 /** Driver error codes (Node's and PostgreSQL's SQLSTATE) that mean "the server cannot be reached now". */
 const UNAVAILABLE_CODES = new Set([
   "ECONNREFUSED",
@@ -55,7 +68,10 @@ const UNAVAILABLE_CODES = new Set([
 
 /** Messages of node-postgres and pg-pool that mean a lost or never-made connection. */
 const UNAVAILABLE_MESSAGES =
-  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Query read timeout)/;
+
+/** node-postgres's error for a statement unanswered within its query_timeout. */
+const isQueryTimeout = (error: unknown): boolean => (error as Error | null)?.message === "Query read timeout";
 
 export function isUnavailable(error: unknown): boolean {
   if (error instanceof StoreUnavailableError) return true;
@@ -132,6 +148,7 @@ export class PostgresDatabase {
     // allowExitOnIdle: idle pooled connections never keep a process alive that has nothing else to do.
     this.pool = new pg.Pool({
       ...this.connection,
+      query_timeout: busyTimeoutMs + QUERY_TIMEOUT_MS,
       max: POOL_SIZE,
       idleTimeoutMillis: 30_000,
       allowExitOnIdle: true,
@@ -235,6 +252,8 @@ export class PostgresDatabase {
       return result;
     } catch (error) {
       try {
+        // A connection that left a statement unanswered is taken for dead: dropping it rolls back.
+        if (isQueryTimeout(error)) throw error;
         await client.query("ROLLBACK");
       } catch (rollbackError) {
         // The connection is gone (the server rolls back what it had); the pool must not reuse it.

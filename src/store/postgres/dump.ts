@@ -19,7 +19,7 @@ import {
   pruneAfterOf,
   rowsOfDump,
 } from "../dump-rows.ts";
-import { CHANGES_CHANNEL, type PostgresDatabase } from "./database.ts";
+import { CHANGES_CHANNEL, LONG_QUERY, type PostgresDatabase } from "./database.ts";
 
 type Table = (typeof DUMPED_TABLES)[number];
 
@@ -66,9 +66,10 @@ async function readTables(client: pg.PoolClient): Promise<DumpTables> {
   );
   const tables = { meta: meta.rows[0] } as DumpTables;
   for (const table of DUMPED_TABLES) {
-    const result = await client.query(
-      `SELECT ${DUMP_COLUMNS[table].join(", ")} FROM ${table} ORDER BY ${ORDER[table]}`,
-    );
+    const result = await client.query({
+      text: `SELECT ${DUMP_COLUMNS[table].join(", ")} FROM ${table} ORDER BY ${ORDER[table]}`,
+      ...LONG_QUERY,
+    });
     tables[table] = result.rows as NamedRow[];
     if (table === "grants") {
       for (const row of result.rows) if (Buffer.isBuffer(row.nonce)) row.nonce = row.nonce.toString("utf8");
@@ -95,15 +96,16 @@ async function insertTable(client: pg.PoolClient, table: Table, rows: unknown[][
     SELECT ${selected.join(", ")} FROM unnest(${arrays}) WITH ORDINALITY AS u(${columns.join(", ")}, ord) ORDER BY ord`;
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const chunk = rows.slice(start, start + CHUNK_ROWS);
-    await client.query(
-      sql,
-      columns.map((column, i) =>
+    await client.query({
+      text: sql,
+      values: columns.map((column, i) =>
         chunk.map((row) => {
           const value = row[i] ?? null;
           return column === "nonce" && typeof value === "string" ? Buffer.from(value, "utf8") : value;
         }),
       ),
-    );
+      ...LONG_QUERY,
+    });
   }
 }
 

@@ -27,7 +27,7 @@
  */
 import type pg from "pg";
 import { StoreVersionError } from "../sqlite/migrations.ts";
-import { type PostgresDatabase, rows } from "./database.ts";
+import { LONG_QUERY, type PostgresDatabase, rows } from "./database.ts";
 
 export interface Migration {
   /** 1, 2, 3, ...: the version the database has once this migration is applied. */
@@ -266,7 +266,11 @@ export async function migrate(
     // Another replica's migrations may take longer than busyTimeoutMs on a large store: wait for them
     // (lock_timeout 0), then bound the waits of the migrations' own table locks again.
     await client.query("SET LOCAL lock_timeout = 0");
-    await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
+    await client.query({
+      text: "SELECT pg_advisory_xact_lock($1::bigint)",
+      values: [MIGRATION_LOCK_KEY],
+      ...LONG_QUERY,
+    });
     await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(db.busyTimeoutMs))}`);
     const from = await versionOf(client, db.description);
     if (from > latest) throw new StoreVersionError(db.description, from, latest);
@@ -277,7 +281,8 @@ export async function migrate(
       );
       await client.query("INSERT INTO scopectl_schema_version (id, version) VALUES (1, 0)");
     }
-    for (const migration of migrations.slice(from)) await client.query(migration.sql);
+    for (const migration of migrations.slice(from))
+      await client.query({ text: migration.sql, ...LONG_QUERY });
     await client.query("UPDATE scopectl_schema_version SET version = $1 WHERE id = 1", [latest]);
     return { from, to: latest };
   });
