@@ -13,7 +13,9 @@ function refusePassword(value: string, where: string): void {
   if (!isPostgresUrl(value)) return;
   let password = "";
   try {
-    password = new URL(value).password;
+    const url = new URL(value);
+    // node-postgres also reads the password from a `password` query parameter, as libpq does.
+    password = url.password || (url.searchParams.get("password") ?? "");
   } catch {
     // parseStoreLocation reports an unreadable URL when the provider opens it.
   }
