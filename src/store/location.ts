@@ -28,6 +28,16 @@ export function parseStoreLocation(value: string, cwd: string): StoreLocation {
     }
     return { kind: "sqlite", file: path.resolve(cwd, value) };
   }
+  // An "@" only past the host is a password with / ? or # left unencoded: the URL then reads it as a
+  // port and a path, query or fragment, which describeUrl cannot know to hide. Refused, not echoed.
+  const afterScheme = value.slice(value.indexOf("://") + 3);
+  const hostEnd = afterScheme.search(/[/?#]/);
+  if (hostEnd >= 0 && !afterScheme.slice(0, hostEnd).includes("@") && afterScheme.includes("@", hostEnd)) {
+    throw new ScopectlError(
+      "store.location-invalid",
+      "the store URL has an @ after its host: percent-encode a password's / ? # @ (%2F %3F %23 %40), and any @ after the host",
+    );
+  }
   let url: URL;
   try {
     url = new URL(value);
