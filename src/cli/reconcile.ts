@@ -33,11 +33,17 @@ export function addStoreOption(command: Command): Command {
 
 let warnedAboutArgvPassword = false;
 
+/** A password in the userinfo or as node-postgres's `password` query parameter. */
+function urlHoldsPassword(value: string): boolean {
+  const url = new URL(value);
+  return url.password !== "" || url.searchParams.has("password");
+}
+
 /** The store the options name: `--store`, else $SCOPECTL_STORE, else `.scopectl/store.db`. */
 export function storeLocation(options: StoreOption): StoreLocation {
   if (options.store === undefined) return defaultStoreLocation(process.cwd());
   const location = parseStoreLocation(options.store, process.cwd());
-  if (location.kind === "postgres" && !warnedAboutArgvPassword && new URL(location.url).password) {
+  if (location.kind === "postgres" && !warnedAboutArgvPassword && urlHoldsPassword(location.url)) {
     warnedAboutArgvPassword = true;
     note(
       "warning: the --store URL holds a password, which every local user can read in the process list; set SCOPECTL_STORE or PGPASSWORD instead",

@@ -54,6 +54,16 @@ export interface Store
 }
 
 /**
+ * Whether a store call failed only because the store cannot take it right now: its database is
+ * unreachable (StoreUnavailableError), or another writer held the lock it waited for past its timeout
+ * (StoreLockedError: a large apply revoking the grants a refresh wants). Nothing was written, and the
+ * same request may simply be sent again: the token service answers 503 with Retry-After.
+ */
+export function isStoreBusy(error: unknown): error is StoreUnavailableError | StoreLockedError {
+  return error instanceof StoreUnavailableError || error instanceof StoreLockedError;
+}
+
+/**
  * The store's database cannot be reached right now (PostgreSQL stopped, the network down, the pool
  * exhausted for too long). Nothing was written. The token service answers 503 with Retry-After to
  * what needs a write; everything recovers by itself when the database is back.
@@ -85,7 +95,7 @@ export class StoreLockedError extends ScopectlError {
   ) {
     super(
       StoreLockedError.code,
-      `another apply holds the store's write lock (file ${file}); try again`,
+      `another writer held the store's write lock too long (${file}); nothing was written, try again`,
       options,
     );
     this.name = "StoreLockedError";

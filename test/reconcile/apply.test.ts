@@ -239,7 +239,7 @@ describe("two applies at once", () => {
     assert.equal(losers.length, 1);
     assert.match(
       losers[0]?.stderr ?? "",
-      /the store is at revision 2, but the plan was made against revision 1; make a new plan|another apply holds the store's write lock/,
+      /the store is at revision 2, but the plan was made against revision 1; make a new plan|another writer held the store's write lock/,
     );
 
     await withStore(tenant, async (store) => {

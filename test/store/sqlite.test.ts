@@ -232,7 +232,10 @@ describe("SQLite store: the file's write lock", { timeout: SUITE_TIMEOUT_MS }, (
         ),
         (error: unknown) => {
           assert.ok(error instanceof StoreLockedError);
-          assert.equal(error.message, `another apply holds the store's write lock (file ${file}); try again`);
+          assert.equal(
+            error.message,
+            `another writer held the store's write lock too long (${file}); nothing was written, try again`,
+          );
           return true;
         },
       );

@@ -3,7 +3,7 @@
  * 400, or 401 with a Basic challenge for a client that sent no credentials or failed Basic authentication.
  */
 import { type ErrorCode, ScopectlError } from "../../core/errors.ts";
-import { StoreUnavailableError } from "../../store/store.ts";
+import { isStoreBusy } from "../../store/store.ts";
 
 export type OAuthErrorCode =
   | "invalid_request"
@@ -87,7 +87,8 @@ export const STORE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * 503 with Retry-After: what this request needs (a code, a grant, a refresh token, a password) is in a
- * store that cannot be reached right now. Nothing was written; the same request may simply be sent again.
+ * store that cannot be reached, or whose lock another writer held too long, right now (isStoreBusy).
+ * Nothing was written; the same request may simply be sent again.
  */
 export class TemporarilyUnavailableError extends OAuthError {
   readonly retryAfterSeconds = STORE_RETRY_AFTER_SECONDS;
@@ -95,7 +96,7 @@ export class TemporarilyUnavailableError extends OAuthError {
   constructor(options?: ErrorOptions) {
     super(
       "temporarily_unavailable",
-      `the service cannot reach its store right now; retry in ${STORE_RETRY_AFTER_SECONDS} s`,
+      `the service cannot use its store right now; retry in ${STORE_RETRY_AFTER_SECONDS} s`,
       503,
     );
     if (options?.cause !== undefined) this.cause = options.cause;
@@ -109,6 +110,6 @@ export class TemporarilyUnavailableError extends OAuthError {
  */
 export function oauthErrorOf(error: unknown): OAuthError | undefined {
   if (error instanceof OAuthError) return error;
-  if (error instanceof StoreUnavailableError) return new TemporarilyUnavailableError({ cause: error });
+  if (isStoreBusy(error)) return new TemporarilyUnavailableError({ cause: error });
   return undefined;
 }

@@ -10,7 +10,7 @@
  */
 import type { Request, Response } from "express";
 import { sha256Hex } from "../../core/secrets.ts";
-import { StoreUnavailableError } from "../../store/store.ts";
+import { isStoreBusy } from "../../store/store.ts";
 import type { ServerContext } from "../context.ts";
 import {
   csrfCookieOf,
@@ -86,7 +86,7 @@ function withStoreOutage(
     try {
       await handler(req, res);
     } catch (error) {
-      if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
+      if (!isStoreBusy(error) || res.headersSent) throw error;
       ctx.metrics.signIns.inc({ result: "unavailable" });
       ctx.logger.warn(
         { reqId: res.locals.requestId, err: error },
@@ -221,7 +221,7 @@ export function loginHandler(ctx: ServerContext) {
     try {
       hash = await ctx.store.passwordHash(userId ?? NO_SUCH_USER);
     } catch (error) {
-      if (error instanceof StoreUnavailableError) await attempt.abandoned();
+      if (isStoreBusy(error)) await attempt.abandoned();
       throw error;
     }
     const user = userId === undefined ? undefined : snapshot.users.get(userId);
