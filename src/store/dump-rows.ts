@@ -1,29 +1,40 @@
 /**
  * A StoreDump to and from table rows, for both backends: their tables have the same names and columns
  * (src/store/postgres/migrations.ts keeps SQLite's), so only the SQL that reads and writes them differs.
- * Rows come as objects keyed by column name, as better-sqlite3's `all()` and pg's `query()` return them;
- * what the drivers give differently (SQLite's 0/1 for a boolean, pg's strings for bigint) is evened out
- * here.
+ * Rows come as arrays in DUMP_COLUMNS' order (better-sqlite3's `raw()`, pg's `rowMode: "array"`) and map
+ * to records with the stores' own mappers (records.ts), which even out what the drivers give
+ * differently.
  */
-import type { CommitInfo, ResourceKind, StoredResource } from "../model/resources.ts";
 import { DUMP_FORMAT, type StoreDump } from "./dump.ts";
-import type { SigningKeyRecord } from "./signing-keys.ts";
-
-export type NamedRow = Record<string, unknown>;
+import {
+  AUDIT_COLUMNS,
+  GRANT_COLUMNS,
+  IMPORT_COLUMNS,
+  KEY_COLUMNS,
+  RESOURCE_COLUMNS,
+  REVISION_COLUMNS,
+  type Row,
+  toAudit,
+  toGrant,
+  toImport,
+  toResource,
+  toRevision,
+  toSigningKey,
+} from "./records.ts";
 
 /** The rows of each table a dump covers, in the dump's order; `meta` holds revision and keys_version. */
 export interface DumpTables {
   meta: { revision: number; keys_version: number };
-  resources: NamedRow[];
-  revisions: NamedRow[];
-  audit: NamedRow[];
-  imports: NamedRow[];
-  signing_keys: NamedRow[];
-  user_passwords: NamedRow[];
-  grants: NamedRow[];
-  authorization_codes: NamedRow[];
-  refresh_tokens: NamedRow[];
-  sync_status: NamedRow[];
+  resources: Row[];
+  revisions: Row[];
+  audit: Row[];
+  imports: Row[];
+  signing_keys: Row[];
+  user_passwords: Row[];
+  grants: Row[];
+  authorization_codes: Row[];
+  refresh_tokens: Row[];
+  sync_status: Row[];
 }
 
 /** The tables a restore must find empty (besides a revision of 0). */
@@ -40,177 +51,78 @@ export const DUMPED_TABLES = [
   "sync_status",
 ] as const;
 
-/** The columns a dump reads and writes, per table (PostgreSQL's extra timestamptz columns aside). */
-export const DUMP_COLUMNS = {
-  resources: ["kind", "id", "props", "managed_by", "commit_sha", "created_revision", "updated_revision"],
-  revisions: ["revision", "actor", "commit_info", "time", "summary"],
-  audit: ["revision", "actor", "commit_sha", "kind", "id", "before_props", "after_props", "time"],
-  imports: ["id", "source", "api", "action", "file", "revision", "commit_sha", "time", "log"],
-  signing_keys: [
-    "kid",
-    "alg",
-    "public_jwk",
-    "private_key",
-    "encrypted",
-    "created_at",
-    "retired_at",
-    "expires_at",
-  ],
+const columnsOf = (list: string): string[] => list.split(", ");
+
+/**
+ * The columns a dump reads and writes, per table (PostgreSQL's extra timestamptz columns aside): for
+ * the tables the stores read already, the very lists their reads use (records.ts), so that a dumped row
+ * maps to its record with the same code.
+ */
+export const DUMP_COLUMNS: Record<(typeof DUMPED_TABLES)[number], readonly string[]> = {
+  resources: columnsOf(RESOURCE_COLUMNS),
+  revisions: columnsOf(REVISION_COLUMNS),
+  audit: columnsOf(AUDIT_COLUMNS),
+  imports: columnsOf(IMPORT_COLUMNS),
+  signing_keys: columnsOf(KEY_COLUMNS),
   user_passwords: ["user_id", "hash", "updated_at"],
-  grants: [
-    "id",
-    "client_id",
-    "user_id",
-    "scopes",
-    "audiences",
-    "auth_time",
-    "nonce",
-    "created_at",
-    "revoked_at",
-    "revoked_reason",
-    "granted",
-  ],
+  grants: columnsOf(GRANT_COLUMNS),
   authorization_codes: ["code_sha256", "grant_id", "redirect_uri", "code_challenge", "expires_at", "used_at"],
   refresh_tokens: ["token_sha256", "grant_id", "created_at", "expires_at", "used_at"],
   sync_status: ["id", "status", "updated_at"],
-} as const satisfies Record<(typeof DUMPED_TABLES)[number], readonly string[]>;
+};
 
-const json = (text: unknown): unknown =>
-  text === null || text === undefined ? null : JSON.parse(String(text));
-const str = (value: unknown): string => String(value);
-const num = (value: unknown): number => Number(value);
 /** `key` set only when the column is not NULL (the records' optional fields). */
 function optional<T extends object>(record: T, key: string, value: unknown): T {
-  if (value !== null && value !== undefined) (record as NamedRow)[key] = value;
+  if (value !== null && value !== undefined) (record as Record<string, unknown>)[key] = value;
   return record;
 }
 
 export function dumpOfRows(tables: DumpTables): StoreDump {
+  const str = (value: unknown) => String(value);
   return {
     format: DUMP_FORMAT,
-    revision: num(tables.meta.revision),
-    keysVersion: num(tables.meta.keys_version),
-    resources: tables.resources.map((r) =>
-      optional(
-        {
-          kind: r.kind as ResourceKind,
-          id: str(r.id),
-          props: json(r.props),
-          managedBy: str(r.managed_by),
-          createdRevision: num(r.created_revision),
-          updatedRevision: num(r.updated_revision),
-        } as StoredResource,
-        "commit",
-        r.commit_sha,
-      ),
-    ),
-    revisions: tables.revisions.map((r) =>
-      optional(
-        {
-          revision: num(r.revision),
-          actor: str(r.actor),
-          time: str(r.time),
-          summary: json(r.summary) as Record<string, number>,
-        },
-        "commit",
-        json(r.commit_info) as CommitInfo | null,
-      ),
-    ),
-    audit: tables.audit.map((r) =>
-      optional(
-        {
-          revision: num(r.revision),
-          actor: str(r.actor),
-          kind: r.kind as ResourceKind,
-          id: str(r.id),
-          before: json(r.before_props),
-          after: json(r.after_props),
-          time: str(r.time),
-        },
-        "commit",
-        r.commit_sha,
-      ),
-    ),
-    imports: tables.imports.map((r) =>
-      optional(
-        {
-          id: num(r.id),
-          source: str(r.source),
-          api: str(r.api),
-          action: r.action as "upload" | "replace" | "delete",
-          file: json(r.file) as StoreDump["imports"][number]["file"],
-          revision: num(r.revision),
-          time: str(r.time),
-          log: json(r.log) as StoreDump["imports"][number]["log"],
-        },
-        "commit",
-        r.commit_sha,
-      ),
-    ),
-    signingKeys: tables.signing_keys.map((r) => {
-      const key: SigningKeyRecord = {
-        kid: str(r.kid),
-        alg: r.alg as SigningKeyRecord["alg"],
-        publicJwk: json(r.public_jwk) as Record<string, unknown>,
-        privateKey: str(r.private_key),
-        encrypted: r.encrypted === true || r.encrypted === 1,
-        createdAt: str(r.created_at),
-      };
-      optional(key, "retiredAt", r.retired_at);
-      return optional(key, "expiresAt", r.expires_at);
-    }),
-    passwords: tables.user_passwords.map((r) => ({
-      userId: str(r.user_id),
-      hash: str(r.hash),
-      updatedAt: str(r.updated_at),
+    revision: Number(tables.meta.revision),
+    keysVersion: Number(tables.meta.keys_version),
+    resources: tables.resources.map(toResource),
+    revisions: tables.revisions.map(toRevision),
+    audit: tables.audit.map(toAudit),
+    imports: tables.imports.map(toImport),
+    signingKeys: tables.signing_keys.map(toSigningKey),
+    passwords: tables.user_passwords.map(([userId, hash, updatedAt]) => ({
+      userId: str(userId),
+      hash: str(hash),
+      updatedAt: str(updatedAt),
     })),
-    grants: tables.grants.map((r) => {
-      const grant = {
-        id: str(r.id),
-        clientId: str(r.client_id),
-        userId: str(r.user_id),
-        scopes: json(r.scopes) as string[],
-        audiences: json(r.audiences) as string[],
-        // NULL only in a grant from before SQLite's migration 5, which revoked it: it grants nothing.
-        granted: (json(r.granted) ?? {
-          openIdScopes: [],
-          audiences: [],
-        }) as StoreDump["grants"][number]["granted"],
-        authTime: num(r.auth_time),
-        createdAt: str(r.created_at),
-      };
-      optional(grant, "nonce", r.nonce);
-      optional(grant, "revokedAt", r.revoked_at);
-      return optional(grant, "revokedReason", r.revoked_reason);
-    }),
-    codes: tables.authorization_codes.map((r) =>
+    grants: tables.grants.map((row) => toGrant(row)),
+    codes: tables.authorization_codes.map(
+      ([codeSha256, grantId, redirectUri, codeChallenge, expiresAt, usedAt]) =>
+        optional(
+          {
+            codeSha256: str(codeSha256),
+            grantId: str(grantId),
+            redirectUri: str(redirectUri),
+            codeChallenge: str(codeChallenge),
+            expiresAt: str(expiresAt),
+          },
+          "usedAt",
+          usedAt,
+        ),
+    ),
+    refreshTokens: tables.refresh_tokens.map(([tokenSha256, grantId, createdAt, expiresAt, usedAt]) =>
       optional(
         {
-          codeSha256: str(r.code_sha256),
-          grantId: str(r.grant_id),
-          redirectUri: str(r.redirect_uri),
-          codeChallenge: str(r.code_challenge),
-          expiresAt: str(r.expires_at),
+          tokenSha256: str(tokenSha256),
+          grantId: str(grantId),
+          createdAt: str(createdAt),
+          expiresAt: str(expiresAt),
         },
         "usedAt",
-        r.used_at,
+        usedAt,
       ),
     ),
-    refreshTokens: tables.refresh_tokens.map((r) =>
-      optional(
-        {
-          tokenSha256: str(r.token_sha256),
-          grantId: str(r.grant_id),
-          createdAt: str(r.created_at),
-          expiresAt: str(r.expires_at),
-        },
-        "usedAt",
-        r.used_at,
-      ),
-    ),
-    syncStatus: tables.sync_status.map((r) => ({
-      id: str(r.id),
-      status: json(r.status) as StoreDump["syncStatus"][number]["status"],
+    syncStatus: tables.sync_status.map(([id, status]) => ({
+      id: str(id),
+      status: JSON.parse(str(status)) as StoreDump["syncStatus"][number]["status"],
     })),
   };
 }

@@ -15,10 +15,10 @@ import {
   DUMPED_TABLES,
   type DumpTables,
   dumpOfRows,
-  type NamedRow,
   pruneAfterOf,
   rowsOfDump,
 } from "../dump-rows.ts";
+import type { Row } from "../records.ts";
 import { CHANGES_CHANNEL, LONG_QUERY, type PostgresDatabase } from "./database.ts";
 
 type Table = (typeof DUMPED_TABLES)[number];
@@ -68,12 +68,10 @@ async function readTables(client: pg.PoolClient): Promise<DumpTables> {
   for (const table of DUMPED_TABLES) {
     const result = await client.query({
       text: `SELECT ${DUMP_COLUMNS[table].join(", ")} FROM ${table} ORDER BY ${ORDER[table]}`,
+      rowMode: "array",
       ...LONG_QUERY,
     });
-    tables[table] = result.rows as NamedRow[];
-    if (table === "grants") {
-      for (const row of result.rows) if (Buffer.isBuffer(row.nonce)) row.nonce = row.nonce.toString("utf8");
-    }
+    tables[table] = result.rows as Row[];
   }
   return tables;
 }

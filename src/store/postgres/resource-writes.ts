@@ -6,8 +6,8 @@
  * would be most of its time).
  */
 import type pg from "pg";
+import { RESOURCE_COLUMNS } from "../records.ts";
 import { type Row, rows } from "./database.ts";
-import { RESOURCE_COLUMNS } from "./resource-reads.ts";
 
 /** Operations buffered before a batch is written without waiting for a read or the commit. */
 export const BATCH_SIZE = 5000;

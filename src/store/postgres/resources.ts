@@ -29,6 +29,7 @@
 import type pg from "pg";
 import type { ResourceKind, StoredResource } from "../../model/resources.ts";
 import { checkKind } from "../checks.ts";
+import { REVISION_COLUMNS, toResource } from "../records.ts";
 import {
   type AuditRecord,
   type ImportRecord,
@@ -41,7 +42,7 @@ import {
 } from "../resources.ts";
 import { type EndedSignIns, signInsEndedBy } from "../sign-in-rules.ts";
 import { CHANGES_CHANNEL, type PostgresDatabase, rows } from "./database.ts";
-import { PostgresReader, REVISION_COLUMNS, toResource } from "./resource-reads.ts";
+import { PostgresReader } from "./resource-reads.ts";
 import {
   type AuditRow,
   BATCH_SIZE,

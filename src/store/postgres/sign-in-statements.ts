@@ -1,16 +1,13 @@
 /**
  * The SQL of sign-in state on PostgreSQL (tables `user_passwords`, `grants`, `authorization_codes`,
- * `refresh_tokens`) and the mapping of a grant row. Kept apart from `sign-in.ts` so that the methods
+ * `refresh_tokens`; a grant row maps to its record in ../records.ts). Kept apart from `sign-in.ts` so that the methods
  * there read as the rules they implement. Times are compared on the parallel timestamptz columns
  * (`expires`, `prune_after`; see migrations.ts), with instants computed by times.ts.
  */
 import type pg from "pg";
-import type { GrantRecord } from "../sign-in.ts";
+import { GRANT_COLUMNS } from "../records.ts";
 import type { EndedSignIns } from "../sign-in-rules.ts";
-import type { Row } from "./database.ts";
 
-const GRANT_COLUMNS =
-  "id, client_id, user_id, scopes, audiences, auth_time, nonce, created_at, revoked_at, revoked_reason, granted";
 /** The grant's columns as selected (auth_time, a bigint, as a number) from `grants` under an alias. */
 const grantColumns = (alias: string): string =>
   GRANT_COLUMNS.split(", ")
@@ -100,26 +97,6 @@ export const SIGN_IN_SQL = {
 /** A nonce as its column holds it (bytea: see migrations.ts). */
 export const nonceBytes = (nonce: string | undefined): Buffer | null =>
   nonce === undefined ? null : Buffer.from(nonce, "utf8");
-
-export function toGrant(row: Row, offset = 0): GrantRecord {
-  const at = (i: number) => row[offset + i];
-  const granted = at(10);
-  const grant: GrantRecord = {
-    id: at(0) as string,
-    clientId: at(1) as string,
-    userId: at(2) as string,
-    scopes: JSON.parse(at(3) as string),
-    audiences: JSON.parse(at(4) as string),
-    // NULL only in a grant copied from an SQLite store from before its migration 5, which revoked it.
-    granted: granted === null ? { openIdScopes: [], audiences: [] } : JSON.parse(granted as string),
-    authTime: Number(at(5)),
-    createdAt: at(7) as string,
-  };
-  if (at(6) !== null) grant.nonce = (at(6) as Buffer).toString("utf8");
-  if (at(8) !== null) grant.revokedAt = at(8) as string;
-  if (at(9) !== null) grant.revokedReason = at(9) as string;
-  return grant;
-}
 
 /**
  * Applies what a batch of resource writes ended, inside that apply's transaction: forgets the

@@ -16,6 +16,7 @@
  */
 import type pg from "pg";
 import { checkGranted, checkSignInTime } from "../checks.ts";
+import { toGrant } from "../records.ts";
 import type {
   AuthorizationCodeRecord,
   CodeRedemption,
@@ -26,7 +27,7 @@ import type {
 } from "../sign-in.ts";
 import { type EndedSignIns, userSignInEnded } from "../sign-in-rules.ts";
 import { type PostgresDatabase, rows } from "./database.ts";
-import { endSignIns, nonceBytes, SIGN_IN_SQL as SQL, toGrant } from "./sign-in-statements.ts";
+import { endSignIns, nonceBytes, SIGN_IN_SQL as SQL } from "./sign-in-statements.ts";
 import { instant } from "./times.ts";
 
 const HOUR_MS = 3_600_000;

@@ -6,25 +6,10 @@
  * apply holds, so a rotation never waits for an apply. The commit notifies `keys` on the change channel.
  */
 import { checkTime } from "../checks.ts";
+import { KEY_COLUMNS, toSigningKey } from "../records.ts";
 import type { AddSigningKeyOptions, SigningKeyRecord, SigningKeyStore } from "../signing-keys.ts";
-import { CHANGES_CHANNEL, type PostgresDatabase, type Row, rows } from "./database.ts";
+import { CHANGES_CHANNEL, type PostgresDatabase, rows } from "./database.ts";
 import { instant } from "./times.ts";
-
-const KEY_COLUMNS = "kid, alg, public_jwk, private_key, encrypted, created_at, retired_at, expires_at";
-
-function toSigningKey(row: Row): SigningKeyRecord {
-  const record: SigningKeyRecord = {
-    kid: row[0] as string,
-    alg: row[1] as SigningKeyRecord["alg"],
-    publicJwk: JSON.parse(row[2] as string),
-    privateKey: row[3] as string,
-    encrypted: row[4] === true,
-    createdAt: row[5] as string,
-  };
-  if (row[6] !== null) record.retiredAt = row[6] as string;
-  if (row[7] !== null) record.expiresAt = row[7] as string;
-  return record;
-}
 
 export class PostgresSigningKeys implements SigningKeyStore {
   readonly #db: PostgresDatabase;

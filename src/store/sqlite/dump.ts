@@ -12,10 +12,10 @@ import {
   DUMPED_TABLES,
   type DumpTables,
   dumpOfRows,
-  type NamedRow,
   pruneAfterOf,
   rowsOfDump,
 } from "../dump-rows.ts";
+import type { Row } from "../records.ts";
 import type { SqliteDatabase } from "./database.ts";
 
 /** Each table in the dump's order: SQLite compares TEXT bytewise, as PostgreSQL's COLLATE "C" does. */
@@ -36,7 +36,8 @@ function readTables(db: Database.Database): DumpTables {
   const select = (table: (typeof DUMPED_TABLES)[number]) =>
     db
       .prepare(`SELECT ${DUMP_COLUMNS[table].join(", ")} FROM ${table} ORDER BY ${ORDER[table]}`)
-      .all() as NamedRow[];
+      .raw()
+      .all() as Row[];
   const meta = db.prepare("SELECT revision, keys_version FROM meta WHERE id = 1").get() as DumpTables["meta"];
   const tables = { meta } as DumpTables;
   for (const table of DUMPED_TABLES) tables[table] = select(table);

@@ -1,17 +1,22 @@
 /**
- * Reads of the reconciled state on SQLite: the prepared statements, the mapping of their rows to
- * records, and the reader that serves both the Store (on the reader connection) and an open transaction
+ * Reads of the reconciled state on SQLite: the prepared statements (their rows map to records in
+ * ../records.ts, shared with PostgreSQL), and the reader that serves both the Store (on the reader connection) and an open transaction
  * (on the writer connection, so that it sees its own writes).
  */
 import type Database from "better-sqlite3";
-import type { CommitInfo, ResourceKind, StoredResource } from "../../model/resources.ts";
+import type { ResourceKind, StoredResource } from "../../model/resources.ts";
+import {
+  AUDIT_COLUMNS,
+  IMPORT_COLUMNS,
+  RESOURCE_COLUMNS,
+  REVISION_COLUMNS,
+  toAudit,
+  toImport,
+  toResource,
+  toRevision,
+} from "../records.ts";
 import type { AuditRecord, ImportRecord, RevisionRecord, StoreReader } from "../resources.ts";
 import type { Row } from "./database.ts";
-
-export const RESOURCE_COLUMNS = "kind, id, props, managed_by, commit_sha, created_revision, updated_revision";
-export const AUDIT_COLUMNS = "revision, actor, commit_sha, kind, id, before_props, after_props, time";
-const IMPORT_COLUMNS = "id, source, api, action, file, revision, commit_sha, time, log";
-export const REVISION_COLUMNS = "revision, actor, commit_info, time, summary";
 
 /** The read statements, prepared once per connection; rows come back as arrays (`raw`). */
 export class ResourceReads {
@@ -46,61 +51,6 @@ export class ResourceReads {
       .prepare<[number], Row>(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE revision = ? ORDER BY seq`)
       .raw();
   }
-}
-
-const parseJson = (text: unknown): unknown => (text === null ? null : JSON.parse(text as string));
-
-function toResource(row: Row): StoredResource {
-  const resource = {
-    kind: row[0],
-    id: row[1],
-    props: JSON.parse(row[2] as string),
-    managedBy: row[3],
-    createdRevision: row[5],
-    updatedRevision: row[6],
-  } as StoredResource;
-  if (row[4] !== null) resource.commit = row[4] as string;
-  return resource;
-}
-
-function toAudit(row: Row): AuditRecord {
-  const record: AuditRecord = {
-    revision: row[0] as number,
-    actor: row[1] as string,
-    kind: row[3] as ResourceKind,
-    id: row[4] as string,
-    before: parseJson(row[5]),
-    after: parseJson(row[6]),
-    time: row[7] as string,
-  };
-  if (row[2] !== null) record.commit = row[2] as string;
-  return record;
-}
-
-function toImport(row: Row): ImportRecord {
-  const record: ImportRecord = {
-    id: row[0] as number,
-    source: row[1] as string,
-    api: row[2] as string,
-    action: row[3] as ImportRecord["action"],
-    file: JSON.parse(row[4] as string),
-    revision: row[5] as number,
-    time: row[7] as string,
-    log: JSON.parse(row[8] as string),
-  };
-  if (row[6] !== null) record.commit = row[6] as string;
-  return record;
-}
-
-function toRevision(row: Row): RevisionRecord {
-  const record: RevisionRecord = {
-    revision: row[0] as number,
-    actor: row[1] as string,
-    time: row[3] as string,
-    summary: JSON.parse(row[4] as string),
-  };
-  if (row[2] !== null) record.commit = JSON.parse(row[2] as string) as CommitInfo;
-  return record;
 }
 
 /** Reads on one connection; `check` says whether the reader may still be used. */

@@ -8,6 +8,7 @@
 import type Database from "better-sqlite3";
 import type { ResourceKind } from "../../model/resources.ts";
 import { checkKind } from "../checks.ts";
+import { AUDIT_COLUMNS, RESOURCE_COLUMNS, REVISION_COLUMNS } from "../records.ts";
 import {
   type ImportRecord,
   type ResourceStore,
@@ -18,13 +19,7 @@ import {
 } from "../resources.ts";
 import { type EndedSignIns, signInsEndedBy } from "../sign-in-rules.ts";
 import type { Row, SqliteDatabase } from "./database.ts";
-import {
-  AUDIT_COLUMNS,
-  RESOURCE_COLUMNS,
-  REVISION_COLUMNS,
-  ResourceReads,
-  SqliteReader,
-} from "./resource-reads.ts";
+import { ResourceReads, SqliteReader } from "./resource-reads.ts";
 
 /** Applies, on the writer connection and inside the open transaction, what a write ended. */
 export type EndSignIns = (ended: EndedSignIns, time: string) => void;

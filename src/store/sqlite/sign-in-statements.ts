@@ -1,15 +1,13 @@
 /**
  * The SQL of sign-in state on SQLite (tables `user_passwords`, `grants`, `authorization_codes`,
- * `refresh_tokens`): the statements, prepared once per connection, and the mapping of a grant row. Kept
+ * `refresh_tokens`): the statements, prepared once per connection (a grant row maps to its record in
+ * ../records.ts). Kept
  * apart from `sign-in.ts` so that the methods there read as the rules they implement. Times are
  * compared through julianday(), the expression the expiry indexes are built on (see migrations.ts).
  */
 import type Database from "better-sqlite3";
-import type { GrantRecord } from "../sign-in.ts";
+import { GRANT_COLUMNS } from "../records.ts";
 import type { Row } from "./database.ts";
-
-const GRANT_COLUMNS =
-  "id, client_id, user_id, scopes, audiences, auth_time, nonce, created_at, revoked_at, revoked_reason, granted";
 
 /**
  * Sign-in reads: the reader's serve the Store's `passwordHash` and `grant`, the writer's the reads inside
@@ -131,22 +129,4 @@ export class SignInWrites {
         AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE grant_id = grants.id)`,
     );
   }
-}
-
-export function toGrant(row: Row): GrantRecord {
-  const grant: GrantRecord = {
-    id: row[0] as string,
-    clientId: row[1] as string,
-    userId: row[2] as string,
-    scopes: JSON.parse(row[3] as string),
-    audiences: JSON.parse(row[4] as string),
-    // NULL only in a grant from before migration 5, which revoked it: it grants nothing.
-    granted: row[10] === null ? { openIdScopes: [], audiences: [] } : JSON.parse(row[10] as string),
-    authTime: row[5] as number,
-    createdAt: row[7] as string,
-  };
-  if (row[6] !== null) grant.nonce = row[6] as string;
-  if (row[8] !== null) grant.revokedAt = row[8] as string;
-  if (row[9] !== null) grant.revokedReason = row[9] as string;
-  return grant;
 }

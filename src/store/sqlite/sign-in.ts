@@ -6,6 +6,7 @@
  * one write. Also here: revoking what a resource write ended, inside that write's transaction.
  */
 import { checkGranted, checkSignInTime } from "../checks.ts";
+import { toGrant } from "../records.ts";
 import type {
   AuthorizationCodeRecord,
   CodeRedemption,
@@ -16,7 +17,7 @@ import type {
 } from "../sign-in.ts";
 import { type EndedSignIns, userSignInEnded } from "../sign-in-rules.ts";
 import type { SqliteDatabase } from "./database.ts";
-import { SignInReads, SignInWrites, toGrant } from "./sign-in-statements.ts";
+import { SignInReads, SignInWrites } from "./sign-in-statements.ts";
 
 export class SqliteSignIn implements SignInStore {
   readonly #db: SqliteDatabase;

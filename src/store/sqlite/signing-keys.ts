@@ -6,10 +6,9 @@
  */
 import type Database from "better-sqlite3";
 import { checkTime } from "../checks.ts";
+import { KEY_COLUMNS, toSigningKey } from "../records.ts";
 import type { AddSigningKeyOptions, SigningKeyRecord, SigningKeyStore } from "../signing-keys.ts";
 import type { Row, SqliteDatabase } from "./database.ts";
-
-const KEY_COLUMNS = "kid, alg, public_jwk, private_key, encrypted, created_at, retired_at, expires_at";
 
 /** The reads, on the reader connection. */
 class KeyReads {
@@ -49,20 +48,6 @@ class KeyWrites {
     this.insertKey = db.prepare(`INSERT INTO signing_keys (${KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.bumpKeysVersion = db.prepare("UPDATE meta SET keys_version = keys_version + 1 WHERE id = 1");
   }
-}
-
-function toSigningKey(row: Row): SigningKeyRecord {
-  const record: SigningKeyRecord = {
-    kid: row[0] as string,
-    alg: row[1] as SigningKeyRecord["alg"],
-    publicJwk: JSON.parse(row[2] as string),
-    privateKey: row[3] as string,
-    encrypted: row[4] === 1,
-    createdAt: row[5] as string,
-  };
-  if (row[6] !== null) record.retiredAt = row[6] as string;
-  if (row[7] !== null) record.expiresAt = row[7] as string;
-  return record;
 }
 
 export class SqliteSigningKeys implements SigningKeyStore {
