@@ -5,7 +5,7 @@
  */
 
 import { RESOURCE_KINDS } from "../model/resources.ts";
-import type { GrantRecord } from "./sign-in.ts";
+import type { AuthorizationCodeRecord, GrantRecord } from "./sign-in.ts";
 
 const KINDS: ReadonlySet<string> = new Set(RESOURCE_KINDS);
 
@@ -48,4 +48,16 @@ export function checkSignInTime(name: string, value: string): void {
     throw new Error(`${name} must be an ISO 8601 time, not "${value}"`);
   }
   checkTime(name, value);
+}
+
+/** What createGrant refuses, in both stores, before it writes: times, the code's grant, the ceiling. */
+export function checkNewGrant(grant: GrantRecord, code: AuthorizationCodeRecord): void {
+  checkSignInTime("the grant's createdAt", grant.createdAt);
+  checkSignInTime("the code's expiresAt", code.expiresAt);
+  if (grant.revokedAt !== undefined) checkSignInTime("the grant's revokedAt", grant.revokedAt);
+  if (code.grantId !== grant.id) {
+    throw new Error(`the code belongs to grant "${code.grantId}", not to the new grant "${grant.id}"`);
+  }
+  if (!Number.isSafeInteger(grant.authTime)) throw new Error("the grant's authTime must be whole seconds");
+  checkGranted(grant.granted);
 }

@@ -15,7 +15,7 @@
  * anything. `setPassword` reports to a person and is rare: it keeps full durability.
  */
 import type pg from "pg";
-import { checkGranted, checkSignInTime } from "../checks.ts";
+import { checkNewGrant, checkSignInTime } from "../checks.ts";
 import { toGrant } from "../records.ts";
 import type {
   AuthorizationCodeRecord,
@@ -82,14 +82,7 @@ export class PostgresSignIn implements SignInStore {
    * no grant row while it waits for an apply that revokes grants.
    */
   async createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
-    checkSignInTime("the grant's createdAt", grant.createdAt);
-    checkSignInTime("the code's expiresAt", code.expiresAt);
-    if (grant.revokedAt !== undefined) checkSignInTime("the grant's revokedAt", grant.revokedAt);
-    if (code.grantId !== grant.id) {
-      throw new Error(`the code belongs to grant "${code.grantId}", not to the new grant "${grant.id}"`);
-    }
-    if (!Number.isSafeInteger(grant.authTime)) throw new Error("the grant's authTime must be whole seconds");
-    checkGranted(grant.granted);
+    checkNewGrant(grant, code);
     const now = grant.createdAt;
     const granted = JSON.stringify({
       openIdScopes: grant.granted.openIdScopes,

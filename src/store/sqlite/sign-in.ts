@@ -5,7 +5,7 @@
  * otherwise. Single use of codes and refresh tokens holds because the check and the spend happen in that
  * one write. Also here: revoking what a resource write ended, inside that write's transaction.
  */
-import { checkGranted, checkSignInTime } from "../checks.ts";
+import { checkNewGrant, checkSignInTime } from "../checks.ts";
 import { toGrant } from "../records.ts";
 import type {
   AuthorizationCodeRecord,
@@ -76,14 +76,7 @@ export class SqliteSignIn implements SignInStore {
    * tables at about the size of the live sessions without a timer; every step is an index range scan.
    */
   async createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
-    checkSignInTime("the grant's createdAt", grant.createdAt);
-    checkSignInTime("the code's expiresAt", code.expiresAt);
-    if (grant.revokedAt !== undefined) checkSignInTime("the grant's revokedAt", grant.revokedAt);
-    if (code.grantId !== grant.id) {
-      throw new Error(`the code belongs to grant "${code.grantId}", not to the new grant "${grant.id}"`);
-    }
-    if (!Number.isSafeInteger(grant.authTime)) throw new Error("the grant's authTime must be whole seconds");
-    checkGranted(grant.granted);
+    checkNewGrant(grant, code);
     const scopes = JSON.stringify(grant.scopes);
     const audiences = JSON.stringify(grant.audiences);
     await this.#db.writeRuntimeState(() => {
