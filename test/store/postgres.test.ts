@@ -6,7 +6,9 @@
  * migrations under concurrent opens; refusals of a foreign or newer database; no password in any error.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import path from "node:path";
 import { after, describe, test } from "node:test";
 import pg from "pg";
 import type { StoreChange } from "../../src/store/changes.ts";
@@ -16,7 +18,13 @@ import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/store/postgres/mi
 import { StaleRevisionError } from "../../src/store/resources.ts";
 import { type Store, StoreUnavailableError } from "../../src/store/store.ts";
 import { freePort } from "../support/net.ts";
-import { POSTGRES_PASSWORD, POSTGRES_USER, postgresForFile, startPostgres } from "../support/postgres.ts";
+import {
+  POSTGRES_PASSWORD,
+  POSTGRES_USER,
+  postgresBinDir,
+  postgresForFile,
+  startPostgres,
+} from "../support/postgres.ts";
 import { STORE_TEST_TIMEOUT_MS } from "../support/stores.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { waitFor } from "../support/wait.ts";
@@ -121,6 +129,62 @@ describe("PostgreSQL store: replicas racing on one database", { timeout: SUITE_T
         status: "ok",
         grant,
       },
+    );
+  });
+
+  test("a rotation whose token is spent, or whose grant is revoked, between its read and its write is decided again under locks", {
+    timeout: STORE_TEST_TIMEOUT_MS,
+  }, async () => {
+    const [first, , url] = await twoReplicas();
+    await declareAlice(first);
+    // accept runs between the rotation's unlocked read and its write: psql, run synchronously there,
+    // is another replica's write landing in that gap.
+    const psql = path.join(postgresBinDir() as string, "psql");
+    const between = (statement: string) => {
+      let calls = 0;
+      return () => {
+        calls++;
+        if (calls === 1)
+          execFileSync(psql, [url, "-qAt", "-c", statement], { stdio: "ignore", timeout: 30_000 });
+        return calls;
+      };
+    };
+
+    await signedIn(first, "g1");
+    const spend = between(`UPDATE refresh_tokens SET used_at = '${at(4)}' WHERE token_sha256 = 'g1-r1'`);
+    const spent = await first.rotateRefreshToken(
+      "g1-r1",
+      "web",
+      tokenOf("g1-r2", at(5), at(DAY)),
+      at(5),
+      spend,
+    );
+    assert.equal(spent.status, "reused");
+    assert.equal((await first.grant("g1"))?.revokedReason, "refresh token reused");
+    assert.equal(spend(), 2, "accept ran once: the locked retry found the token spent before asking it");
+    assert.deepEqual(
+      await sql(url, "SELECT count(*)::int FROM refresh_tokens WHERE token_sha256 = 'g1-r2'"),
+      [[0]],
+    );
+
+    await signedIn(first, "g2");
+    const revoke = between(
+      `UPDATE grants SET revoked_at = '${at(4)}', revoked_reason = 'elsewhere' WHERE id = 'g2'`,
+    );
+    const revoked = await first.rotateRefreshToken(
+      "g2-r1",
+      "web",
+      tokenOf("g2-r2", at(5), at(DAY)),
+      at(5),
+      revoke,
+    );
+    assert.deepEqual(revoked, { status: "revoked" });
+    assert.deepEqual(await sql(url, "SELECT used_at FROM refresh_tokens WHERE token_sha256 = 'g2-r1'"), [
+      [null],
+    ]);
+    assert.deepEqual(
+      await sql(url, "SELECT count(*)::int FROM refresh_tokens WHERE token_sha256 = 'g2-r2'"),
+      [[0]],
     );
   });
 

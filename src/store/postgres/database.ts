@@ -3,7 +3,9 @@
  * writes in flight (close() waits for them), one helper to run a transaction on a pooled client, and
  * the mapping of driver errors to the store's errors. Every concern's writes go through here.
  *
- * Connections. A pool of at most POOL_SIZE clients serves every read and write; the change feed and
+ * Connections. A pool of at most POOL_SIZE clients serves every read and apply, and a second one of
+ * RUNTIME_POOL_SIZE the sign-in writes, at relaxed durability (`synchronous_commit = off` for the
+ * session: see runtimeQuery); the change feed and
  * the sync leader's advisory lock each hold one dedicated client of their own (`connection`), outside
  * the pool, because LISTEN and a session-level lock belong to one session for as long as they last.
  *
@@ -30,6 +32,18 @@ export const CHANGES_CHANNEL = "scopectl_changes";
 
 /** Ten: a token service's sign-in writes are short; more would only queue inside the server. */
 export const POOL_SIZE = 10;
+/** The sign-in writes' pool: each holds its connection for a round trip or two. */
+export const RUNTIME_POOL_SIZE = 8;
+
+/**
+ * A statement the server keeps prepared, per connection, under `name` (parsed and planned once, not
+ * on every call): for the statements of every token request. A name stands for one text only.
+ */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+export type Statement = string | PreparedStatement;
 
 /**
  * How long opening a connection may take before the call fails as unavailable: long enough for a
@@ -83,14 +97,18 @@ export function isUnavailable(error: unknown): boolean {
 }
 
 /** Deadlocks and serialization failures: the whole transaction was rolled back and may simply run again. */
-const isRetryable = (error: unknown): boolean => {
+export const isRetryable = (error: unknown): boolean => {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "40P01" || code === "40001";
 };
 
+/** A busy timeout as PostgreSQL's lock_timeout, in milliseconds (0 there would mean no limit). */
+const lockTimeoutOf = (busyTimeoutMs: number): number => Math.max(1, Math.floor(busyTimeoutMs));
+
 /** Runs one statement; rows come back as arrays of column values. */
-export async function rows(db: Queryable, text: string, values: unknown[] = []): Promise<Row[]> {
-  const result = await db.query({ text, values, rowMode: "array" });
+export async function rows(db: Queryable, statement: Statement, values: unknown[] = []): Promise<Row[]> {
+  const named = typeof statement === "string" ? { text: statement } : statement;
+  const result = await db.query({ ...named, values, rowMode: "array" });
   return result.rows as Row[];
 }
 
@@ -101,7 +119,7 @@ export interface TransactionSettings {
    */
   retries?: number;
   /**
-   * `synchronous_commit = off` for this transaction: COMMIT returns before the WAL reaches the disk.
+   * On the runtime pool, at `synchronous_commit = off`: COMMIT returns before the WAL reaches the disk.
    * Visible to every session at once, kept through any client's crash; only a crash of the server can
    * lose the last fraction of a second of such commits (see sign-in.ts for where that is acceptable).
    */
@@ -110,6 +128,8 @@ export interface TransactionSettings {
 
 export class PostgresDatabase {
   readonly pool: pg.Pool;
+  /** Sign-in writes: every session at `synchronous_commit = off` (runtimeQuery, asyncCommit). */
+  readonly runtimePool: pg.Pool;
   /**
    * What a dedicated client connects with (`new pg.Client(db.connection)`): the URL (with its
    * password: never print this object) and the same timeouts as the pool's. Handle the client's
@@ -145,20 +165,37 @@ export class PostgresDatabase {
       // server's own TCP keepalive gives up. No apply of ours pauses that long between statements.
       idle_in_transaction_session_timeout: 60_000,
     };
+    this.pool = this.#newPool(POOL_SIZE);
+    // Queued on each new client before anything the pool hands it out for. lock_timeout as a transaction
+    // sets it (see transaction()), for single statements too: a statement waiting for a row lock past it
+    // is ended by the server, never left to commit after its caller gave up on it.
+    this.runtimePool = this.#newPool(
+      RUNTIME_POOL_SIZE,
+      `SET synchronous_commit = off; SET lock_timeout = ${lockTimeoutOf(busyTimeoutMs)}`,
+    );
+  }
+
+  #newPool(max: number, setUp?: string): pg.Pool {
     // allowExitOnIdle: idle pooled connections never keep a process alive that has nothing else to do.
-    this.pool = new pg.Pool({
+    const pool = new pg.Pool({
       ...this.connection,
-      query_timeout: busyTimeoutMs + QUERY_TIMEOUT_MS,
-      max: POOL_SIZE,
+      query_timeout: this.busyTimeoutMs + QUERY_TIMEOUT_MS,
+      max,
       idleTimeoutMillis: 30_000,
       allowExitOnIdle: true,
     });
     // An idle client whose server went away emits here; the pool has already discarded it, and the next
     // call connects anew. Without a listener the 'error' event would crash the process.
-    this.pool.on("error", () => {});
-    // A checked-out client emits 'error' on itself (the pool's idle listener is detached meanwhile): the
-    // query running on it fails with the same error, which is what the caller sees.
-    this.pool.on("connect", (client) => client.on("error", () => {}));
+    pool.on("error", () => {});
+    pool.on("connect", (client) => {
+      // A checked-out client emits 'error' on itself (the pool's idle listener is detached meanwhile):
+      // the query running on it fails with the same error, which is what the caller sees.
+      client.on("error", () => {});
+      // Nothing to wait for: the client runs its queries in order. Should it fail (the connection lost),
+      // the next query fails too, and that is where the caller hears of it.
+      if (setUp) client.query(setUp).catch(() => undefined);
+    });
+    return pool;
   }
 
   /** A client outside the pool (LISTEN, session-level locks), its 'error' event handled; not connected. */
@@ -201,10 +238,23 @@ export class PostgresDatabase {
   }
 
   /** One statement on the pool (its own transaction when it writes), its errors mapped. */
-  async query(text: string, values: unknown[] = []): Promise<Row[]> {
+  async query(statement: Statement, values: unknown[] = []): Promise<Row[]> {
     this.assertOpen();
     try {
-      return await rows(this.pool, text, values);
+      return await rows(this.pool, statement, values);
+    } catch (error) {
+      throw this.mapError(error);
+    }
+  }
+
+  /**
+   * One statement on the runtime pool, whose commits do not wait for the WAL to reach the disk
+   * (`synchronous_commit = off`): for sign-in state only (see sign-in.ts on why that is acceptable).
+   */
+  async runtimeQuery(statement: Statement, values: unknown[] = []): Promise<Row[]> {
+    this.assertOpen();
+    try {
+      return await rows(this.runtimePool, statement, values);
     } catch (error) {
       throw this.mapError(error);
     }
@@ -235,16 +285,15 @@ export class PostgresDatabase {
     this.assertOpen();
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await (asyncCommit ? this.runtimePool : this.pool).connect();
     } catch (error) {
       throw this.mapError(error);
     }
     let broken: Error | undefined;
     try {
-      // One round trip (the simple protocol runs them all); nothing in it is input.
-      const lockTimeout = Math.max(1, Math.floor(this.busyTimeoutMs));
-      const durability = asyncCommit ? "; SET LOCAL synchronous_commit = off" : "";
-      await client.query(`BEGIN; SET LOCAL lock_timeout = ${lockTimeout}${durability}`);
+      // One round trip (the simple protocol runs them all); nothing in it is input. The runtime pool's
+      // sessions are at synchronous_commit = off already.
+      await client.query(`BEGIN; SET LOCAL lock_timeout = ${lockTimeoutOf(this.busyTimeoutMs)}`);
       const result = await fn(client);
       const committed = await client.query("COMMIT");
       // A transaction the server had aborted (an error the caller caught) answers COMMIT with ROLLBACK.
@@ -308,7 +357,7 @@ export class PostgresDatabase {
       while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
       this.#closed = true;
       for (const hook of this.#closeHooks.splice(0)) await hook().catch(() => undefined);
-      await this.pool.end().catch(() => undefined);
+      await Promise.all([this.pool.end(), this.runtimePool.end()]).catch(() => undefined);
     })();
     return this.#closing;
   }

@@ -7,6 +7,7 @@
 import type pg from "pg";
 import { GRANT_COLUMNS } from "../records.ts";
 import type { EndedSignIns } from "../sign-in-rules.ts";
+import type { PreparedStatement } from "./database.ts";
 
 /** The grant's columns as selected (auth_time, a bigint, as a number) from `grants` under an alias. */
 const grantColumns = (alias: string): string =>
@@ -14,7 +15,7 @@ const grantColumns = (alias: string): string =>
     .map((column) => (column === "auth_time" ? `${alias}.auth_time::float8` : `${alias}.${column}`))
     .join(", ");
 
-export const SIGN_IN_SQL = {
+const SQL_TEXT = {
   passwordHash: "SELECT hash FROM user_passwords WHERE user_id = $1",
   grant: `SELECT ${grantColumns("g")} FROM grants g WHERE g.id = $1`,
 
@@ -77,6 +78,28 @@ export const SIGN_IN_SQL = {
     FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
     WHERE t.token_sha256 = $2
     FOR UPDATE OF t, g`,
+  /** The same, without locks: what an optimistic rotation decides on (rotateUnspent then checks it). */
+  refreshToken: `SELECT t.expires <= $1::timestamptz, t.grant_id, t.used_at, ${grantColumns("g")}
+    FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
+    WHERE t.token_sha256 = $2`,
+  /**
+   * A rotation in one statement, done only if what it was decided on still holds: grant $4 is live
+   * (and its prune_after raised to $7) and token $2 unspent; then spends $2 at $1 and adds the next token
+   * ($3, $5, $6, expires $7). Answers the number of tokens spent: 0 when another rotation or a revocation
+   * got there first. Each UPDATE re-checks its condition on the row's newest version after waiting for
+   * its lock (READ COMMITTED), and the spend runs on the grant update's output, so after it.
+   */
+  rotateUnspent: `WITH live AS (
+      UPDATE grants SET prune_after = greatest(prune_after, $7)
+      WHERE id = $4 AND revoked_at IS NULL RETURNING id),
+    spent AS (
+      UPDATE refresh_tokens SET used_at = $1
+      WHERE token_sha256 = $2 AND used_at IS NULL AND grant_id IN (SELECT id FROM live)
+      RETURNING grant_id),
+    added AS (
+      INSERT INTO refresh_tokens (token_sha256, grant_id, created_at, expires_at, expires)
+      SELECT $3, grant_id, $5, $6, $7 FROM spent)
+    SELECT count(*)::int FROM spent`,
   /** Spends $2 (at $1) and adds the next token ($3..$6, expires $7) to grant $4, raising its prune_after. */
   rotate: `WITH spent AS (UPDATE refresh_tokens SET used_at = $1 WHERE token_sha256 = $2),
       added AS (
@@ -93,6 +116,11 @@ export const SIGN_IN_SQL = {
   revokeGrant: `UPDATE grants g SET revoked_at = $1, revoked_reason = $2 WHERE g.id = $3 AND g.revoked_at IS NULL
     RETURNING ${grantColumns("g")}`,
 } as const;
+
+/** Every statement prepared (parsed and planned once per connection), named after its key. */
+export const SIGN_IN_SQL = Object.fromEntries(
+  Object.entries(SQL_TEXT).map(([key, text]) => [key, { name: `scopectl_sign_in_${key}`, text }]),
+) as { readonly [key in keyof typeof SQL_TEXT]: PreparedStatement };
 
 /** A nonce as its column holds it (bytea: see migrations.ts). */
 export const nonceBytes = (nonce: string | undefined): Buffer | null =>

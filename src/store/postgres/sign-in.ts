@@ -6,13 +6,17 @@
  * and its grant's row (SELECT ... FOR UPDATE): a second redemption of one code, on this replica or any
  * other, waits for the first to commit, then reads the code as used, answers `reused` and revokes the
  * grant, exactly as on SQLite, whose one write lock gives the same order. A transaction the server
- * aborts for a deadlock runs again (every decision is re-read inside it).
+ * aborts for a deadlock runs again (every decision is re-read inside it). A rotation tries the
+ * optimistic way first (see rotateRefreshToken): one unlocked read and one conditional statement,
+ * which fall back to the locked way whenever the two could disagree; refreshes are the token
+ * service's most frequent write.
  *
  * Durability: as on SQLite (see SqliteDatabase.writeRuntimeState), sign-in writes run with
  * `synchronous_commit = off`: a commit is visible to every replica at once and survives the crash of
  * any client, and a crash of the database server itself can lose only its last fraction of a second of
  * them (sign in again; a rotation lost leaves the previous token usable once more), never corrupt
- * anything. `setPassword` reports to a person and is rare: it keeps full durability.
+ * anything. They run on the database's runtime pool, whose sessions are set so. `setPassword` reports to
+ * a person and is rare: it keeps full durability.
  */
 import type pg from "pg";
 import { checkNewGrant, checkSignInTime } from "../checks.ts";
@@ -26,7 +30,7 @@ import type {
   SignInStore,
 } from "../sign-in.ts";
 import { type EndedSignIns, userSignInEnded } from "../sign-in-rules.ts";
-import { type PostgresDatabase, rows } from "./database.ts";
+import { isRetryable, type PostgresDatabase, type Row, rows } from "./database.ts";
 import { endSignIns, nonceBytes, SIGN_IN_SQL as SQL } from "./sign-in-statements.ts";
 import { instant } from "./times.ts";
 
@@ -94,10 +98,10 @@ export class PostgresSignIn implements SignInStore {
     ).toISOString();
     await this.#write(async (client) => {
       const [user] = await rows(client, SQL.userForShare, [grant.userId]);
-      await client.query(SQL.pruneCodesAndTokens, [instant(now)]);
-      await client.query(SQL.pruneGrants, [instant(now)]);
+      await rows(client, SQL.pruneCodesAndTokens, [instant(now)]);
+      await rows(client, SQL.pruneGrants, [instant(now)]);
       const gone = userSignInEnded(user === undefined ? undefined : JSON.parse(user[0] as string));
-      await client.query(SQL.insertGrantAndCode, [
+      await rows(client, SQL.insertGrantAndCode, [
         grant.id,
         grant.clientId,
         grant.userId,
@@ -131,7 +135,7 @@ export class PostgresSignIn implements SignInStore {
         return { status: "reused", grant: revoked ? toGrant(revoked) : grant };
       }
       if (row[0] === true) return { status: "expired" };
-      await client.query(SQL.useCode, [now, codeSha256]);
+      await rows(client, SQL.useCode, [now, codeSha256]);
       const code: AuthorizationCodeRecord = {
         codeSha256,
         grantId: grant.id,
@@ -151,7 +155,7 @@ export class PostgresSignIn implements SignInStore {
       // Row-locks the grant first: a grant pruned meanwhile is found missing here, not by the insert.
       const kept = await rows(client, SQL.keepGrantUntil, [token.grantId, expires]);
       if (kept.length === 0) throw new Error(`the store has no grant "${token.grantId}"`);
-      await client.query(SQL.insertRefreshToken, [
+      await rows(client, SQL.insertRefreshToken, [
         token.tokenSha256,
         token.grantId,
         token.createdAt,
@@ -161,6 +165,13 @@ export class PostgresSignIn implements SignInStore {
     });
   }
 
+  /**
+   * Optimistic first: read the token and its grant without locks, decide, and spend in one statement
+   * that holds only if nothing changed meanwhile (rotateUnspent): two round trips, no transaction, no
+   * lock held across the network. When it does not hold (another rotation spent the token, or the grant
+   * was revoked, in between), or the read found the token spent, the rotation is decided again under
+   * row locks, which also revokes the grant of a reused token.
+   */
   async rotateRefreshToken(
     tokenSha256: string,
     clientId: string,
@@ -171,29 +182,50 @@ export class PostgresSignIn implements SignInStore {
     checkSignInTime("now", now);
     checkSignInTime("the next refresh token's createdAt", next.createdAt);
     checkSignInTime("the next refresh token's expiresAt", next.expiresAt);
-    return this.#write(async (client): Promise<RefreshRotation> => {
-      const [row] = await rows(client, SQL.refreshTokenForUpdate, [instant(now), tokenSha256]);
-      if (!row) return { status: "unknown" };
-      const grant = toGrant(row, 3);
-      if (grant.revokedAt !== undefined) return { status: "revoked" };
-      if (row[2] !== null) {
-        const [revoked] = await rows(client, SQL.revokeGrant, [now, "refresh token reused", grant.id]);
-        return { status: "reused", grant: revoked ? toGrant(revoked) : grant };
+    return this.#db.track(async (): Promise<RefreshRotation> => {
+      const locked = () => this.#rotateLocked(tokenSha256, clientId, next, now, accept);
+      const [row] = await this.#db.runtimeQuery(SQL.refreshToken, [instant(now), tokenSha256]);
+      const decided = decideRotation(row, clientId);
+      if (decided.status === "reused") return locked();
+      if (decided.status !== "ok") return decided;
+      accept?.(decided.grant); // throws to refuse: nothing was written
+      const values = rotationValues(tokenSha256, decided.grant, next, now);
+      let spent: Row | undefined;
+      try {
+        [spent] = await this.#db.runtimeQuery(SQL.rotateUnspent, values);
+      } catch (error) {
+        // A deadlock with a locked rotation of the same grant rolled this statement back: decide again.
+        if (isRetryable((error as Error).cause ?? error)) return locked();
+        throw error;
       }
-      if (row[0] === true) return { status: "expired" };
-      if (grant.clientId !== clientId) return { status: "wrong_client" };
-      accept?.(grant); // throws to refuse: the transaction rolls back and the token stays unspent
-      await client.query(SQL.rotate, [
-        now,
-        tokenSha256,
-        next.tokenSha256,
-        grant.id,
-        next.createdAt,
-        next.expiresAt,
-        instant(next.expiresAt),
-      ]);
-      return { status: "ok", grant };
+      return spent?.[0] === 1 ? decided : locked();
     });
+  }
+
+  /** The rotation decided and written under row locks on the token and its grant. */
+  #rotateLocked(
+    tokenSha256: string,
+    clientId: string,
+    next: Omit<RefreshTokenRecord, "grantId">,
+    now: string,
+    accept?: (grant: GrantRecord) => void,
+  ): Promise<RefreshRotation> {
+    return this.#db.transaction(
+      async (client): Promise<RefreshRotation> => {
+        const [row] = await rows(client, SQL.refreshTokenForUpdate, [instant(now), tokenSha256]);
+        const decided = decideRotation(row, clientId);
+        if (decided.status === "reused") {
+          const grant = decided.grant;
+          const [revoked] = await rows(client, SQL.revokeGrant, [now, "refresh token reused", grant.id]);
+          return { status: "reused", grant: revoked ? toGrant(revoked) : grant };
+        }
+        if (decided.status !== "ok") return decided;
+        accept?.(decided.grant); // throws to refuse: the transaction rolls back and the token stays unspent
+        await rows(client, SQL.rotate, rotationValues(tokenSha256, decided.grant, next, now));
+        return decided;
+      },
+      { retries: RETRIES, asyncCommit: true },
+    );
   }
 
   /** Revokes once: a grant revoked before keeps its first time and reason. An unknown grant is no error. */
@@ -207,3 +239,38 @@ export class PostgresSignIn implements SignInStore {
     return row ? toGrant(row) : undefined;
   }
 }
+
+/**
+ * What a refresh token's row (as `refreshToken`/`refreshTokenForUpdate` select it) decides, in the
+ * order SQLite's rotation checks: unknown, revoked grant, spent (reuse), expired, another client.
+ */
+function decideRotation(
+  row: Row | undefined,
+  clientId: string,
+):
+  | { status: "ok" | "reused"; grant: GrantRecord }
+  | { status: "unknown" | "revoked" | "expired" | "wrong_client" } {
+  if (!row) return { status: "unknown" };
+  const grant = toGrant(row, 3);
+  if (grant.revokedAt !== undefined) return { status: "revoked" };
+  if (row[2] !== null) return { status: "reused", grant };
+  if (row[0] === true) return { status: "expired" };
+  if (grant.clientId !== clientId) return { status: "wrong_client" };
+  return { status: "ok", grant };
+}
+
+/** The values of `rotate` and `rotateUnspent`. */
+const rotationValues = (
+  tokenSha256: string,
+  grant: GrantRecord,
+  next: Omit<RefreshTokenRecord, "grantId">,
+  now: string,
+): unknown[] => [
+  now,
+  tokenSha256,
+  next.tokenSha256,
+  grant.id,
+  next.createdAt,
+  next.expiresAt,
+  instant(next.expiresAt),
+];

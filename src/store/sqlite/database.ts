@@ -38,12 +38,28 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** How often an open store copies its WAL into the database file. */
 export const CHECKPOINT_INTERVAL_MS = 1000;
 
+/**
+ * BEGIN IMMEDIATE and COMMIT, prepared once per writer: `exec` compiles its SQL on every call. (Not
+ * pragmas: SQLite applies a pragma when the statement is compiled, so a prepared one does not act
+ * when run again.)
+ */
+function transactionStatements(writer: Database.Database) {
+  const beginImmediate = writer.prepare("BEGIN IMMEDIATE");
+  const commit = writer.prepare("COMMIT");
+  return { beginImmediate: () => void beginImmediate.run(), commit: () => void commit.run() };
+}
+
+export type Durability = "NORMAL" | "FULL";
+
 export class SqliteDatabase {
   /** Writes of this store run one after the other: each waits for the previous one's end. */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #closing: Promise<void> | undefined;
   #checkpoints: NodeJS.Timeout | undefined;
+  readonly #statements: ReturnType<typeof transactionStatements>;
+  /** The writer's `synchronous` now: set by begin() only when a write asks for another. */
+  #synchronous: Durability = "FULL";
 
   constructor(
     readonly file: string,
@@ -51,6 +67,12 @@ export class SqliteDatabase {
     readonly reader: Database.Database,
     private readonly busyTimeoutMs: number,
   ) {
+    this.#statements = transactionStatements(writer);
+    // The writer never waits inside SQLite for a lock: begin() polls for the write lock itself (so the
+    // event loop keeps running), and once a write holds it nothing else on the writer waits (WAL mode;
+    // checkpoints are PASSIVE). Set once here, not around every BEGIN: pragmas compile on every call, and
+    // under a refresh load the toggles were a sixth of the main thread's time.
+    writer.pragma(busyTimeoutPragma(0));
     this.#checkpoints = setInterval(() => {
       this.enqueue(async () => this.#checkpoint()).catch(() => undefined);
     }, CHECKPOINT_INTERVAL_MS).unref();
@@ -79,28 +101,36 @@ export class SqliteDatabase {
     return run;
   }
 
-  /** Takes the write lock, polling without blocking the event loop until busyTimeoutMs has passed. */
-  async begin(): Promise<void> {
-    const writer = this.writer;
+  /**
+   * Takes the write lock, polling without blocking the event loop until busyTimeoutMs has passed, for a
+   * write committed at `durability` (applies, keys and restores: FULL, the connection's default;
+   * runtime state: NORMAL, see writeRuntimeState). Set outside the transaction: SQLite reads it at
+   * COMMIT, per connection.
+   */
+  async begin(durability: Durability = "FULL"): Promise<void> {
+    if (this.#synchronous !== durability) {
+      this.writer.pragma(`synchronous = ${durability}`);
+      this.#synchronous = durability;
+    }
     const deadline = Date.now() + this.busyTimeoutMs;
     let delay = 1;
-    writer.pragma("busy_timeout = 0");
-    try {
-      for (;;) {
-        try {
-          writer.exec("BEGIN IMMEDIATE");
-          return;
-        } catch (error) {
-          if (!isBusy(error)) throw error;
-          const left = deadline - Date.now();
-          if (left <= 0) throw new StoreLockedError(this.file, { cause: error });
-          await sleep(Math.min(delay, left));
-          delay = Math.min(delay * 2, 50);
-        }
+    for (;;) {
+      try {
+        this.#statements.beginImmediate();
+        return;
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new StoreLockedError(this.file, { cause: error });
+        await sleep(Math.min(delay, left));
+        delay = Math.min(delay * 2, 50);
       }
-    } finally {
-      writer.pragma(busyTimeoutPragma(this.busyTimeoutMs));
     }
+  }
+
+  /** Commits the transaction begin() opened. */
+  commit(): void {
+    this.#statements.commit();
   }
 
   rollback(): void {
@@ -117,7 +147,7 @@ export class SqliteDatabase {
    * behind this store's other writes and under SQLite's write lock, without a revision or audit rows:
    * for runtime state (sign-in state, sync status), which is not a manifest resource.
    *
-   * Durability: `NORMAL` by default, restored to `FULL` afterwards. Sign-in writes happen per sign-in and
+   * Durability: `NORMAL` by default (every other write asks for `FULL`). Sign-in writes happen per sign-in and
    * per token request, so an fsync each would put the disk's flush latency on every token request and
    * serialize them behind it. In WAL mode NORMAL still keeps every commit through a crash of the process;
    * only a power cut or kernel crash can roll back the last few, leaving the file consistent. For sign-in
@@ -127,24 +157,17 @@ export class SqliteDatabase {
    * and a revision to a person once, so it pays for FULL. `setPassword` is such a report too ("password
    * set"), and rare, so it passes `FULL`.
    */
-  writeRuntimeState<T>(fn: () => T, synchronous: "NORMAL" | "FULL" = "NORMAL"): Promise<T> {
+  writeRuntimeState<T>(fn: () => T, synchronous: Durability = "NORMAL"): Promise<T> {
     return this.enqueue(async () => {
       this.assertOpen();
-      const writer = this.writer;
-      // Set outside the transaction (SQLite reads it at COMMIT; it is per connection).
-      writer.pragma(`synchronous = ${synchronous}`);
+      await this.begin(synchronous);
       try {
-        await this.begin();
-        try {
-          const result = fn();
-          writer.exec("COMMIT");
-          return result;
-        } catch (error) {
-          this.rollback();
-          throw error;
-        }
-      } finally {
-        writer.pragma("synchronous = FULL");
+        const result = fn();
+        this.commit();
+        return result;
+      } catch (error) {
+        this.rollback();
+        throw error;
       }
     });
   }

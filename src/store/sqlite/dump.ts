@@ -90,7 +90,7 @@ export class SqliteDump implements DumpStore {
         const { empty, revision } = isEmpty(db.writer);
         if (!empty) throw new StoreNotEmptyError(db.file, revision);
         write(db.writer, dump);
-        db.writer.exec("COMMIT");
+        db.commit();
       } catch (error) {
         db.rollback();
         throw error;

@@ -189,7 +189,7 @@ export class SqliteResources extends SqliteReader implements ResourceStore {
         time,
         JSON.stringify(options.summary ?? tx.counts),
       );
-      db.writer.exec("COMMIT");
+      db.commit();
       return { result, revision: next };
     } catch (error) {
       tx?.end();

@@ -103,7 +103,7 @@ export class SqliteSigningKeys implements SigningKeyStore {
         key.expiresAt ?? null,
       );
       writes.bumpKeysVersion.run();
-      db.writer.exec("COMMIT");
+      db.commit();
       return true;
     } catch (error) {
       db.rollback();
