@@ -5,7 +5,7 @@
  */
 
 import { RESOURCE_KINDS } from "../model/resources.ts";
-import type { AuthorizationCodeRecord, GrantRecord } from "./sign-in.ts";
+import type { AuthorizationCodeRecord, GrantRecord, RefreshTokenRecord } from "./sign-in.ts";
 
 const KINDS: ReadonlySet<string> = new Set(RESOURCE_KINDS);
 
@@ -60,4 +60,11 @@ export function checkNewGrant(grant: GrantRecord, code: AuthorizationCodeRecord)
   }
   if (!Number.isSafeInteger(grant.authTime)) throw new Error("the grant's authTime must be whole seconds");
   checkGranted(grant.granted);
+}
+
+/** What rotateRefreshToken refuses, in both stores, before it reads or writes: its times. */
+export function checkRotation(next: Omit<RefreshTokenRecord, "grantId">, now: string): void {
+  checkSignInTime("now", now);
+  checkSignInTime("the next refresh token's createdAt", next.createdAt);
+  checkSignInTime("the next refresh token's expiresAt", next.expiresAt);
 }

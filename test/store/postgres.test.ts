@@ -16,7 +16,7 @@ import { openStore } from "../../src/store/open.ts";
 import { PostgresDatabase } from "../../src/store/postgres/database.ts";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/store/postgres/migrations.ts";
 import { StaleRevisionError } from "../../src/store/resources.ts";
-import { type Store, StoreUnavailableError } from "../../src/store/store.ts";
+import { type Store, StoreLockedError, StoreUnavailableError } from "../../src/store/store.ts";
 import { freePort } from "../support/net.ts";
 import {
   POSTGRES_PASSWORD,
@@ -186,6 +186,34 @@ describe("PostgreSQL store: replicas racing on one database", { timeout: SUITE_T
       await sql(url, "SELECT count(*)::int FROM refresh_tokens WHERE token_sha256 = 'g2-r2'"),
       [[0]],
     );
+  });
+
+  test("a single-statement write waiting on a row lock past the busy timeout fails as locked and never commits later", {
+    timeout: STORE_TEST_TIMEOUT_MS,
+  }, async () => {
+    const url = await postgres.database();
+    const store = await openStore(url, { busyTimeoutMs: 300 });
+    opened.push(store);
+    await declareAlice(store);
+    await signedIn(store, "g1");
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM grants WHERE id = 'g1' FOR UPDATE");
+      // revokeGrant is one statement on the main pool; setPassword another, updating the same grants.
+      await assert.rejects(store.revokeGrant("g1", "test", at(5)), StoreLockedError);
+      await assert.rejects(store.setPassword("alice", "hash", at(5)), StoreLockedError);
+      await holder.query("ROLLBACK");
+      assert.equal(
+        (await store.grant("g1"))?.revokedAt,
+        undefined,
+        "a refused write committed after the lock went",
+      );
+      assert.equal(await store.passwordHash("alice"), undefined);
+    } finally {
+      await holder.end();
+    }
   });
 
   test("two replicas starting at once with onlyIfNoActive create one key, and the version counts it once", {

@@ -103,7 +103,7 @@ export const isRetryable = (error: unknown): boolean => {
 };
 
 /** A busy timeout as PostgreSQL's lock_timeout, in milliseconds (0 there would mean no limit). */
-const lockTimeoutOf = (busyTimeoutMs: number): number => Math.max(1, Math.floor(busyTimeoutMs));
+export const lockTimeoutOf = (busyTimeoutMs: number): number => Math.max(1, Math.floor(busyTimeoutMs));
 
 /** Runs one statement; rows come back as arrays of column values. */
 export async function rows(db: Queryable, statement: Statement, values: unknown[] = []): Promise<Row[]> {
@@ -165,17 +165,16 @@ export class PostgresDatabase {
       // server's own TCP keepalive gives up. No apply of ours pauses that long between statements.
       idle_in_transaction_session_timeout: 60_000,
     };
-    this.pool = this.#newPool(POOL_SIZE);
-    // Queued on each new client before anything the pool hands it out for. lock_timeout as a transaction
-    // sets it (see transaction()), for single statements too: a statement waiting for a row lock past it
-    // is ended by the server, never left to commit after its caller gave up on it.
-    this.runtimePool = this.#newPool(
-      RUNTIME_POOL_SIZE,
-      `SET synchronous_commit = off; SET lock_timeout = ${lockTimeoutOf(busyTimeoutMs)}`,
-    );
+    // Every pooled session waits for a lock at most busyTimeoutMs (as SQLite's busy timeout), single
+    // statements as much as transactions: a statement waiting for a row lock past it is ended by the
+    // server (StoreLockedError), never left to commit after its caller gave up on it.
+    const lockTimeout = `SET lock_timeout = ${lockTimeoutOf(busyTimeoutMs)}`;
+    this.pool = this.#newPool(POOL_SIZE, lockTimeout);
+    this.runtimePool = this.#newPool(RUNTIME_POOL_SIZE, `${lockTimeout}; SET synchronous_commit = off`);
   }
 
-  #newPool(max: number, setUp?: string): pg.Pool {
+  /** A pool whose every new session runs `setUp` (queued before anything the pool hands it out for). */
+  #newPool(max: number, setUp: string): pg.Pool {
     // allowExitOnIdle: idle pooled connections never keep a process alive that has nothing else to do.
     const pool = new pg.Pool({
       ...this.connection,
@@ -193,7 +192,7 @@ export class PostgresDatabase {
       client.on("error", () => {});
       // Nothing to wait for: the client runs its queries in order. Should it fail (the connection lost),
       // the next query fails too, and that is where the caller hears of it.
-      if (setUp) client.query(setUp).catch(() => undefined);
+      client.query(setUp).catch(() => undefined);
     });
     return pool;
   }
@@ -238,23 +237,22 @@ export class PostgresDatabase {
   }
 
   /** One statement on the pool (its own transaction when it writes), its errors mapped. */
-  async query(statement: Statement, values: unknown[] = []): Promise<Row[]> {
-    this.assertOpen();
-    try {
-      return await rows(this.pool, statement, values);
-    } catch (error) {
-      throw this.mapError(error);
-    }
+  query(statement: Statement, values: unknown[] = []): Promise<Row[]> {
+    return this.#queryOn(this.pool, statement, values);
   }
 
   /**
    * One statement on the runtime pool, whose commits do not wait for the WAL to reach the disk
    * (`synchronous_commit = off`): for sign-in state only (see sign-in.ts on why that is acceptable).
    */
-  async runtimeQuery(statement: Statement, values: unknown[] = []): Promise<Row[]> {
+  runtimeQuery(statement: Statement, values: unknown[] = []): Promise<Row[]> {
+    return this.#queryOn(this.runtimePool, statement, values);
+  }
+
+  async #queryOn(pool: pg.Pool, statement: Statement, values: unknown[]): Promise<Row[]> {
     this.assertOpen();
     try {
-      return await rows(this.runtimePool, statement, values);
+      return await rows(pool, statement, values);
     } catch (error) {
       throw this.mapError(error);
     }
@@ -291,9 +289,9 @@ export class PostgresDatabase {
     }
     let broken: Error | undefined;
     try {
-      // One round trip (the simple protocol runs them all); nothing in it is input. The runtime pool's
-      // sessions are at synchronous_commit = off already.
-      await client.query(`BEGIN; SET LOCAL lock_timeout = ${lockTimeoutOf(this.busyTimeoutMs)}`);
+      // lock_timeout is the session's (see the constructor); the runtime pool's sessions are at
+      // synchronous_commit = off already.
+      await client.query("BEGIN");
       const result = await fn(client);
       const committed = await client.query("COMMIT");
       // A transaction the server had aborted (an error the caller caught) answers COMMIT with ROLLBACK.

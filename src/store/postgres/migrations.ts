@@ -27,7 +27,7 @@
  */
 import type pg from "pg";
 import { StoreVersionError } from "../sqlite/migrations.ts";
-import { LONG_QUERY, type PostgresDatabase, rows } from "./database.ts";
+import { LONG_QUERY, lockTimeoutOf, type PostgresDatabase, rows } from "./database.ts";
 
 export interface Migration {
   /** 1, 2, 3, ...: the version the database has once this migration is applied. */
@@ -271,7 +271,7 @@ export async function migrate(
       values: [MIGRATION_LOCK_KEY],
       ...LONG_QUERY,
     });
-    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(db.busyTimeoutMs))}`);
+    await client.query(`SET LOCAL lock_timeout = ${lockTimeoutOf(db.busyTimeoutMs)}`);
     const from = await versionOf(client, db.description);
     if (from > latest) throw new StoreVersionError(db.description, from, latest);
     if (from === latest) return { from, to: latest };

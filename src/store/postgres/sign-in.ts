@@ -19,7 +19,7 @@
  * a person and is rare: it keeps full durability.
  */
 import type pg from "pg";
-import { checkNewGrant, checkSignInTime } from "../checks.ts";
+import { checkNewGrant, checkRotation, checkSignInTime } from "../checks.ts";
 import { toGrant } from "../records.ts";
 import type {
   AuthorizationCodeRecord,
@@ -51,9 +51,14 @@ export class PostgresSignIn implements SignInStore {
     return endSignIns(client, ended, time);
   }
 
-  /** A short sign-in write: tracked for close(), retried after a deadlock, at relaxed durability. */
+  /** A short sign-in write: tracked for close(), in #transaction. */
   #write<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.#db.track(() => this.#db.transaction(fn, { retries: RETRIES, asyncCommit: true }));
+    return this.#db.track(() => this.#transaction(fn));
+  }
+
+  /** A sign-in transaction: retried after a deadlock, at relaxed durability; not tracked. */
+  #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#db.transaction(fn, { retries: RETRIES, asyncCommit: true });
   }
 
   /**
@@ -179,9 +184,7 @@ export class PostgresSignIn implements SignInStore {
     now: string,
     accept?: (grant: GrantRecord) => void,
   ): Promise<RefreshRotation> {
-    checkSignInTime("now", now);
-    checkSignInTime("the next refresh token's createdAt", next.createdAt);
-    checkSignInTime("the next refresh token's expiresAt", next.expiresAt);
+    checkRotation(next, now);
     return this.#db.track(async (): Promise<RefreshRotation> => {
       const locked = () => this.#rotateLocked(tokenSha256, clientId, next, now, accept);
       const [row] = await this.#db.runtimeQuery(SQL.refreshToken, [instant(now), tokenSha256]);
@@ -210,22 +213,20 @@ export class PostgresSignIn implements SignInStore {
     now: string,
     accept?: (grant: GrantRecord) => void,
   ): Promise<RefreshRotation> {
-    return this.#db.transaction(
-      async (client): Promise<RefreshRotation> => {
-        const [row] = await rows(client, SQL.refreshTokenForUpdate, [instant(now), tokenSha256]);
-        const decided = decideRotation(row, clientId);
-        if (decided.status === "reused") {
-          const grant = decided.grant;
-          const [revoked] = await rows(client, SQL.revokeGrant, [now, "refresh token reused", grant.id]);
-          return { status: "reused", grant: revoked ? toGrant(revoked) : grant };
-        }
-        if (decided.status !== "ok") return decided;
-        accept?.(decided.grant); // throws to refuse: the transaction rolls back and the token stays unspent
-        await rows(client, SQL.rotate, rotationValues(tokenSha256, decided.grant, next, now));
-        return decided;
-      },
-      { retries: RETRIES, asyncCommit: true },
-    );
+    // Not #write: the rotation calling this is tracked already, and close() must not refuse it half way.
+    return this.#transaction(async (client): Promise<RefreshRotation> => {
+      const [row] = await rows(client, SQL.refreshTokenForUpdate, [instant(now), tokenSha256]);
+      const decided = decideRotation(row, clientId);
+      if (decided.status === "reused") {
+        const grant = decided.grant;
+        const [revoked] = await rows(client, SQL.revokeGrant, [now, "refresh token reused", grant.id]);
+        return { status: "reused", grant: revoked ? toGrant(revoked) : grant };
+      }
+      if (decided.status !== "ok") return decided;
+      accept?.(decided.grant); // throws to refuse: the transaction rolls back and the token stays unspent
+      await rows(client, SQL.rotate, rotationValues(tokenSha256, decided.grant, next, now));
+      return decided;
+    });
   }
 
   /** Revokes once: a grant revoked before keeps its first time and reason. An unknown grant is no error. */

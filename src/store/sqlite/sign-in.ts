@@ -5,7 +5,7 @@
  * otherwise. Single use of codes and refresh tokens holds because the check and the spend happen in that
  * one write. Also here: revoking what a resource write ended, inside that write's transaction.
  */
-import { checkNewGrant, checkSignInTime } from "../checks.ts";
+import { checkNewGrant, checkRotation, checkSignInTime } from "../checks.ts";
 import { toGrant } from "../records.ts";
 import type {
   AuthorizationCodeRecord,
@@ -162,9 +162,7 @@ export class SqliteSignIn implements SignInStore {
     now: string,
     accept?: (grant: GrantRecord) => void,
   ): Promise<RefreshRotation> {
-    checkSignInTime("now", now);
-    checkSignInTime("the next refresh token's createdAt", next.createdAt);
-    checkSignInTime("the next refresh token's expiresAt", next.expiresAt);
+    checkRotation(next, now);
     return this.#db.writeRuntimeState((): RefreshRotation => {
       const writes = this.#writes;
       const row = writes.refreshToken.get(now, tokenSha256);
