@@ -540,6 +540,34 @@ describe("PostgreSQL store: opening", { timeout: SUITE_TIMEOUT_MS }, () => {
     }
   });
 
+  test("pooled sessions start with lock_timeout, the runtime pool's at synchronous_commit off, after the URL's own options", {
+    timeout: STORE_TEST_TIMEOUT_MS,
+  }, async () => {
+    const url = new URL(await postgres.database());
+    url.searchParams.set("options", "-c statement_timeout=7s");
+    const db = new PostgresDatabase(url.toString(), 1234);
+    const settings =
+      "SELECT name, setting, source FROM pg_settings WHERE name IN ('lock_timeout', 'statement_timeout', 'synchronous_commit') ORDER BY name";
+    try {
+      const [main, runtime] = await Promise.all([db.pool.query(settings), db.runtimePool.query(settings)]);
+      assert.deepEqual(
+        main.rows.filter((row) => row.name !== "synchronous_commit"),
+        [
+          { name: "lock_timeout", setting: "1234", source: "client" },
+          { name: "statement_timeout", setting: "7000", source: "client" },
+        ],
+      );
+      assert.notEqual(main.rows.find((row) => row.name === "synchronous_commit")?.source, "client");
+      assert.deepEqual(runtime.rows, [
+        { name: "lock_timeout", setting: "1234", source: "client" },
+        { name: "statement_timeout", setting: "7000", source: "client" },
+        { name: "synchronous_commit", setting: "off", source: "client" },
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+
   test("a database migrated part way is brought to the latest version, keeping its rows", {
     timeout: STORE_TEST_TIMEOUT_MS,
   }, async () => {

@@ -105,6 +105,21 @@ export const isRetryable = (error: unknown): boolean => {
 /** A busy timeout as PostgreSQL's lock_timeout, in milliseconds (0 there would mean no limit). */
 export const lockTimeoutOf = (busyTimeoutMs: number): number => Math.max(1, Math.floor(busyTimeoutMs));
 
+/**
+ * `url` with `settings` added to its `options` startup parameter (`-c name=value`, after any the URL
+ * already gives, so ours win). In the URL, not the client config: a URL's own `options` would replace
+ * the config's.
+ */
+export function withSessionSettings(url: string, settings: Record<string, string>): string {
+  const entries = Object.entries(settings);
+  if (entries.length === 0) return url;
+  const parsed = new URL(url);
+  const ours = entries.map(([name, value]) => `-c ${name}=${value}`).join(" ");
+  const theirs = parsed.searchParams.get("options");
+  parsed.searchParams.set("options", theirs ? `${theirs} ${ours}` : ours);
+  return parsed.toString();
+}
+
 /** Runs one statement; rows come back as arrays of column values. */
 export async function rows(db: Queryable, statement: Statement, values: unknown[] = []): Promise<Row[]> {
   const named = typeof statement === "string" ? { text: statement } : statement;
@@ -168,16 +183,21 @@ export class PostgresDatabase {
     // Every pooled session waits for a lock at most busyTimeoutMs (as SQLite's busy timeout), single
     // statements as much as transactions: a statement waiting for a row lock past it is ended by the
     // server (StoreLockedError), never left to commit after its caller gave up on it.
-    const lockTimeout = `SET lock_timeout = ${lockTimeoutOf(busyTimeoutMs)}`;
-    this.pool = this.#newPool(POOL_SIZE, lockTimeout);
-    this.runtimePool = this.#newPool(RUNTIME_POOL_SIZE, `${lockTimeout}; SET synchronous_commit = off`);
+    this.pool = this.#newPool(POOL_SIZE, {});
+    this.runtimePool = this.#newPool(RUNTIME_POOL_SIZE, { synchronous_commit: "off" });
   }
 
-  /** A pool whose every new session runs `setUp` (queued before anything the pool hands it out for). */
-  #newPool(max: number, setUp: string): pg.Pool {
+  /**
+   * A pool whose every session starts with lock_timeout = busyTimeoutMs and `settings`, given as startup
+   * parameters: set before the session runs anything, with no statement queued behind the pool's back
+   * (pg deprecates a query issued while another runs, and its 9.0 removes it).
+   */
+  #newPool(max: number, settings: Record<string, string>): pg.Pool {
     // allowExitOnIdle: idle pooled connections never keep a process alive that has nothing else to do.
     const pool = new pg.Pool({
       ...this.connection,
+      connectionString: withSessionSettings(String(this.connection.connectionString), settings),
+      lock_timeout: lockTimeoutOf(this.busyTimeoutMs),
       query_timeout: this.busyTimeoutMs + QUERY_TIMEOUT_MS,
       max,
       idleTimeoutMillis: 30_000,
@@ -186,14 +206,9 @@ export class PostgresDatabase {
     // An idle client whose server went away emits here; the pool has already discarded it, and the next
     // call connects anew. Without a listener the 'error' event would crash the process.
     pool.on("error", () => {});
-    pool.on("connect", (client) => {
-      // A checked-out client emits 'error' on itself (the pool's idle listener is detached meanwhile):
-      // the query running on it fails with the same error, which is what the caller sees.
-      client.on("error", () => {});
-      // Nothing to wait for: the client runs its queries in order. Should it fail (the connection lost),
-      // the next query fails too, and that is where the caller hears of it.
-      client.query(setUp).catch(() => undefined);
-    });
+    // A checked-out client emits 'error' on itself (the pool's idle listener is detached meanwhile):
+    // the query running on it fails with the same error, which is what the caller sees.
+    pool.on("connect", (client) => client.on("error", () => {}));
     return pool;
   }
 
