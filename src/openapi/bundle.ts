@@ -102,12 +102,15 @@ export async function bundleExternalRefs(
     return source;
   };
 
+  // Only a spec read from a file can have `$ref`s to other files (refs.ts refuses them in uploaded bytes).
+  const rootFile = rootSource.abs;
+  if (rootFile === undefined) throw new Error("bundleExternalRefs needs a spec read from a file");
   const parser = new SwaggerParser();
   try {
     // `as never`: the option types know neither a parser plugin of our own nor a resolver returning parsed
     // values; both are documented plugin behaviour of json-schema-ref-parser.
     const bundled = await parser.bundle(
-      rootSource.abs,
+      rootFile,
       rootSource.value as never,
       {
         resolve: {

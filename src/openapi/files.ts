@@ -38,8 +38,17 @@ function formatMegabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+function tooLargeMessage(noun: string, size: number, limitReason?: string): string {
+  return `the ${noun} is ${formatMegabytes(size)}, over the ${limitReason ?? `${formatMegabytes(MAX_SPEC_BYTES)} limit`}`;
+}
+
 export interface ReadFile {
-  abs: string;
+  /**
+   * Absolute path of the file; undefined for a spec that arrived as bytes (an upload), which has no
+   * folder around it, so nothing can resolve against it.
+   */
+  abs: string | undefined;
+  /** The name every error uses: relative to the root with `/` separators, or an upload's name. */
   rel: string;
   format: SpecFormat;
   bytes: Buffer;
@@ -95,11 +104,9 @@ export async function readLimitedFile(abs: string, limits: ReadLimits): Promise<
     const ext = path.extname(abs) || "no extension";
     throw fail(`the ${limits.noun} must be a .json, .yaml or .yml file, not ${ext}`);
   }
-  const tooLarge = (size: number) =>
-    fail(
-      `the ${limits.noun} is ${formatMegabytes(size)}, over the ${limits.limitReason ?? `${formatMegabytes(MAX_SPEC_BYTES)} limit`}`,
-    );
-  if (info.size > limits.budget.remaining) throw tooLarge(info.size);
+  if (info.size > limits.budget.remaining) {
+    throw fail(tooLargeMessage(limits.noun, info.size, limits.limitReason));
+  }
   limits.budget.remaining -= info.size;
 
   // A symlink inside the root may point outside it: compare real paths.
@@ -134,4 +141,18 @@ export async function readLimitedFile(abs: string, limits: ReadLimits): Promise<
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A spec that arrived as bytes (an HTTP upload), checked as a spec file is: at most MAX_SPEC_BYTES, not
+ * empty, with the same sentences. `name` stands for the file in every error. No file system is involved.
+ */
+export function specFromBytes(bytes: Uint8Array, name: string, format: SpecFormat): ReadFile {
+  if (bytes.length > MAX_SPEC_BYTES) throw specError(name, tooLargeMessage("spec", bytes.length));
+  if (bytes.length === 0) throw specError(name, "the spec is empty");
+  // A view on the same memory, not a copy: a Buffer for decodeText's indexOf, isUtf8 and toString.
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { abs: undefined, rel: name, format, bytes: buffer };
 }

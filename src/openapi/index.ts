@@ -1,9 +1,14 @@
-/** The OpenAPI import: read a spec from inside the manifest root, validate it, generate its scopes. */
+/**
+ * The OpenAPI import: read a spec from inside the manifest root (or take an uploaded one as bytes),
+ * validate it, generate its scopes.
+ */
+
+import type { SpecFormat } from "./files.ts";
 import { generateScopes } from "./generate.ts";
-import { loadSpec } from "./load.ts";
+import { type LoadedSpec, loadSpec, loadSpecBytes } from "./load.ts";
 import type { SpecImport } from "./types.ts";
 
-export { MAX_SPEC_BYTES, SPEC_EXTENSIONS } from "./files.ts";
+export { MAX_SPEC_BYTES, SPEC_EXTENSIONS, type SpecFormat } from "./files.ts";
 export {
   describeOperation,
   type Generated,
@@ -11,7 +16,13 @@ export {
   generateScopes,
   listOperations,
 } from "./generate.ts";
-export { type LoadedSpec, type LoadOptions, loadSpec } from "./load.ts";
+export {
+  type LoadBytesOptions,
+  type LoadedSpec,
+  type LoadOptions,
+  loadSpec,
+  loadSpecBytes,
+} from "./load.ts";
 export {
   CUT_NAME_HASH_LENGTH,
   CUT_NAME_PREFIX_LENGTH,
@@ -38,7 +49,31 @@ export interface ImportOptions {
  * OpenAPI 3.x / Swagger 2.0, without `paths`, or when a `$ref` leaves the root or points to the network.
  */
 export async function importSpec(absFile: string, opts: ImportOptions): Promise<SpecImport> {
-  const spec = await loadSpec(absFile, { root: opts.root });
-  const { scopes, log } = generateScopes(spec.paths, { manualScopes: opts.manualScopes });
+  return generated(await loadSpec(absFile, { root: opts.root }), opts.manualScopes);
+}
+
+export interface ImportBytesOptions {
+  /**
+   * What every error calls the spec, and the import record's `file.path`: a base name such as
+   * `upload.yaml` (the HTTP layer sanitizes a multipart file name into one).
+   */
+  name: string;
+  format: SpecFormat;
+  /** As for importSpec. */
+  manualScopes?: ReadonlySet<string>;
+}
+
+/**
+ * Imports a spec that arrived as bytes (an HTTP upload) exactly as importSpec imports a file: the same
+ * limits, parser, checks, validation, naming and log, and the same InputErrors (named `opts.name`). It is
+ * one document, so a `$ref` to another file is refused; `filesRead` is empty; no file is read.
+ */
+export async function importSpecBytes(bytes: Uint8Array, opts: ImportBytesOptions): Promise<SpecImport> {
+  const spec = await loadSpecBytes(bytes, { name: opts.name, format: opts.format });
+  return generated(spec, opts.manualScopes);
+}
+
+function generated(spec: LoadedSpec, manualScopes: ReadonlySet<string> | undefined): SpecImport {
+  const { scopes, log } = generateScopes(spec.paths, { manualScopes });
   return { file: spec.file, specVersion: spec.specVersion, scopes, log, filesRead: spec.filesRead };
 }

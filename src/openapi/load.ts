@@ -7,14 +7,22 @@
  * reading) → empty → text (not binary) → syntax (and YAML alias bombs) → OpenAPI/Swagger version →
  * `paths` → one walk for `__proto__`, nesting and `$ref`s (no URL, nothing outside the root, internal
  * targets exist) → other files the `$ref`s reach (same rules) → path items that are `$ref`s replaced by
- * their targets → schema validation.
+ * their targets → schema validation. A spec that arrived as bytes (an upload) starts at the size check and
+ * goes through the same steps, except that it is one document: no `$ref` may point to another file.
  */
 import { webcrypto } from "node:crypto";
 import path from "node:path";
 import type { SpecFileInfo } from "../model/spec-import.ts";
 import { bundleExternalRefs } from "./bundle.ts";
 import { specError } from "./errors.ts";
-import { MAX_SPEC_BYTES, readLimitedFile } from "./files.ts";
+import {
+  MAX_SPEC_BYTES,
+  type ReadBudget,
+  type ReadFile,
+  readLimitedFile,
+  type SpecFormat,
+  specFromBytes,
+} from "./files.ts";
 import { formatField, parsePointer, resolvePath } from "./pointer.ts";
 import { scanDocument } from "./refs.ts";
 import { type SpecKind, validateStructure } from "./schema.ts";
@@ -39,9 +47,9 @@ export interface LoadedSpec {
   kind: SpecKind;
   /** As declared: "3.0.3", "3.1.0", "2.0". */
   specVersion: string;
-  /** The spec file: path relative to the root, SHA-256 and size of its bytes. */
+  /** The spec file: path relative to the root (or an upload's name), SHA-256 and size of its bytes. */
   file: SpecFileInfo;
-  /** Absolute paths: the spec, then every file its `$ref`s read, sorted. */
+  /** Absolute paths: the spec, then every file its `$ref`s read, sorted; empty for an upload. */
   filesRead: string[];
 }
 
@@ -50,17 +58,43 @@ export async function loadSpec(absFile: string, options: LoadOptions): Promise<L
   const abs = path.resolve(absFile);
   const budget = { remaining: MAX_SPEC_BYTES };
   const file = await readLimitedFile(abs, { root, budget, noun: "spec" });
+  return checkSpec(file, { root, budget });
+}
+
+export interface LoadBytesOptions {
+  /** What every error calls the spec, and its `file.path`: an upload's file name, such as `upload.yaml`. */
+  name: string;
+  format: SpecFormat;
+}
+
+/**
+ * Loads a spec that arrived as bytes (an HTTP upload) with every check a spec file gets, after the same
+ * size and emptiness checks. It is one document: a `$ref` to another file is refused. `filesRead` is
+ * empty, and nothing touches the file system.
+ */
+export async function loadSpecBytes(bytes: Uint8Array, options: LoadBytesOptions): Promise<LoadedSpec> {
+  return checkSpec(specFromBytes(bytes, options.name, options.format), undefined);
+}
+
+/** The folder a spec file was read from: its `$ref`s may read other files inside `root`, from `budget`. */
+interface SpecFolder {
+  root: string;
+  budget: ReadBudget;
+}
+
+/** Everything after the read, shared by files and bytes; `folder` is undefined for bytes. */
+async function checkSpec(file: ReadFile, folder: SpecFolder | undefined): Promise<LoadedSpec> {
   // WebCrypto hashes on libuv's thread pool, so the 20 MB digest runs while this thread parses.
   const digest = webcrypto.subtle.digest("SHA-256", file.bytes);
   const source = parseSource(file, decodeText(file));
   const { kind, version } = detectVersion(source);
   requirePaths(source);
 
-  const { externalRefs } = scanDocument(source, root);
-  const filesRead = [abs];
+  const { externalRefs } = scanDocument(source, folder?.root);
+  const filesRead = file.abs === undefined ? [] : [file.abs];
   let doc = source.value as Record<string, unknown>;
-  if (externalRefs.length > 0) {
-    const ctx = { root, budget, filesRead };
+  if (folder && externalRefs.length > 0) {
+    const ctx = { root: folder.root, budget: folder.budget, filesRead };
     doc = (await bundleExternalRefs(source, externalRefs, ctx)) as Record<string, unknown>;
     // Files are read concurrently, so their read order varies; the record must not.
     // Sorted in place after the spec (a splice with a spread would pass every file as an argument).

@@ -5,8 +5,9 @@
  *   - bounded nesting (a 100,000-deep `[[[[…]]]]` parses fine but overflows the recursive validator, and a
  *     YAML alias can make a structure contain itself);
  *   - every `$ref` is either internal (`#/…`, and its target exists in this file) or a relative path to a
- *     file inside the root. Any URL (`http:`, `https:`, `file:`, any scheme, or `//host`) is refused, so an
- *     import never touches the network, and no `$ref` may leave the root folder.
+ *     file inside the root (none for a spec that arrived as bytes: it must be one document). Any URL
+ *     (`http:`, `https:`, `file:`, any scheme, or `//host`) is refused, so an import never touches the
+ *     network, and no `$ref` may leave the root folder.
  * Every string-valued `$ref` key counts, wherever it is: that is what every `$ref` resolver does.
  */
 import path from "node:path";
@@ -35,11 +36,14 @@ export interface ScanResult {
 /** Scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"), or a network-path `//host`. */
 const URL_LIKE = /^([a-zA-Z][a-zA-Z0-9+.-]*:|\/\/|\\\\)/;
 
-export function scanDocument(source: ParsedSource, root: string): ScanResult {
+/**
+ * `root` is the folder `$ref`s to other files must stay inside; undefined for a spec that arrived as bytes
+ * (an upload), which has no folder around it, so any `$ref` to another file is refused.
+ */
+export function scanDocument(source: ParsedSource, root: string | undefined): ScanResult {
   const externalRefs: ExternalRef[] = [];
   const checkedInternal = new Map<string, boolean>();
   const trail: PathSegment[] = [];
-  const dir = path.dirname(source.abs);
 
   const fail = (message: string, at: readonly PathSegment[], key: boolean): never => {
     throw specError(source.rel, message, {
@@ -77,6 +81,13 @@ export function scanDocument(source: ParsedSource, root: string): ScanResult {
         false,
       );
     }
+    if (root === undefined || source.abs === undefined) {
+      return fail(
+        `an uploaded spec is one file: the $ref ${shown} points to another file; bundle the spec into one file before uploading`,
+        at,
+        false,
+      );
+    }
     const hash = ref.indexOf("#");
     const filePart = hash === -1 ? ref : ref.slice(0, hash);
     let decoded: string;
@@ -85,7 +96,7 @@ export function scanDocument(source: ParsedSource, root: string): ScanResult {
     } catch {
       return fail(`$ref ${shown} is not a valid reference (bad %-escape)`, at, false);
     }
-    const target = path.resolve(dir, decoded);
+    const target = path.resolve(path.dirname(source.abs), decoded);
     if (!isInside(root, target)) {
       fail(
         `$ref ${shown} points to ${target}, outside the root folder ${root}; $refs must stay inside it`,

@@ -18,7 +18,8 @@ import type { PathSegment } from "./pointer.ts";
 export const MAX_YAML_ALIAS_COUNT = 100;
 
 export interface ParsedSource {
-  abs: string;
+  /** Absolute path of the file; undefined for a spec that arrived as bytes (see ReadFile). */
+  abs: string | undefined;
   rel: string;
   format: SpecFormat;
   text: string;
