@@ -59,6 +59,13 @@ export const ERROR_CODES = {
   "signing-key.invalid": "a stored signing key is malformed: unknown algorithm, wrong shape, wrong kid",
   "signing-key.unsettled": "the signing keys kept changing while one was chosen; retry",
 
+  // The management API's writes (docs/management-api.md).
+  "management.insufficient-scope": "the token lacks management permissions the call needs (HTTP 403)",
+  "management.conflict":
+    "a management write would change a row git or Pulumi manages, a generated scope one by one, or a scope still held; nothing written (HTTP 409)",
+  "management.not-found": "no such Api, scope, upload-fed OpenApiSource or active import (HTTP 404)",
+  "management.invalid-request": "a management request's body or parameters are unusable (HTTP 400)",
+
   // The token service.
   "webhook.refused": "a git webhook delivery was refused (unsigned, forged, malformed, not JSON, no secret)",
   "login.form": "a login form post is refused: no or a bad CSRF token, expired, or not this browser's",

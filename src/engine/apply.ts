@@ -5,12 +5,13 @@
  */
 
 import { ScopectlError } from "../core/errors.ts";
-import type { ResourceKind } from "../model/resources.ts";
+import type { OpenApiSourceProps, ResourceKind } from "../model/resources.ts";
 import { conflictsSentence } from "../plan/applicability.ts";
 import type { Plan, PlanChange } from "../plan/types.ts";
 import { createProvider, type ResourceState } from "../providers/provider.ts";
 import type { OneTimeSecret, ProviderSession } from "../providers/types.ts";
-import type { ImportRecord, StoreTransaction, WriteContext } from "../store/resources.ts";
+import { recordSourceImport } from "../store/import-records.ts";
+import type { StoreTransaction, WriteContext } from "../store/resources.ts";
 import type { Store } from "../store/store.ts";
 
 export interface ApplyResult {
@@ -38,13 +39,13 @@ const state = <K extends ResourceKind>(id: string, props: unknown): ResourceStat
 
 async function recordImport(tx: StoreTransaction, change: PlanChange): Promise<void> {
   if (change.kind !== "OpenApiSource" || !change.importLog) return;
-  const props = (change.after ?? change.before) as { api: string; file: ImportRecord["file"] };
-  const action: ImportRecord["action"] =
-    change.action === "delete" ? "delete" : change.action === "create" ? "upload" : "replace";
-  await tx.addImport({ source: change.id, api: props.api, action, file: props.file, log: change.importLog });
+  const before = change.before as OpenApiSourceProps | undefined;
+  const after = change.after as OpenApiSourceProps | undefined;
+  await recordSourceImport(tx, change.id, before, after, change.importLog);
 }
 
-async function applyChange(session: ProviderSession, change: PlanChange): Promise<void> {
+/** Runs one change through its provider and records its import: the one write path of applies and the management API. */
+export async function applyChange(session: ProviderSession, change: PlanChange): Promise<void> {
   const provider = createProvider(change.kind, session);
   switch (change.action) {
     case "create":

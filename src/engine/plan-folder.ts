@@ -1,13 +1,16 @@
 /**
  * A folder of manifests, the store's current rows and the folder's commit, turned into a Plan: the
- * first step of every reconcile (`plan`, `apply`, `up`, the sync loop and its drift check).
+ * first step of every reconcile (`plan`, `apply`, `up`, the sync loop and its drift check). References
+ * to scopes only uploads create are checked here, against the store (plan/uploaded-references.ts).
  */
 import path from "node:path";
 import { loadDesiredState } from "../manifest/index.ts";
+import { InputError } from "../model/diagnostics.ts";
 import { type CommitInfo, RECONCILER } from "../model/resources.ts";
 import { desiredResources } from "../plan/desired-resources.ts";
 import { makePlan } from "../plan/plan.ts";
 import type { Plan } from "../plan/types.ts";
+import { uploadedReferenceProblems } from "../plan/uploaded-references.ts";
 import type { Store } from "../store/store.ts";
 import { commitOf } from "./folder-commit.ts";
 
@@ -51,5 +54,7 @@ export async function planFolder(
     desiredState: state,
     takeOver: options.takeOver ?? false,
   });
+  const problems = uploadedReferenceProblems(state.uploadedScopeReferences, current, plan);
+  if (problems.length > 0) throw new InputError(problems);
   return commit ? { plan, commit } : { plan };
 }

@@ -49,6 +49,7 @@ export async function findSpecOwners(
   for (const d of validated.documents) {
     if (d.kind !== "OpenApiSource") continue;
     const { api, file } = (d.manifest as OpenApiSourceManifest).spec;
+    if (file === undefined) continue; // takes uploads: reads no file of the folder
     const place: Place = d.doc.locate(["spec", "file"]);
     // As the loader resolves it (resolve/openapi-sources.ts): relative to the declaring manifest's folder.
     const abs = path.resolve(path.dirname(place.abs), file);

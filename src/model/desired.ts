@@ -2,6 +2,7 @@
  * The desired state: what the manifests of one folder say the store should hold, with every reference
  * resolved and checked. The manifest loader builds it; the planner compares it with the store.
  */
+import type { Diagnostic } from "./diagnostics.ts";
 import type { ImportLogEntry, SpecFileInfo } from "./spec-import.ts";
 
 /** Where a resource was declared, for messages that point back at the manifest. */
@@ -39,6 +40,25 @@ export interface DesiredOpenApiSource {
   scopes: string[];
   log: ImportLogEntry[];
   source: SourcePosition;
+}
+
+/**
+ * An OpenApiSource with `upload: true`: its spec comes over HTTP, so the manifests know neither its file
+ * nor its scopes; references to scopes the Api does not list are checked against the store by plan
+ * and apply (`uploadedScopeReferences`).
+ */
+export interface DesiredUploadSource {
+  name: string;
+  api: string;
+  source: SourcePosition;
+}
+
+/** A reference to a scope of an upload-fed Api that the manifests do not list: the store decides. */
+export interface UploadedScopeReference {
+  api: string;
+  scope: string;
+  /** Where it is written (file, line, column, field), for the error when the store has no such scope. */
+  at: Omit<Diagnostic, "message">;
 }
 
 /** Scope names per Api name. */
@@ -114,6 +134,10 @@ export interface DesiredState {
   settings: DesiredSettings;
   apis: Map<string, DesiredApi>;
   openApiSources: Map<string, DesiredOpenApiSource>;
+  /** OpenApiSources with `upload: true`, by name. */
+  uploadSources: Map<string, DesiredUploadSource>;
+  /** References to scopes only uploads create: not checked until a store is at hand. */
+  uploadedScopeReferences: UploadedScopeReference[];
   roles: Map<string, DesiredRole>;
   users: Map<string, DesiredUser>;
   applications: Map<string, DesiredApplication>;

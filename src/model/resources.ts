@@ -43,10 +43,26 @@ export interface ScopeProps {
   source?: string;
 }
 
-export interface OpenApiSourceProps {
+/**
+ * An OpenApiSource reads a file of the manifest folder (git imports it on every apply), or takes its
+ * spec by upload over HTTP (`PUT /v1/apis/{api}/openapi`): then the row only declares that, and the
+ * scopes the uploads generate are rows of the uploader (docs/openapi.md#uploads).
+ */
+export type OpenApiSourceProps = FileSourceProps | UploadSourceProps;
+
+export interface FileSourceProps {
   api: string;
   file: SpecFileInfo;
   specVersion: string;
+}
+
+export interface UploadSourceProps {
+  api: string;
+  upload: true;
+}
+
+export function isUploadSource(props: OpenApiSourceProps): props is UploadSourceProps {
+  return "upload" in props && props.upload === true;
 }
 
 export interface RoleProps {
@@ -111,9 +127,20 @@ export type Resource<K extends ResourceKind = ResourceKind> = {
   [P in K]: { kind: P; id: string; props: PropsByKind[P] };
 }[K];
 
-/** Who writes a row: the built-in reconciler, a Pulumi stack (`pulumi:<stack>`), or someone by hand. */
+/**
+ * Who writes a row: the built-in reconciler, a Pulumi stack (`pulumi:<stack>`), or a client of the
+ * management API (`api:<client id>`: uploads and scopes written over HTTP).
+ */
 export type ManagedBy = string;
 export const RECONCILER: ManagedBy = "scopectl";
+
+const HTTP_MANAGER_PREFIX = "api:";
+
+/** The manager of rows a management API client writes. */
+export const httpManager = (clientId: string): ManagedBy => `${HTTP_MANAGER_PREFIX}${clientId}`;
+
+/** Whether a row was written over the management API (and so gives way to what git declares). */
+export const isHttpManaged = (managedBy: ManagedBy): boolean => managedBy.startsWith(HTTP_MANAGER_PREFIX);
 
 /** A commit as plans, apply and audit rows record it. */
 export interface CommitInfo {

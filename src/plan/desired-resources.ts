@@ -166,6 +166,11 @@ export function desiredResources(state: DesiredState, env: NodeJS.ProcessEnv): R
     });
   }
 
+  // An upload source is declared, not imported: its scopes are the uploads' rows (plan.ts leaves them).
+  for (const source of state.uploadSources.values()) {
+    out.push({ kind: "OpenApiSource", id: source.name, props: { api: source.api, upload: true } });
+  }
+
   for (const api of state.apis.values()) {
     out.push({
       kind: "Api",

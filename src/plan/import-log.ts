@@ -7,10 +7,12 @@
  *   - replacement import (update, the file's SHA-256 changed): the same, plus `removed` for each scope the
  *     previous import generated that this plan deletes (a scope that now is manual is kept, not removed);
  *   - deletion: `removed` for each scope the source generated that this plan deletes; manual scopes are
- *     never touched.
+ *     never touched;
+ *   - a source switched to `upload: true` imports nothing (its uploads do: engine/management-writes/).
+ * An upload is logged by the same two functions, againstStore and removals.
  */
 import type { DesiredState } from "../model/desired.ts";
-import type { OpenApiSourceProps, ScopeProps } from "../model/resources.ts";
+import { isUploadSource, type OpenApiSourceProps, type ScopeProps } from "../model/resources.ts";
 import type { ImportLogEntry, Operation } from "../model/spec-import.ts";
 import type { ImportLogItem, ImportRecord } from "../store/resources.ts";
 import { compareStrings, scopeId } from "./desired-resources.ts";
@@ -50,7 +52,7 @@ function previousOperation(
 }
 
 /** The loader said "created": the store may already have the scope, which makes it a duplicate. */
-function againstStore(ctx: ImportLogContext, api: string, entry: ImportLogEntry): ImportLogEntry {
+export function againstStore(ctx: ImportLogContext, api: string, entry: ImportLogEntry): ImportLogEntry {
   if (entry.action !== "created") return entry;
   const existing = ctx.currentScopes.get(scopeId(api, entry.scope));
   if (!existing) return entry;
@@ -70,7 +72,7 @@ function operations(ctx: ImportLogContext, source: string, api: string): ImportL
 }
 
 /** Scopes `source` generated for `api` that this plan deletes, by name. */
-function removals(ctx: ImportLogContext, source: string, api: string): ImportLogItem[] {
+export function removals(ctx: ImportLogContext, source: string, api: string): ImportLogItem[] {
   const out: ImportLogItem[] = [];
   for (const [id, scope] of ctx.currentScopes) {
     if (scope.origin !== "openapi" || scope.source !== source || scope.api !== api) continue;
@@ -88,8 +90,12 @@ export function importLogFor(change: SourceChange, ctx: ImportLogContext): Impor
     case "update":
     case "replace": {
       if (!before || !after) return undefined;
+      // A source switched to uploads reads no file: the first upload is its next import.
+      if (isUploadSource(after)) return undefined;
       // Same file content, same scopes: a moved path or a re-read is not an import.
-      if (action === "update" && before.file.sha256 === after.file.sha256) return undefined;
+      if (action === "update" && !isUploadSource(before) && before.file.sha256 === after.file.sha256) {
+        return undefined;
+      }
       // An empty log is still a log: the history must record that this file replaced the last one.
       const ops = operations(ctx, id, after.api);
       const removed = removals(ctx, id, before.api);

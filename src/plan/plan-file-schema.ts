@@ -82,7 +82,7 @@ export const PlanFileSchema = Type.Object(
     createdAt: Type.String({ format: "date-time" }),
     managedBy: Type.String({ minLength: 1 }),
     changes: Type.Array(PlanChange),
-    leftAlone: Type.Array(Type.Object(Row, strict)),
+    leftAlone: Type.Array(Type.Object({ ...Row, reason: Type.Optional(Type.String()) }, strict)),
     conflicts: Type.Array(Type.Object({ ...Row, message: Type.String() }, strict)),
     summary: Type.Object({ create: Count, update: Count, replace: Count, delete: Count }, strict),
     applicable: Type.Boolean(),

@@ -13,6 +13,7 @@ import {
   importCounts,
   importItemParts,
   importTitle,
+  leftAloneWhy,
   summaryLine,
 } from "./render-words.ts";
 import type { Plan, PlanChange } from "./types.ts";
@@ -87,7 +88,7 @@ export function renderMarkdown(plan: Plan): string {
       "",
     );
     for (const r of plan.leftAlone) {
-      lines.push(`- ${escapeMarkdown(`${r.kind} ${r.id} (managed by ${r.managedBy})`)}`);
+      lines.push(`- ${escapeMarkdown(`${r.kind} ${r.id} (managed by ${leftAloneWhy(r)})`)}`);
     }
     lines.push("", "</details>", "");
   }

@@ -14,6 +14,7 @@ import {
   importCounts,
   importItemParts,
   importTitle,
+  leftAloneWhy,
   summaryLine,
 } from "./render-words.ts";
 import type { Plan, PlanAction, PlanChange } from "./types.ts";
@@ -106,7 +107,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
   if (plan.leftAlone.length > 0) {
     lines.push(c.dim("Left alone (managed by others, not in the manifests):"));
     for (const row of plan.leftAlone)
-      lines.push(c.dim(`  ${row.kind} ${row.id} (managed by ${row.managedBy})`));
+      lines.push(c.dim(`  ${row.kind} ${row.id} (managed by ${leftAloneWhy(row)})`));
     lines.push("");
   }
   lines.push(c.bold(summaryLine(plan)));

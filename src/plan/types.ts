@@ -70,6 +70,8 @@ export interface LeftAlone {
   kind: ResourceKind;
   id: string;
   managedBy: ManagedBy;
+  /** Why, when it is not only "another manager": e.g. the scopes of a source that takes uploads. */
+  reason?: string;
 }
 
 /** A resource the manifests declare whose row someone else manages: the plan cannot be applied. */

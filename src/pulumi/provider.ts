@@ -13,6 +13,7 @@ import { createProvider, diffProps } from "../providers/provider.ts";
 import type { CheckResult, DiffResult, OneTimeSecret, ProviderSession } from "../providers/types.ts";
 import { uriFailures } from "../providers/uri-checks.ts";
 import { openStore } from "../store/open.ts";
+import { recordSourceImport } from "../store/import-records.ts";
 import type { StoreTransaction, WriteContext } from "../store/resources.ts";
 import type { Store } from "../store/store.ts";
 import { type PulumiInputs, type PulumiOutputs, pulumiManager } from "./inputs.ts";
@@ -75,12 +76,13 @@ async function recordImport<K extends ResourceKind>(
   after: PulumiInputs<K>["props"] | undefined,
 ): Promise<void> {
   if (kind !== "OpenApiSource") return;
-  const was = before as OpenApiSourceProps | undefined;
-  const will = after as OpenApiSourceProps | undefined;
-  if (was && will && was.file.sha256 === will.file.sha256) return;
-  const props = (will ?? was) as OpenApiSourceProps;
-  const action = !was ? "upload" : !will ? "delete" : "replace";
-  await tx.addImport({ source: id, api: props.api, action, file: props.file, log: [] });
+  await recordSourceImport(
+    tx,
+    id,
+    before as OpenApiSourceProps | undefined,
+    after as OpenApiSourceProps | undefined,
+    [],
+  );
 }
 
 export async function check<K extends ResourceKind>(

@@ -56,6 +56,8 @@ function bigState(): DesiredState {
         { name: "big", audience: "https://big.example.com", displayName: "Big", scopes, source: SOURCE },
       ],
     ]),
+    uploadSources: new Map(),
+    uploadedScopeReferences: [],
     openApiSources: new Map([
       [
         "big-spec",

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { loadDesiredState } from "../../manifest/index.ts";
 import type { DesiredState } from "../../model/desired.ts";
-import { colors, out } from "../output.ts";
+import { colors, note, out } from "../output.ts";
 
 export function registerValidateCommand(program: Command): void {
   program
@@ -16,7 +16,25 @@ export function registerValidateCommand(program: Command): void {
       // Errors name files from the working directory, so that the terminal and editors open them.
       const state = await loadDesiredState(path.resolve(dir), { displayBase: process.cwd() });
       out(`${colors.green("valid:")} ${dir}: ${summarize(state)}`);
+      const unchecked = uncheckedNotice(state);
+      if (unchecked) note(unchecked);
     });
+}
+
+/**
+ * validate reads no store: references to scopes only uploads create cannot be checked here (plan and
+ * apply check them). Said as a notice, not an error: the same manifests may be fine against the store.
+ */
+export function uncheckedNotice(state: DesiredState): string | undefined {
+  const refs = state.uploadedScopeReferences;
+  if (refs.length === 0) return undefined;
+  const lines = refs.map(
+    (r) => `  ${r.at.file}:${r.at.line ?? 1}:${r.at.column ?? 1}: ${r.scope} of Api ${r.api}`,
+  );
+  return [
+    `notice: ${plural(refs.length, "reference")} to scopes that only uploads create, not checked without a store (plan and apply check them):`,
+    ...lines,
+  ].join("\n");
 }
 
 function plural(n: number, noun: string): string {
@@ -32,7 +50,7 @@ export function summarize(state: DesiredState): string {
   }
   return [
     `${plural(state.apis.size, "Api")} (${plural(scopes, "scope")}, ${generated} from OpenAPI)`,
-    plural(state.openApiSources.size, "OpenApiSource"),
+    plural(state.openApiSources.size + state.uploadSources.size, "OpenApiSource"),
     plural(state.roles.size, "Role"),
     plural(state.users.size, "User"),
     plural(state.applications.size, "Application"),

@@ -2,7 +2,7 @@
  * Shared state of stage (c), resolution: the diagnostics collected so far, the declared names of every
  * kind (the targets of references), and the scopes each Api ends up with.
  */
-import type { SourcePosition } from "../../model/desired.ts";
+import type { SourcePosition, UploadedScopeReference } from "../../model/desired.ts";
 import type { Diagnostic } from "../../model/diagnostics.ts";
 import { fieldDiagnostic } from "../diagnostics.ts";
 import type { FieldPath, FileNamer, LocateTarget, ManifestDocument } from "../documents.ts";
@@ -26,11 +26,17 @@ export interface ApiScopeSet {
    * references to its scopes are not reported as unknown (the real error is reported already).
    */
   complete: boolean;
+  /**
+   * True when the Api takes its spec by upload: a name it does not list may be one an upload generated,
+   * which only the store knows (Resolution.uploadedScopeReferences).
+   */
+  uploads?: boolean;
 }
 
 export class Resolution {
   readonly diagnostics: Diagnostic[] = [];
   readonly scopes = new Map<string, ApiScopeSet>();
+  readonly uploadedScopeReferences: UploadedScopeReference[] = [];
 
   constructor(
     readonly root: string,

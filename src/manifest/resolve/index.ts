@@ -37,10 +37,12 @@ export async function resolveDesiredState(set: ValidatedSet): Promise<Resolved> 
     settings,
     apis,
     openApiSources: openapi.sources,
+    uploadSources: openapi.uploads,
     roles: resolveRoles(ctx),
     users: resolveUsers(ctx),
     applications: resolveApplications(ctx, settings),
     apiKeys: resolveApiKeys(ctx),
+    uploadedScopeReferences: ctx.uploadedScopeReferences,
   };
   for (const d of await judgeUntyped(set.untyped, set.oversized, openapi)) ctx.diagnostics.push(d);
   return { state, diagnostics: set.diagnostics.concat(ctx.diagnostics) };

@@ -4,7 +4,12 @@
  * log records the operation as a duplicate), so a scope never has two owners.
  */
 import path from "node:path";
-import type { DesiredApi, DesiredOpenApiSource, DesiredSettings } from "../../model/desired.ts";
+import type {
+  DesiredApi,
+  DesiredOpenApiSource,
+  DesiredSettings,
+  DesiredUploadSource,
+} from "../../model/desired.ts";
 import { type Diagnostic, InputError } from "../../model/diagnostics.ts";
 import { isManagementPermission } from "../../model/management.ts";
 import { isReservedScopeName } from "../../model/names.ts";
@@ -19,6 +24,8 @@ import { checkReference } from "./references.ts";
 
 export interface OpenApiResolution {
   sources: Map<string, DesiredOpenApiSource>;
+  /** Sources with `upload: true`: nothing to import here. */
+  uploads: Map<string, DesiredUploadSource>;
   /** Absolute paths of every file a spec import read: YAML among them are spec fragments, not manifests. */
   filesRead: Set<string>;
   /** True when an import failed: which files its spec would have read is then unknown. */
@@ -88,12 +95,17 @@ export async function resolveOpenApiSources(
   apis: Map<string, DesiredApi>,
   settings: DesiredSettings,
 ): Promise<OpenApiResolution> {
-  const out: OpenApiResolution = { sources: new Map(), filesRead: new Set(), importFailed: false };
+  const out: OpenApiResolution = {
+    sources: new Map(),
+    uploads: new Map(),
+    filesRead: new Set(),
+    importFailed: false,
+  };
   const claimed = new Map<string, { name: string; place: Place }>();
   const jobs: ImportJob[] = [];
 
   for (const { name, doc, manifest } of ctx.valid("OpenApiSource")) {
-    const { api, file } = manifest.spec;
+    const { api, file, upload } = manifest.spec;
     if (!checkReference(ctx, "Api", doc, ["spec", "api"], api)) continue;
     const first = claimed.get(api);
     if (first) {
@@ -112,6 +124,23 @@ export async function resolveOpenApiSources(
         ["spec", "api"],
         `Api "${api}" takes the management audience (Settings.managementAudience): its scopes are the built-in management API's permissions, so no OpenAPI spec may generate scopes for it`,
       );
+      continue;
+    }
+
+    if ((file === undefined) === (upload === undefined)) {
+      ctx.report(
+        doc,
+        ["spec"],
+        `an OpenApiSource has exactly one of "file" (a spec in this folder) and "upload: true" (a spec uploaded over HTTP); this one has ${file === undefined ? "neither" : "both"}`,
+      );
+      const scopes = ctx.scopes.get(api);
+      if (scopes) scopes.complete = false;
+      continue;
+    }
+    if (file === undefined) {
+      out.uploads.set(name, { name, api, source: sourcePosition(doc) });
+      const scopes = ctx.scopes.get(api);
+      if (scopes) scopes.uploads = true;
       continue;
     }
 

@@ -4,7 +4,7 @@
  */
 import { didYouMean } from "../../model/did-you-mean.ts";
 import { isReservedScopeName } from "../../model/names.ts";
-import { formatPlace } from "../diagnostics.ts";
+import { fieldDiagnostic, formatPlace } from "../diagnostics.ts";
 import type { FieldPath, LocateTarget, ManifestDocument } from "../documents.ts";
 import type { ManifestKind } from "../schemas/index.ts";
 import type { Resolution } from "./context.ts";
@@ -49,8 +49,9 @@ export function uniqueList(
 }
 
 /**
- * Scope names granted on `api`: each once, and each a scope the Api has (listed or generated). Returns
- * the known ones, without repeats. When the Api's scope list is not known (its own document failed),
+ * Scope names granted on `api`: each once, and each a scope the Api has (listed or generated; on an Api
+ * that takes uploads, a name it does not list is left to the store). Returns the known ones, without
+ * repeats. When the Api's scope list is not known (its own document failed),
  * only repeats are checked.
  */
 export function checkScopeList(
@@ -70,6 +71,13 @@ export function checkScopeList(
       continue;
     }
     const index = names.indexOf(name);
+    if (scopes.uploads && !isReservedScopeName(name)) {
+      // Maybe a scope an upload generated: plan and apply check it against the store.
+      const { message: _, ...at } = fieldDiagnostic(doc, [...path, index], "");
+      ctx.uploadedScopeReferences.push({ api, scope: name, at });
+      known.push(name);
+      continue;
+    }
     const message = isReservedScopeName(name)
       ? `"${name}" is a reserved OpenID Connect scope name, never a scope of Api "${api}"`
       : `unknown scope "${name}" of Api "${api}"${didYouMean(name, scopes.names)}`;
