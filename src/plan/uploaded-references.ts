@@ -3,9 +3,10 @@
  * (DesiredState.uploadedScopeReferences): only the store knows whether an upload generated them. A plan
  * checks them against the rows it keeps: the scope must be in the store and stay there.
  */
-import { didYouMean } from "../model/did-you-mean.ts";
+
 import type { UploadedScopeReference } from "../model/desired.ts";
 import type { Diagnostic } from "../model/diagnostics.ts";
+import { didYouMean } from "../model/did-you-mean.ts";
 import type { StoredResource } from "../model/resources.ts";
 import { scopeId } from "./desired-resources.ts";
 import type { Plan } from "./types.ts";

@@ -19,7 +19,13 @@ export async function recordSourceImport(
 ): Promise<void> {
   if (after && !isUploadSource(after)) {
     if (before && !isUploadSource(before) && before.file.sha256 === after.file.sha256) return;
-    await tx.addImport({ source, api: after.api, action: before ? "replace" : "upload", file: after.file, log });
+    await tx.addImport({
+      source,
+      api: after.api,
+      action: before ? "replace" : "upload",
+      file: after.file,
+      log,
+    });
     return;
   }
   if (after || !before) return;

@@ -12,9 +12,11 @@ export function bearerTokenOf(req: OAuthRequest): string | undefined {
   return BEARER.exec(header(req, "authorization") ?? "")?.[1];
 }
 
-export function bearerChallenge(error?: string, description?: string): string {
+/** `scope`: for insufficient_scope, the space-separated scopes the request lacks (RFC 6750 §3). */
+export function bearerChallenge(error?: string, description?: string, scope?: string): string {
   const params = ['realm="scopectl"'];
   if (error) params.push(`error="${error}"`);
   if (description) params.push(`error_description="${description}"`);
+  if (scope) params.push(`scope="${scope}"`);
   return `Bearer ${params.join(", ")}`;
 }

@@ -1,65 +1,17 @@
 /**
- * Read-only management views under `/v1/` (JSON). Each needs a bearer access token of this server for
- * the management audience (`Settings.managementAudience`) carrying the view's permission: `read:apis`
- * for Apis, their import pages and the git sync status, `read:users` for users (docs/architecture.md#rules-from-the-product).
- * The permission counts only as it holds now at the management audience (liveAccessToken): enabled
- * there for the token's client (and held by a user token's user), not a same-named scope of another of
- * the token's audiences, nor one revoked since the token was issued.
- * Errors follow RFC 6750 §3: 401 with `WWW-Authenticate: Bearer` for a missing or invalid token (its
- * client no longer authorized for the management API included), 403 `insufficient_scope` for a token
- * without the permission.
+ * The management API under `/v1/` (JSON; docs/management-api.md): the read views here, the writes in
+ * management-writes.ts, every call through the one gate of management-auth.ts (a bearer token for the
+ * management audience, its permissions as they hold now; RFC 6750 §3 errors). Views need `read:apis`
+ * (Apis, their import pages, the git sync status) or `read:users` (users).
  */
-import { type NextFunction, type Request, type Response, Router } from "express";
+import { type Response, Router } from "express";
 import { redactDeep } from "../../core/redact.ts";
 import { didYouMean } from "../../model/did-you-mean.ts";
 import { effectiveScopes, sourceLabel } from "../../model/effective.ts";
-import type { ManagementPermission } from "../../model/management.ts";
 import type { ServerContext } from "../context.ts";
-import { bearerChallenge, bearerTokenOf } from "../http/bearer.ts";
-import { liveAccessToken } from "../oauth/live-access-token.ts";
-import type { ApiEntry, Snapshot } from "../snapshot.ts";
-
-function challenge(res: Response, status: 401 | 403, error?: string, description?: string): void {
-  res.set("WWW-Authenticate", bearerChallenge(error, description));
-  res.status(status).json(error ? { error, error_description: description } : { error: "unauthorized" });
-}
-
-/** Verifies the bearer token and its permission; puts the snapshot it was checked against in locals. */
-function requirePermission(ctx: ServerContext, permission: ManagementPermission) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const snapshot = ctx.snapshot();
-    if (!snapshot) {
-      res
-        .status(503)
-        .json({ error: "unavailable", error_description: "the service state is not loaded yet" });
-      return;
-    }
-    const token = bearerTokenOf(req);
-    if (token === undefined) {
-      challenge(res, 401);
-      return;
-    }
-    const live = await liveAccessToken(ctx.store, snapshot, token, {
-      audience: snapshot.settings.managementAudience,
-    });
-    if (!live) {
-      challenge(
-        res,
-        401,
-        "invalid_token",
-        "the access token is invalid, expired, not for the management API (or its client no longer is), or its sign-in ended",
-      );
-      return;
-    }
-    // live.scopes: what holds at the management audience only (see liveAccessToken).
-    if (!live.scopes.includes(permission)) {
-      challenge(res, 403, "insufficient_scope", `this view needs the ${permission} permission`);
-      return;
-    }
-    res.locals.snapshot = snapshot;
-    next();
-  };
-}
+import type { ApiEntry } from "../snapshot.ts";
+import { authenticate, requirePermission, snapshotOf } from "./management-auth.ts";
+import { mountManagementWrites } from "./management-writes.ts";
 
 function apiView(api: ApiEntry) {
   return {
@@ -82,8 +34,6 @@ function notFound(res: Response, what: string, name: string, known: Iterable<str
     .json({ error: "not_found", error_description: `no ${what} "${name}"${didYouMean(name, known)}` });
 }
 
-const snapshotOf = (res: Response): Snapshot => res.locals.snapshot as Snapshot;
-
 export function managementRouter(ctx: ServerContext): Router {
   const router = Router();
   // The views hold users and their access: no cache keeps them, errors included.
@@ -92,13 +42,15 @@ export function managementRouter(ctx: ServerContext): Router {
     next();
   });
 
-  router.get("/apis", requirePermission(ctx, "read:apis"), (_req, res) => {
+  router.use(authenticate(ctx));
+
+  router.get("/apis", requirePermission("read:apis"), (_req, res) => {
     res.json({ apis: [...snapshotOf(res).apis.values()].map(apiView) });
   });
 
   // The git sync status, as `scopectl status --json` prints it: what is applied, what failed, what
   // drifted, and which loop leads (`leader`: {holder, since}, or null when none runs).
-  router.get("/sync", requirePermission(ctx, "read:apis"), async (_req, res) => {
+  router.get("/sync", requirePermission("read:apis"), async (_req, res) => {
     const status = await ctx.store.syncStatus();
     if (!status) {
       res
@@ -111,7 +63,7 @@ export function managementRouter(ctx: ServerContext): Router {
     res.json({ ...redactDeep(status), leader });
   });
 
-  router.get("/apis/:name", requirePermission(ctx, "read:apis"), (req, res) => {
+  router.get("/apis/:name", requirePermission("read:apis"), (req, res) => {
     const { apis } = snapshotOf(res);
     const api = apis.get(String(req.params.name));
     if (!api) return notFound(res, "Api", String(req.params.name), apis.keys());
@@ -119,7 +71,7 @@ export function managementRouter(ctx: ServerContext): Router {
   });
 
   // The OpenAPI import page: the active file, and the history of uploads and deletions with their logs.
-  router.get("/apis/:name/openapi", requirePermission(ctx, "read:apis"), async (req, res) => {
+  router.get("/apis/:name/openapi", requirePermission("read:apis"), async (req, res) => {
     const { apis } = snapshotOf(res);
     const name = String(req.params.name);
     const api = apis.get(name);
@@ -144,7 +96,7 @@ export function managementRouter(ctx: ServerContext): Router {
     });
   });
 
-  router.get("/users", requirePermission(ctx, "read:users"), (_req, res) => {
+  router.get("/users", requirePermission("read:users"), (_req, res) => {
     const { users } = snapshotOf(res);
     res.json({
       users: [...users.entries()].map(([name, u]) => ({
@@ -157,7 +109,7 @@ export function managementRouter(ctx: ServerContext): Router {
     });
   });
 
-  router.get("/users/:name/scopes", requirePermission(ctx, "read:users"), (req, res) => {
+  router.get("/users/:name/scopes", requirePermission("read:users"), (req, res) => {
     const { users, roles } = snapshotOf(res);
     const name = String(req.params.name);
     const user = users.get(name);
@@ -174,5 +126,6 @@ export function managementRouter(ctx: ServerContext): Router {
     });
   });
 
+  mountManagementWrites(router, ctx);
   return router;
 }
