@@ -692,6 +692,44 @@ describe("OpenApiSource problems", () => {
     });
   });
 
+  test("an OpenApiSource with both file and upload, or with neither", async (t) => {
+    const both = yaml(
+      ...HEADER("OpenApiSource", "s"),
+      "spec:",
+      "  api: orders",
+      "  file: specs/orders.yaml",
+      "  upload: true",
+    );
+    const neither = yaml(...HEADER("OpenApiSource", "s"), "spec:", "  api: orders");
+    for (const [doc, word] of [
+      [both, "both"],
+      [neither, "neither"],
+    ] as const) {
+      const dir = await tenant(t, {
+        "api.yaml": ORDERS_API,
+        "specs/orders.yaml": ORDERS_SPEC,
+        "source.yaml": doc,
+      });
+      await assertOneError(dir, {
+        file: "source.yaml",
+        line: 5,
+        column: 3,
+        field: "spec",
+        message: new RegExp(
+          `^an OpenApiSource has exactly one of "file" \\(a spec in this folder\\) and "upload: true" \\(a spec uploaded over HTTP\\); this one has ${word}$`,
+        ),
+      });
+    }
+  });
+
+  test("upload: false is refused by the schema, naming the field", async (t) => {
+    const doc = yaml(...HEADER("OpenApiSource", "s"), "spec:", "  api: orders", "  upload: false");
+    const dir = await tenant(t, { "api.yaml": ORDERS_API, "source.yaml": doc });
+    const errors = await loadErrors(dir);
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.equal(errors[0]?.field, "spec.upload");
+  });
+
   test("an OpenApiSource file that escapes the root", async (t) => {
     const dir = await tenant(t, {
       "api.yaml": ORDERS_API,
