@@ -40,15 +40,13 @@ async function tenantFor(
 
 /** The import history oldest first, without what differs by path (file name, ids, times, revisions). */
 async function history(store: Store) {
-  return (await store.imports())
-    .reverse()
-    .map((r) => ({
-      action: r.action,
-      source: r.source,
-      sha256: r.file.sha256,
-      size: r.file.size,
-      log: r.log,
-    }));
+  return (await store.imports()).reverse().map((r) => ({
+    action: r.action,
+    source: r.source,
+    sha256: r.file.sha256,
+    size: r.file.size,
+    log: r.log,
+  }));
 }
 
 async function scopeRows(store: Store) {
@@ -284,6 +282,74 @@ describe("management API: OpenAPI uploads", { timeout: SUITE_TIMEOUT_MS }, () =>
       400,
     );
     assert.equal(await tenant.store.revision(), revision, "no refusal wrote anything");
+  });
+
+  test("a multipart upload; scope writes with dryRun write nothing; a file-fed Api and a spec generating a permission are refused", {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const { tenant, management } = await tenantFor(t);
+    const token = await m2mToken(tenant, [...FULL, P.edit], management);
+    const form = new FormData();
+    form.append("spec", new Blob([SPEC_V1], { type: "application/yaml" }), "orders.openapi.yaml");
+    const multipart = await fetch(`${tenant.url}/v1/apis/orders/openapi`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    const uploaded = (await multipart.json()) as { import: { file: { path: string }; action: string } };
+    assert.equal(multipart.status, 200, JSON.stringify(uploaded));
+    assert.deepEqual([uploaded.import.action, uploaded.import.file.path], ["upload", "orders.openapi.yaml"]);
+
+    const revision = await tenant.store.revision();
+    const created = await call(
+      tenant,
+      "POST",
+      "/apis/orders/scopes?dryRun=true",
+      token,
+      json({ name: "export:orders" }),
+    );
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.deepEqual(
+      [created.body.dryRun, created.body.action, created.body.revision],
+      [true, "create", null],
+    );
+    assert.equal(
+      (await call(tenant, "POST", "/apis/orders/scopes", token, json({ name: "export:orders" }))).status,
+      201,
+    );
+    const written = await tenant.store.revision();
+    assert.equal(written, revision + 1);
+    const dryDelete = await call(tenant, "DELETE", "/apis/orders/scopes/export:orders?dryRun=true", token);
+    assert.deepEqual([dryDelete.status, dryDelete.body.action], [200, "delete"]);
+    const dryPatch = await call(
+      tenant,
+      "PATCH",
+      "/apis/orders/scopes/export:orders?dryRun=true",
+      token,
+      json({ description: "x" }),
+    );
+    assert.equal(dryPatch.status, 200);
+    const dryImportDelete = await call(tenant, "DELETE", "/apis/orders/openapi?dryRun=true", token);
+    assert.equal(dryImportDelete.status, 200);
+    assert.equal(await tenant.store.revision(), written, "no dry run wrote anything");
+    assert.ok((await tenant.store.get("Scope", "orders/export:orders"))?.props.description === "");
+
+    const permission = `openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths:\n  /api-scopes:\n    delete: {responses: {"204": {description: ok}}}\n`;
+    const refused = await call(tenant, "PUT", "/apis/orders/openapi", token, yaml(permission));
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
+    assert.match(
+      String(refused.body.error_description),
+      /the spec generates "delete:api_scopes" \(DELETE \/api-scopes\), a permission of the built-in management API/,
+    );
+
+    const fileFed = await tenantFor(t, { spec: SPEC_V1 });
+    const fileToken = await m2mToken(fileFed.tenant, FULL, fileFed.management);
+    const conflict = await call(fileFed.tenant, "PUT", "/apis/orders/openapi", fileToken, yaml(SPEC_V2));
+    assert.equal(conflict.status, 409);
+    assert.match(
+      String(conflict.body.error_description),
+      /takes its spec from the file orders\.openapi\.yaml \(OpenApiSource "orders-spec", managed by git/,
+    );
   });
 
   test("bad bodies are refused as spec files are, 4xx, and change nothing", {

@@ -24,8 +24,11 @@ export const MAX_DESCRIPTION_LENGTH = 1000;
 const SCOPE_NAME = new RegExp(SCOPE_NAME_PATTERN);
 
 export interface ScopeAnswer {
+  dryRun: boolean;
+  action: "create" | "update" | "delete";
   scope: ScopeProps & { managedBy: string };
-  revision: number;
+  /** The revision the write made; null for a dry run. */
+  revision: number | null;
 }
 
 function checkDescription(value: unknown): string {
@@ -89,10 +92,18 @@ function writable(rows: ApiRows, row: StoredResource<"Scope">, verb: string): vo
 async function write(
   store: Store,
   actor: ManagementActor,
+  dryRun: boolean,
   decide: (reader: StoreReader) => Promise<PlanChange>,
 ): Promise<ScopeAnswer> {
   const ctx = writeContextOf(actor);
+  const answer = (change: PlanChange, revision: number | null): ScopeAnswer => ({
+    dryRun,
+    action: change.action as ScopeAnswer["action"],
+    scope: { ...((change.after ?? change.before) as ScopeProps), managedBy: ctx.managedBy },
+    revision,
+  });
   const first = await decide(store); // refusals answer before the write lock is taken
+  if (dryRun) return answer(first, null);
   const { result, revision } = await store.transaction(
     async (tx) => {
       const change = await decide(tx);
@@ -101,19 +112,18 @@ async function write(
     },
     { ctx, summary: summaryOf([first]) },
   );
-  const props = (result.after ?? result.before) as ScopeProps;
-  return { scope: { ...props, managedBy: ctx.managedBy }, revision };
+  return answer(result, revision);
 }
 
 export function createScope(
   store: Store,
   actor: ManagementActor,
-  request: { api: string; body: Record<string, unknown> },
+  request: { api: string; body: Record<string, unknown>; dryRun: boolean },
 ): Promise<ScopeAnswer> {
   requirePermissions(actor, ["create:api_scopes"]);
   const name = checkName(request.body.name);
   const description = checkDescription(request.body.description);
-  return write(store, actor, async (reader) => {
+  return write(store, actor, request.dryRun, async (reader) => {
     const rows = await readApi(reader, request.api);
     const row = rows.scopes.find((r) => r.props.name === name);
     if (row) {
@@ -130,7 +140,7 @@ export function createScope(
 export function updateScope(
   store: Store,
   actor: ManagementActor,
-  request: { api: string; name: string; body: Record<string, unknown> },
+  request: { api: string; name: string; body: Record<string, unknown>; dryRun: boolean },
 ): Promise<ScopeAnswer> {
   requirePermissions(actor, ["update:api_scopes"]);
   const unknown = Object.keys(request.body).filter((k) => k !== "description");
@@ -141,7 +151,7 @@ export function updateScope(
   }
   if (!("description" in request.body)) throw new ManagementRequestError(`"description" is required`);
   const description = checkDescription(request.body.description);
-  return write(store, actor, async (reader) => {
+  return write(store, actor, request.dryRun, async (reader) => {
     const rows = await readApi(reader, request.api);
     const row = existing(rows, request.name);
     writable(rows, row, "edited");
@@ -160,10 +170,10 @@ export function updateScope(
 export function deleteScope(
   store: Store,
   actor: ManagementActor,
-  request: { api: string; name: string },
+  request: { api: string; name: string; dryRun: boolean },
 ): Promise<ScopeAnswer> {
   requirePermissions(actor, ["delete:api_scopes"]);
-  return write(store, actor, async (reader) => {
+  return write(store, actor, request.dryRun, async (reader) => {
     const rows = await readApi(reader, request.api);
     const row = existing(rows, request.name);
     writable(rows, row, "deleted");

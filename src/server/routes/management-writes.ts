@@ -114,11 +114,9 @@ export function mountManagementWrites(router: Router, ctx: ServerContext): void 
     "/apis/:name/scopes",
     json,
     handled(async (req, res) => {
-      const answer = await createScope(store, actorOf(res), {
-        api: String(req.params.name),
-        body: jsonObject(req),
-      });
-      res.status(201).json(answer);
+      const request = { api: String(req.params.name), body: jsonObject(req), dryRun: dryRunOf(req) };
+      const answer = await createScope(store, actorOf(res), request);
+      res.status(answer.dryRun ? 200 : 201).json(answer);
     }),
   );
 
@@ -126,7 +124,12 @@ export function mountManagementWrites(router: Router, ctx: ServerContext): void 
     "/apis/:name/scopes/:scope",
     json,
     handled(async (req, res) => {
-      const request = { api: String(req.params.name), name: String(req.params.scope), body: jsonObject(req) };
+      const request = {
+        api: String(req.params.name),
+        name: String(req.params.scope),
+        body: jsonObject(req),
+        dryRun: dryRunOf(req),
+      };
       res.json(await updateScope(store, actorOf(res), request));
     }),
   );
@@ -134,12 +137,8 @@ export function mountManagementWrites(router: Router, ctx: ServerContext): void 
   router.delete(
     "/apis/:name/scopes/:scope",
     handled(async (req, res) => {
-      res.json(
-        await deleteScope(store, actorOf(res), {
-          api: String(req.params.name),
-          name: String(req.params.scope),
-        }),
-      );
+      const request = { api: String(req.params.name), name: String(req.params.scope), dryRun: dryRunOf(req) };
+      res.json(await deleteScope(store, actorOf(res), request));
     }),
   );
 }
