@@ -8,7 +8,7 @@ import { generateScopes } from "./generate.ts";
 import { type LoadedSpec, loadSpec, loadSpecBytes } from "./load.ts";
 import type { SpecImport } from "./types.ts";
 
-export { MAX_SPEC_BYTES, SPEC_EXTENSIONS, type SpecFormat } from "./files.ts";
+export { formatOf, MAX_SPEC_BYTES, SPEC_EXTENSIONS, type SpecFormat } from "./files.ts";
 export {
   describeOperation,
   type Generated,
