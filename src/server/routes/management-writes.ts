@@ -15,7 +15,7 @@ import {
 import { deleteImport, uploadSpec } from "../../engine/management/openapi-import.ts";
 import { createScope, deleteScope, updateScope } from "../../engine/management/scopes.ts";
 import { InputError } from "../../model/diagnostics.ts";
-import { importSpecBytes } from "../../openapi/index.ts";
+import { importSpecBytesInWorker } from "../../openapi/import-in-worker.ts";
 import type { ServerContext } from "../context.ts";
 import { readSpecBody, SpecBodyError } from "../http/spec-body.ts";
 import { actorOf, insufficientScope } from "./management-auth.ts";
@@ -94,7 +94,8 @@ export function mountManagementWrites(router: Router, ctx: ServerContext): void 
       // decided in the write's transaction).
       requirePermissions(actor, ["create:api_scopes", "update:apis"]);
       const body = await readSpecBody(req, res);
-      const imported = await importSpecBytes(body.bytes, { name: body.name, format: body.format });
+      // On a worker thread: seconds of parsing must not stall the token requests of this process.
+      const imported = await importSpecBytesInWorker(body.bytes, { name: body.name, format: body.format });
       res.json(await uploadSpec(store, actor, { api: String(req.params.name), imported, dryRun }));
     }),
   );
