@@ -25,7 +25,19 @@ const WORKER = UNDER_TSX
 
 type Answer = { ok: SpecImport } | { input: Diagnostic[] } | { failed: string };
 
+/**
+ * One import at a time per process: parsing a 20 MB spec holds several times its size in memory, so
+ * concurrent uploads queue here instead of multiplying that (their writes serialize anyway).
+ */
+let queue: Promise<unknown> = Promise.resolve();
+
 export function importSpecBytesInWorker(bytes: Uint8Array, options: ImportBytesOptions): Promise<SpecImport> {
+  const run = queue.then(() => runInWorker(bytes, options));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+function runInWorker(bytes: Uint8Array, options: ImportBytesOptions): Promise<SpecImport> {
   // A copy that the worker owns: the caller's buffer may be a slice of a pooled allocation.
   const owned = new Uint8Array(bytes);
   return new Promise((resolve, reject) => {
