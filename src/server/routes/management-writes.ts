@@ -4,7 +4,13 @@
  * what may change and the one transaction that changes it are engine/management/'s. Every write
  * answers `Cache-Control: no-store` (set for all of /v1 by the views' router).
  */
-import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from "express";
 import { requirePermissions } from "../../engine/management/actor.ts";
 import {
   InsufficientPermissionError,
@@ -17,6 +23,7 @@ import { createScope, deleteScope, updateScope } from "../../engine/management/s
 import { InputError } from "../../model/diagnostics.ts";
 import { importSpecBytesInWorker } from "../../openapi/import-in-worker.ts";
 import type { ServerContext } from "../context.ts";
+import { closeAfterAnswer } from "../http/lingering-close.ts";
 import { readSpecBody, SpecBodyError } from "../http/spec-body.ts";
 import { actorOf, insufficientScope } from "./management-auth.ts";
 
@@ -70,7 +77,13 @@ type Handler = (req: Request, res: Response) => Promise<void>;
 const handled =
   (handler: Handler) =>
   (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch((error: unknown) => answerError(error, res, next));
+    handler(req, res).catch((error: unknown) => {
+      // Refused before its body was read (a missing permission, a bad dryRun): do not read 20 MB for it.
+      // (readSpecBody does this itself for the bodies it refuses.)
+      const unread = !req.complete && !res.headersSent && !(error instanceof SpecBodyError);
+      if (unread) closeAfterAnswer(req, res);
+      answerError(error, res, next);
+    });
   };
 
 function jsonObject(req: Request): Record<string, unknown> {
@@ -81,12 +94,13 @@ function jsonObject(req: Request): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-export function mountManagementWrites(router: Router, ctx: ServerContext): void {
+export function mountManagementWrites(router: Router, ctx: ServerContext, gate: RequestHandler): void {
   const json = express.json({ limit: SCOPE_BODY_LIMIT, strict: true });
   const { store } = ctx;
 
   router.put(
     "/apis/:name/openapi",
+    gate,
     handled(async (req, res) => {
       const actor = actorOf(res);
       const dryRun = dryRunOf(req);
@@ -102,6 +116,7 @@ export function mountManagementWrites(router: Router, ctx: ServerContext): void 
 
   router.delete(
     "/apis/:name/openapi",
+    gate,
     handled(async (req, res) => {
       const answer = await deleteImport(store, actorOf(res), {
         api: String(req.params.name),
@@ -113,6 +128,7 @@ export function mountManagementWrites(router: Router, ctx: ServerContext): void 
 
   router.post(
     "/apis/:name/scopes",
+    gate,
     json,
     handled(async (req, res) => {
       const request = { api: String(req.params.name), body: jsonObject(req), dryRun: dryRunOf(req) };
@@ -123,6 +139,7 @@ export function mountManagementWrites(router: Router, ctx: ServerContext): void 
 
   router.patch(
     "/apis/:name/scopes/:scope",
+    gate,
     json,
     handled(async (req, res) => {
       const request = {
@@ -137,6 +154,7 @@ export function mountManagementWrites(router: Router, ctx: ServerContext): void 
 
   router.delete(
     "/apis/:name/scopes/:scope",
+    gate,
     handled(async (req, res) => {
       const request = { api: String(req.params.name), name: String(req.params.scope), dryRun: dryRunOf(req) };
       res.json(await deleteScope(store, actorOf(res), request));

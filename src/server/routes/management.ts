@@ -42,15 +42,16 @@ export function managementRouter(ctx: ServerContext): Router {
     next();
   });
 
-  router.use(authenticate(ctx));
+  // Per route, not router-wide: a path that does not decode is a 400 before any token is looked at.
+  const gate = authenticate(ctx);
 
-  router.get("/apis", requirePermission("read:apis"), (_req, res) => {
+  router.get("/apis", gate, requirePermission("read:apis"), (_req, res) => {
     res.json({ apis: [...snapshotOf(res).apis.values()].map(apiView) });
   });
 
   // The git sync status, as `scopectl status --json` prints it: what is applied, what failed, what
   // drifted, and which loop leads (`leader`: {holder, since}, or null when none runs).
-  router.get("/sync", requirePermission("read:apis"), async (_req, res) => {
+  router.get("/sync", gate, requirePermission("read:apis"), async (_req, res) => {
     const status = await ctx.store.syncStatus();
     if (!status) {
       res
@@ -63,7 +64,7 @@ export function managementRouter(ctx: ServerContext): Router {
     res.json({ ...redactDeep(status), leader });
   });
 
-  router.get("/apis/:name", requirePermission("read:apis"), (req, res) => {
+  router.get("/apis/:name", gate, requirePermission("read:apis"), (req, res) => {
     const { apis } = snapshotOf(res);
     const api = apis.get(String(req.params.name));
     if (!api) return notFound(res, "Api", String(req.params.name), apis.keys());
@@ -71,7 +72,7 @@ export function managementRouter(ctx: ServerContext): Router {
   });
 
   // The OpenAPI import page: the active file, and the history of uploads and deletions with their logs.
-  router.get("/apis/:name/openapi", requirePermission("read:apis"), async (req, res) => {
+  router.get("/apis/:name/openapi", gate, requirePermission("read:apis"), async (req, res) => {
     const { apis } = snapshotOf(res);
     const name = String(req.params.name);
     const api = apis.get(name);
@@ -96,7 +97,7 @@ export function managementRouter(ctx: ServerContext): Router {
     });
   });
 
-  router.get("/users", requirePermission("read:users"), (_req, res) => {
+  router.get("/users", gate, requirePermission("read:users"), (_req, res) => {
     const { users } = snapshotOf(res);
     res.json({
       users: [...users.entries()].map(([name, u]) => ({
@@ -109,7 +110,7 @@ export function managementRouter(ctx: ServerContext): Router {
     });
   });
 
-  router.get("/users/:name/scopes", requirePermission("read:users"), (req, res) => {
+  router.get("/users/:name/scopes", gate, requirePermission("read:users"), (req, res) => {
     const { users, roles } = snapshotOf(res);
     const name = String(req.params.name);
     const user = users.get(name);
@@ -126,6 +127,6 @@ export function managementRouter(ctx: ServerContext): Router {
     });
   });
 
-  mountManagementWrites(router, ctx);
+  mountManagementWrites(router, ctx, gate);
   return router;
 }
