@@ -381,7 +381,9 @@ describe("management API: OpenAPI uploads", { timeout: SUITE_TIMEOUT_MS }, () =>
       headers: { authorization: `Bearer ${token}`, "content-type": "application/yaml" },
       body: Buffer.alloc(20 * 1024 * 1024 + 1, 0x20),
     }).catch((error: unknown) => error);
-    if (big instanceof Response) assert.equal(big.status, 413);
+    assert.ok(big instanceof Response, `the 413 reaches a client still sending: ${String(big)}`);
+    assert.equal(big.status, 413);
+    assert.match(String(((await big.json()) as { error_description: string }).error_description), /20/);
     assert.equal(await tenant.store.revision(), revision, "nothing written");
     assert.deepEqual(await tenant.store.imports(), []);
   });
