@@ -12,6 +12,7 @@ import { describe, test } from "node:test";
 import { planFolder } from "../../src/engine/plan-folder.ts";
 import { InputError } from "../../src/model/diagnostics.ts";
 import type { Store } from "../../src/store/store.ts";
+import { runCli } from "../support/cli.ts";
 import {
   call,
   json,
@@ -299,6 +300,20 @@ describe("management API: OpenAPI uploads", { timeout: SUITE_TIMEOUT_MS }, () =>
     const uploaded = (await multipart.json()) as { import: { file: { path: string }; action: string } };
     assert.equal(multipart.status, 200, JSON.stringify(uploaded));
     assert.deepEqual([uploaded.import.action, uploaded.import.file.path], ["upload", "orders.openapi.yaml"]);
+    // The import page and `scopectl history` show it, with the client as the actor.
+    const page = await call(
+      tenant,
+      "GET",
+      "/apis/orders/openapi",
+      await m2mToken(tenant, [P.read], management),
+    );
+    const active = page.body.active as { path: string } | null;
+    assert.equal(active?.path, "orders.openapi.yaml");
+    assert.equal((page.body.history as { action: string }[])[0]?.action, "upload");
+    const listed = runCli(["history", "--store", tenant.storeFile]);
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, /client:m-cude/);
+    assert.match(listed.stdout, /upload/);
 
     const revision = await tenant.store.revision();
     const created = await call(
