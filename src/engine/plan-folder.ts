@@ -30,6 +30,25 @@ export interface PlanFolderOptions {
   displayBase?: string;
 }
 
+/** How often the reads are retried while other writers keep moving the store (then the plan is stale). */
+const READ_ATTEMPTS = 5;
+
+/**
+ * The rows and the import history at one revision: read between two reads of the revision, again
+ * when it moved (another writer, such as an upload over HTTP, committed meanwhile). Otherwise a plan
+ * could pair older rows with the newer revision, and its apply would pass the stale-revision check.
+ */
+async function readAtOneRevision(store: Store) {
+  let revision = await store.revision();
+  for (let attempt = 1; ; attempt++) {
+    const [current, imports] = await Promise.all([store.listAll(), store.imports()]);
+    const after = await store.revision();
+    // Still moving after the last attempt: plan against the first revision, which apply will refuse.
+    if (after === revision || attempt === READ_ATTEMPTS) return { current, imports, revision };
+    revision = after;
+  }
+}
+
 export async function planFolder(
   store: Store,
   dir: string,
@@ -38,10 +57,8 @@ export async function planFolder(
   const root = path.resolve(dir);
   const state = await loadDesiredState(root, { displayBase: options.displayBase ?? process.cwd() });
   const desired = desiredResources(state, process.env);
-  const [current, imports, revision, commit] = await Promise.all([
-    store.listAll(),
-    store.imports(),
-    store.revision(),
+  const [{ current, imports, revision }, commit] = await Promise.all([
+    readAtOneRevision(store),
     commitOf(root),
   ]);
   const plan = makePlan({

@@ -25,7 +25,11 @@ const ACTOR: ManagementActor = {
   permissions: new Set(["create:api_scopes", "update:apis", "delete:api_scopes"]),
 };
 
+// The actor's client, authorized at the management Api (default audience: the default issuer's /v1):
+// writes check the permissions the store grants it now.
 const MANIFESTS = [
+  `${API_HEADER("Api", "management")}spec:\n  audience: http://localhost:8080/v1\n  scopes: [{ name: "create:api_scopes" }, { name: "update:apis" }, { name: "delete:api_scopes" }]\n`,
+  `${API_HEADER("Application", "ci")}spec:\n  type: m2m\n  apis:\n    management: { scopes: all }\n`,
   `${API_HEADER("Api", "orders")}spec:\n  audience: https://orders.example\n  scopes: [{ name: "get:health" }]\n`,
   `${API_HEADER("OpenApiSource", "orders-spec")}spec:\n  api: orders\n  upload: true\n`,
 ].join("---\n");

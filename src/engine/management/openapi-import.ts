@@ -9,7 +9,12 @@
 import { InputError } from "../../model/diagnostics.ts";
 import { isManagementPermission, type ManagementPermission } from "../../model/management.ts";
 import { isReservedScopeName } from "../../model/names.ts";
-import { isUploadSource, type ScopeProps, type StoredResource } from "../../model/resources.ts";
+import {
+  isHttpManaged,
+  isUploadSource,
+  type ScopeProps,
+  type StoredResource,
+} from "../../model/resources.ts";
 import type { SpecFileInfo } from "../../model/spec-import.ts";
 import type { SpecImport } from "../../openapi/types.ts";
 import { scopeId } from "../../plan/desired-resources.ts";
@@ -19,8 +24,9 @@ import type { PlanChange } from "../../plan/types.ts";
 import type { ImportLogItem, ImportRecord, StoreReader } from "../../store/resources.ts";
 import type { Store } from "../../store/store.ts";
 import { applyChange } from "../apply.ts";
-import { type ManagementActor, requirePermissions, writeContextOf } from "./actor.ts";
+import { type ManagementActor, writeContextOf } from "./actor.ts";
 import { ManagementConflictError, ManagementNotFoundError } from "./errors.ts";
+import { requireLivePermissions } from "./live-permissions.ts";
 import { type ApiRows, ownerOf, readApi, refuseHeldRemovals } from "./rows.ts";
 
 /** What an import call answers: the import record (with the revision it made, or null). */
@@ -75,8 +81,14 @@ function logContext(rows: ApiRows, deleted: ReadonlySet<string>, imports: Import
   return { currentScopes, deletedScopeIds: deleted, imports };
 }
 
+/**
+ * The scopes an import of `source` owns: those it generated, and any an upload generated for this Api
+ * under an earlier name of its source (an Api has one source; git may rename it).
+ */
 const generatedBy = (rows: ApiRows, source: string) =>
-  rows.scopes.filter((r) => r.props.origin === "openapi" && r.props.source === source);
+  rows.scopes.filter(
+    (r) => r.props.origin === "openapi" && (r.props.source === source || isHttpManaged(r.managedBy)),
+  );
 
 /** A spec that would generate a management permission is refused, as resolve/openapi-sources.ts does. */
 function refusePermissionNames(imported: SpecImport): void {
@@ -100,7 +112,7 @@ async function decideUpload(
   const source = uploadSourceOf(rows);
   const imports = await reader.imports(source.id);
   const active = await activeImport(reader, source.id);
-  requirePermissions(actor, active ? REPLACE : UPLOAD);
+  requireLivePermissions(rows.all, actor, active ? REPLACE : UPLOAD);
   refusePermissionNames(imported);
 
   const mine = new Map(generatedBy(rows, source.id).map((r) => [r.id, r]));
@@ -129,7 +141,11 @@ async function decideUpload(
         after,
         diff: diffProps("Scope", undefined, after),
       });
-    } else if (row.props.description !== after.description || row.managedBy !== managedBy) {
+    } else if (
+      row.props.description !== after.description ||
+      row.props.source !== after.source ||
+      row.managedBy !== managedBy
+    ) {
       changes.push({
         action: "update",
         kind: "Scope",
@@ -175,7 +191,7 @@ async function decideUpload(
 async function decideDelete(reader: StoreReader, actor: ManagementActor, apiName: string): Promise<Decision> {
   const rows = await readApi(reader, apiName);
   const source = uploadSourceOf(rows);
-  requirePermissions(actor, DELETE);
+  requireLivePermissions(rows.all, actor, DELETE);
   const active = await activeImport(reader, source.id);
   if (!active) throw new ManagementNotFoundError(`Api "${apiName}" has no active import to delete`);
   const generated = generatedBy(rows, source.id);

@@ -16,6 +16,7 @@ import type { Store } from "../../store/store.ts";
 import { applyChange } from "../apply.ts";
 import { type ManagementActor, requirePermissions, writeContextOf } from "./actor.ts";
 import { ManagementConflictError, ManagementNotFoundError, ManagementRequestError } from "./errors.ts";
+import { requireLivePermissions } from "./live-permissions.ts";
 import { summaryOf } from "./openapi-import.ts";
 import { type ApiRows, ownerOf, readApi, refuseHeldRemovals } from "./rows.ts";
 
@@ -39,8 +40,8 @@ function checkDescription(value: unknown): string {
   }
   // Control characters would end up in consent pages, logs and terminals.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point of the check
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
-    throw new ManagementRequestError(`"description" holds a control character`);
+  if (/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(value)) {
+    throw new ManagementRequestError(`"description" holds a control or bidirectional formatting character`);
   }
   return value;
 }
@@ -125,6 +126,7 @@ export function createScope(
   const description = checkDescription(request.body.description);
   return write(store, actor, request.dryRun, async (reader) => {
     const rows = await readApi(reader, request.api);
+    requireLivePermissions(rows.all, actor, ["create:api_scopes"]);
     const row = rows.scopes.find((r) => r.props.name === name);
     if (row) {
       throw new ManagementConflictError(
@@ -153,6 +155,7 @@ export function updateScope(
   const description = checkDescription(request.body.description);
   return write(store, actor, request.dryRun, async (reader) => {
     const rows = await readApi(reader, request.api);
+    requireLivePermissions(rows.all, actor, ["update:api_scopes"]);
     const row = existing(rows, request.name);
     writable(rows, row, "edited");
     const after: ScopeProps = { ...row.props, description };
@@ -175,6 +178,7 @@ export function deleteScope(
   requirePermissions(actor, ["delete:api_scopes"]);
   return write(store, actor, request.dryRun, async (reader) => {
     const rows = await readApi(reader, request.api);
+    requireLivePermissions(rows.all, actor, ["delete:api_scopes"]);
     const row = existing(rows, request.name);
     writable(rows, row, "deleted");
     refuseHeldRemovals(rows, new Set([row.id]), `Deleting scope "${row.props.name}"`);
