@@ -4,8 +4,9 @@
  * they live here, not with the errors (core/errors.ts).
  *
  * Exit codes: 0 success; 1 any failure (every code below, an uncoded error, a usage error); 2 only
- * from `plan --detailed-exitcode`, meaning "the plan has changes", not a failure. A code moves to an
- * exit code of its own only when a script needs to tell it apart, and the CHANGELOG says so.
+ * from `plan --detailed-exitcode` and `openapi upload --dry-run`, meaning "there are changes", not a
+ * failure (EXIT_CHANGES). A code moves to an exit code of its own only when a script needs to tell it
+ * apart, and the CHANGELOG says so.
  *
  * A hint is for a failure whose message cannot say what to do next; most messages already end with
  * it ("...; make a new plan"), and those codes have none.
@@ -13,6 +14,8 @@
 import { type ErrorCode, ScopectlError } from "../core/errors.ts";
 
 export const EXIT_FAILURE = 1;
+/** Not a failure: the plan, or the dry run of an upload, has changes. */
+export const EXIT_CHANGES = 2;
 
 export interface FailureOutcome {
   exitCode: number;
@@ -63,7 +66,11 @@ export const ERROR_OUTCOMES: Readonly<Record<ErrorCode, FailureOutcome>> = {
     exitCode: EXIT_FAILURE,
     hint: "another process was adding signing keys at the same time; run the command again",
   },
-  // The token service's codes are HTTP answers; a command meets them only through a bug, as a failure.
+  "remote.unreachable": FAILURE,
+  "remote.unexpected": FAILURE,
+  "remote.unauthorized": FAILURE,
+  // The token service's codes are HTTP answers; a command meets them as a server's refusal (openapi
+  // upload) or through a bug, as a failure.
   "webhook.refused": FAILURE,
   "login.form": FAILURE,
   "authorize.untrusted": FAILURE,

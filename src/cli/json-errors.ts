@@ -1,8 +1,9 @@
 /**
  * `--json` means one JSON document on stdout whatever happens, so that a script can parse the answer
  * of a failure too: `{"error": "...", "code": "..."}` (`code` for a ScopectlError, core/errors.ts; plus
- * `diagnostics` for manifest problems), exit code 1, and nothing on stderr. Wrap a command's action body
- * with it; without --json errors go the usual way (reportFailure: one line on stderr).
+ * `diagnostics` for manifest problems, `holders` for a management write refused over granted scopes),
+ * exit code 1, and nothing on stderr. Wrap a command's action body with it; without --json errors go
+ * the usual way (reportFailure: one line on stderr).
  *
  * Commander's own usage errors (an unknown option, a missing argument) happen before any action runs:
  * with --json on the command line, jsonUsageErrors makes commander throw them instead of printing them,
@@ -11,6 +12,7 @@
  */
 import type { Command, CommanderError } from "commander";
 import { ScopectlError } from "../core/errors.ts";
+import { ManagementConflictError } from "../engine/management/errors.ts";
 import { InputError } from "../model/diagnostics.ts";
 import { failureOutcome } from "./exit-codes.ts";
 import { out } from "./output.ts";
@@ -26,6 +28,8 @@ export function printJsonError(error: unknown): void {
   if (error instanceof ScopectlError) answer.code = error.code;
   if (hint !== undefined) answer.hint = hint;
   if (error instanceof InputError) answer.diagnostics = error.diagnostics;
+  // A refusal because scopes are still granted lists who grants them (openapi upload's 409).
+  if (error instanceof ManagementConflictError && error.holders.length > 0) answer.holders = error.holders;
   out(JSON.stringify(answer, null, 2));
   process.exitCode = exitCode;
 }

@@ -66,6 +66,14 @@ export const ERROR_CODES = {
   "management.not-found": "no such Api, scope, upload-fed OpenApiSource or active import (HTTP 404)",
   "management.invalid-request": "a management request's body or parameters are unusable (HTTP 400)",
 
+  // The CLI calling a scopectl server (openapi upload's --server).
+  "remote.unreachable":
+    "the server cannot be reached, did not answer in time, or answered that it is unavailable (HTTP 502-504); retry",
+  "remote.unexpected":
+    "the server answered what a scopectl server does not (no discovery document, a redirect, not JSON, another shape)",
+  "remote.unauthorized":
+    "the server refused the access token (HTTP 401): not for its management audience, or the client's access changed",
+
   // The token service.
   "webhook.refused": "a git webhook delivery was refused (unsigned, forged, malformed, not JSON, no secret)",
   "login.form": "a login form post is refused: no or a bad CSRF token, expired, or not this browser's",
