@@ -65,7 +65,7 @@ function scrubber(secrets: readonly string[]): (text: string) => string {
   return (text) => present.reduce((t, secret) => t.split(secret).join("***"), text);
 }
 
-/** `error: description` of an OAuth-style error body, or the status alone. */
+/** `409 conflict: description` from an OAuth-style error body, or `HTTP 500` without one. */
 function errorText(answer: RemoteAnswer, scrub: (text: string) => string): string {
   const body = objectOf(answer.json);
   const error = typeof body?.error === "string" ? body.error : undefined;

@@ -3,7 +3,7 @@
  * missing file, a file over 20 MB, a --server with a password, a query or plain http elsewhere), a
  * server that is not there, and, against a small Express stub, what the real server never does: a
  * token endpoint elsewhere over http, answers echoing the credentials (masked), no answer at all (the
- * --timeout), not a scopectl server, a 503. The real server's answers: openapi-upload.test.ts.
+ * --timeout), not a scopectl server, a redirect, a 503. The real server's answers: openapi-upload.test.ts.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -239,7 +239,7 @@ describe("scopectl openapi upload against a stub: what the real server never doe
     );
   });
 
-  test("not a scopectl server, or one that is unavailable: a clear error, exit 1", {
+  test("not a scopectl server, a redirect, or a server that is unavailable: a clear error, exit 1", {
     timeout: TEST_TIMEOUT_MS,
   }, async (t) => {
     const other = await stub(t, () => {});
@@ -249,6 +249,18 @@ describe("scopectl openapi upload against a stub: what the real server never doe
     assert.match(
       notScopectl.stderr,
       /did not answer an OpenID Connect discovery document \(HTTP 404\): is --server the scopectl token service's base URL \(its issuer, e\.g\. https:\/\/auth\.example\.com\)\?$/m,
+    );
+
+    const redirecting = await stub(t, (app) => {
+      app.get("/.well-known/openid-configuration", (_req, res) => {
+        res.redirect(302, "https://elsewhere.example/.well-known/openid-configuration");
+      });
+    });
+    const redirected = await upload([spec, "--api", "orders"], run(redirecting.url));
+    assert.equal(redirected.status, 1);
+    assert.match(
+      redirected.stderr,
+      /^error: discovery \(GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-configuration\) was answered with a redirect \(302\); scopectl does not follow it/m,
     );
 
     const down = await stub(t, (app, url) => {
