@@ -117,6 +117,8 @@ function printAnswer(answer: UploadAnswer, spec: SpecToUpload): void {
 export async function runUpload(file: string, options: UploadOptions): Promise<void> {
   // Everything local first: a typo fails before the network is touched.
   const server = parseServerUrl(options.server);
+  if (options.api.trim() === "")
+    throw new ScopectlError("option.invalid", "--api must name an Api, not be empty");
   const target = {
     server,
     api: options.api,
