@@ -8,7 +8,6 @@ import type { UploadedScopeReference } from "../model/desired.ts";
 import type { Diagnostic } from "../model/diagnostics.ts";
 import { didYouMean } from "../model/did-you-mean.ts";
 import type { StoredResource } from "../model/resources.ts";
-import { scopeId } from "./desired-resources.ts";
 import type { Plan } from "./types.ts";
 
 export function uploadedReferenceProblems(
