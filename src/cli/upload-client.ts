@@ -6,15 +6,15 @@
  * there), then `PUT {server}/v1/apis/{api}/openapi` with the spec's bytes. Every refusal becomes a
  * ScopectlError whose code says what kind it is; the secret and the token never enter a message.
  */
+
 import { isErrorCode, ScopectlError } from "../core/errors.ts";
 import { redactUrls } from "../core/redact.ts";
 import { ManagementConflictError, type ScopeHolder } from "../engine/management/errors.ts";
+import type { ImportAnswer } from "../engine/management/openapi-import.ts";
 import { defaultManagementAudience } from "../manifest/schemas/settings.ts";
 import { type Diagnostic, InputError } from "../model/diagnostics.ts";
-import type { SpecFileInfo } from "../model/spec-import.ts";
 import type { SpecFormat } from "../openapi/files.ts";
 import { uploadName } from "../server/http/spec-formats.ts";
-import type { ImportLogItem, ImportRecord } from "../store/resources.ts";
 import { bearerChallengeParams } from "./bearer-challenge.ts";
 import { exchange, objectOf, type RemoteAnswer } from "./remote-http.ts";
 import { CLIENT_ID_ENV, CLIENT_SECRET_ENV, type ClientCredentials } from "./upload-options.ts";
@@ -40,19 +40,8 @@ export interface SpecToUpload {
   displayPath: string;
 }
 
-/** The server's answer (engine/management/openapi-import.ts, ImportAnswer). */
-export interface UploadAnswer {
-  dryRun: boolean;
-  changed: boolean;
-  import: {
-    source: string;
-    api: string;
-    action: ImportRecord["action"];
-    file: SpecFileInfo;
-    revision: number | null;
-    log: ImportLogItem[];
-  };
-}
+/** The server's answer: the management API's ImportAnswer, as JSON. */
+export type UploadAnswer = ImportAnswer;
 
 /** `{base}/{path}`: the base's own path kept (a service under a path prefix), one `/` between. */
 function under(server: URL, path: string): URL {

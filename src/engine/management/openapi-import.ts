@@ -70,9 +70,9 @@ function uploadSourceOf(rows: ApiRows): StoredResource<"OpenApiSource"> {
   return source;
 }
 
-/** The active import of `source`: its newest record, unless that is a deletion. */
-async function activeImport(reader: StoreReader, source: string): Promise<ImportRecord | undefined> {
-  const [latest] = await reader.imports(source);
+/** The active import among a source's history (newest first): its newest record, unless a deletion. */
+function activeOf(imports: readonly ImportRecord[]): ImportRecord | undefined {
+  const [latest] = imports;
   return latest && latest.action !== "delete" ? latest : undefined;
 }
 
@@ -111,7 +111,7 @@ async function decideUpload(
   const rows = await readApi(reader, apiName);
   const source = uploadSourceOf(rows);
   const imports = await reader.imports(source.id);
-  const active = await activeImport(reader, source.id);
+  const active = activeOf(imports);
   requireLivePermissions(rows.all, actor, active ? REPLACE : UPLOAD);
   refusePermissionNames(imported);
 
@@ -192,7 +192,8 @@ async function decideDelete(reader: StoreReader, actor: ManagementActor, apiName
   const rows = await readApi(reader, apiName);
   const source = uploadSourceOf(rows);
   requireLivePermissions(rows.all, actor, DELETE);
-  const active = await activeImport(reader, source.id);
+  const imports = await reader.imports(source.id);
+  const active = activeOf(imports);
   if (!active) throw new ManagementNotFoundError(`Api "${apiName}" has no active import to delete`);
   const generated = generatedBy(rows, source.id);
   const deleted = new Set(generated.map((r) => r.id));
@@ -204,7 +205,7 @@ async function decideDelete(reader: StoreReader, actor: ManagementActor, apiName
     before: r.props,
     diff: diffProps("Scope", r.props, undefined),
   }));
-  const ctx = logContext(rows, deleted, await reader.imports(source.id));
+  const ctx = logContext(rows, deleted, imports);
   const log = removals(ctx, source.id, apiName);
   return {
     changes,
