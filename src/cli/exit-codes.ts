@@ -71,6 +71,12 @@ export const ERROR_OUTCOMES: Readonly<Record<ErrorCode, FailureOutcome>> = {
   "remote.unauthorized": FAILURE,
   // The token service's codes are HTTP answers; a command meets them as a server's refusal (openapi
   // upload) or through a bug, as a failure.
+  "resource.no-token": FAILURE,
+  "resource.invalid-token": FAILURE,
+  "resource.insufficient-scope": FAILURE,
+  "resource.invalid-request": FAILURE,
+  "resource.no-operation": FAILURE,
+  "resource.unavailable": FAILURE,
   "webhook.refused": FAILURE,
   "login.form": FAILURE,
   "authorize.untrusted": FAILURE,

@@ -74,6 +74,17 @@ export const ERROR_CODES = {
   "remote.unauthorized":
     "the server refused the access token (HTTP 401): not for its management audience, or the client's access changed",
 
+  // The resource-server library (scopectl/resource-server, scopectl/express; docs/resource-server.md).
+  "resource.no-token": "a request to a protected API carries no access token or API key (HTTP 401, no error code)",
+  "resource.invalid-token":
+    "an access token or API key does not verify: signature, type, issuer, audience, expiry, revoked (HTTP 401)",
+  "resource.insufficient-scope": "a valid token lacks the scope the route needs (HTTP 403)",
+  "resource.invalid-request":
+    "a request to a protected API is malformed: an undecodable path, two credentials, a token in the URL (HTTP 400)",
+  "resource.no-operation": "no operation of the API's spec matches the request's method and path (HTTP 404)",
+  "resource.unavailable":
+    "the authorization server's keys or introspection cannot be reached, so no token can be checked (HTTP 503)",
+
   // The token service.
   "webhook.refused": "a git webhook delivery was refused (unsigned, forged, malformed, not JSON, no secret)",
   "login.form": "a login form post is refused: no or a bad CSRF token, expired, or not this browser's",

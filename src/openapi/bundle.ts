@@ -10,7 +10,6 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import SwaggerParser from "@apidevtools/swagger-parser";
 import { InputError } from "../model/diagnostics.ts";
 import { specError } from "./errors.ts";
 import { displayPath, MAX_SPEC_BYTES, type ReadBudget, readLimitedFile } from "./files.ts";
@@ -105,6 +104,9 @@ export async function bundleExternalRefs(
   // Only a spec read from a file can have `$ref`s to other files (refs.ts refuses them in uploaded bytes).
   const rootFile = rootSource.abs;
   if (rootFile === undefined) throw new Error("bundleExternalRefs needs a spec read from a file");
+  // Loaded only for a spec that has `$ref`s to other files: most specs do not, and the resource-server
+  // library (which loads specs with this loader) should not pull the bundler into every API.
+  const { default: SwaggerParser } = await import("@apidevtools/swagger-parser");
   const parser = new SwaggerParser();
   try {
     // `as never`: the option types know neither a parser plugin of our own nor a resolver returning parsed
