@@ -112,7 +112,10 @@ export function accessTokenVerifier(options: AccessTokenOptions): AccessTokenVer
     let payload: JWTPayload;
     try {
       const currentDate = options.now ? new Date(options.now()) : undefined;
-      ({ payload } = await jwtVerify(token, keys, { ...verifyOptions, ...(currentDate ? { currentDate } : {}) }));
+      ({ payload } = await jwtVerify(token, keys, {
+        ...verifyOptions,
+        ...(currentDate ? { currentDate } : {}),
+      }));
     } catch (error) {
       if (error instanceof KeysUnreachable) {
         throw unavailable(`the issuer's signing keys cannot be fetched: ${error.message}`, error);

@@ -28,8 +28,9 @@ function segmentOf(source: string): TemplateSegment {
   for (const match of source.matchAll(EXPRESSION)) {
     const text = source.slice(last, match.index);
     literalLength += text.length;
-    // A parameter holds at least one character and never a `/` (segments are split before matching).
-    pattern += `${escapeRegExp(text)}([^/]+?)`;
+    // A parameter holds at least one character. The segment was split off before it was decoded, so a
+    // `/` in it is an escaped `%2F` of the value, not a separator.
+    pattern += `${escapeRegExp(text)}(.+?)`;
     names.push(match[1] ?? "");
     last = match.index + match[0].length;
   }
@@ -41,8 +42,8 @@ function segmentOf(source: string): TemplateSegment {
     source,
     names,
     literalLength,
-    exact: new RegExp(pattern),
-    folded: new RegExp(pattern, "i"),
+    exact: new RegExp(pattern, "s"),
+    folded: new RegExp(pattern, "is"),
   };
 }
 

@@ -240,7 +240,9 @@ export class RouteTable {
     for (const [wanted, headAsGet] of methods) {
       for (const root of this.#roots) {
         if (!startsWith(folded, fold ? root.foldedBase : root.base)) continue;
-        const rest = segments.slice(root.base.length);
+        const after = segments.slice(root.base.length);
+        // The spec's `/` under a base path `/api` is `/api/` on the wire (and `/api`, its base alone).
+        const rest = root.base.length > 0 && after.length === 1 && after[0] === "" ? [] : after;
         const entry = find(root.node, fold ? rest.map((s) => s.toLowerCase()) : rest, 0, wanted, fold);
         if (entry) {
           return {
