@@ -55,8 +55,11 @@ function isLocal(url) {
   return ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
 }
 
-/** @param {Record<string, string | undefined>} env */
-export function createWebApp(env) {
+/**
+ * @param {Record<string, string | undefined>} env
+ * @returns {Promise<import("express").Express>} rejects, naming them, when settings are missing
+ */
+export async function createWebApp(env) {
   const settings = readSettings(env);
 
   let discovered;
@@ -115,7 +118,7 @@ export function createWebApp(env) {
     });
     next();
   });
-  app.use("/api", createOrdersApi({ issuer: settings.issuer, audience: settings.apiAudience }));
+  app.use("/api", await createOrdersApi({ issuer: settings.issuer, audience: settings.apiAudience }));
 
   app.get("/", (req, res) => {
     const user = sessionOf(req)?.user;

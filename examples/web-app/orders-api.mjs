@@ -1,12 +1,14 @@
 /**
- * A resource server: the orders API. It trusts scopectl's access tokens (RFC 9068 JWTs, `typ: at+jwt`),
- * verified against the issuer's JWKS, and lets a caller read orders only with the `read:orders` scope.
+ * A resource server: the orders API. scopectl's middleware (`scopectl/express`) verifies the access token
+ * (an RFC 9068 JWT, `typ: at+jwt`, against the issuer's JWKS: issuer, audience, expiry) and answers the
+ * refusals; this file only says which scope a route needs. The orders API lists its scopes by hand (no
+ * OpenAPI spec), so its route names its scope with `requireScopes`.
  *
  *   401 + WWW-Authenticate  no token, or a token that does not verify (signature, issuer, audience, expiry)
  *   403 insufficient_scope  a valid token without `read:orders`
  */
 import express from "express";
-import { createRemoteJWKSet, jwtVerify } from "jose";
+import { resourceServer } from "scopectl/express";
 
 export const REQUIRED_SCOPE = "read:orders";
 
@@ -17,70 +19,19 @@ const SAMPLE_ORDERS = [
 ];
 
 /**
- * @param {{ issuer: string, audience: string }} options the token issuer (scopectl's issuer URL) and
- *   this API's audience, as declared in its Api manifest
- * @returns {import("express").Router} mount it under `/api`: it serves `GET /orders`
+ * @param {{ issuer: string, audience: string, jwksUri?: string }} options the token issuer (scopectl's
+ *   issuer URL) and this API's audience, as declared in its Api manifest; the JWKS defaults to
+ *   `{issuer}/.well-known/jwks.json`, where scopectl serves it
+ * @returns {Promise<import("express").Router>} mount it under `/api`: it serves `GET /orders`
  */
-export function createOrdersApi({ issuer, audience }) {
-  /** The JWKS comes from the issuer's discovery document, fetched on the first request. */
-  let jwks;
-  async function keys() {
-    if (!jwks) {
-      const res = await fetch(new URL(".well-known/openid-configuration", `${issuer.replace(/\/$/, "")}/`));
-      if (!res.ok) throw new Error(`discovery answered ${res.status}`);
-      const { jwks_uri: jwksUri } = await res.json();
-      jwks = createRemoteJWKSet(new URL(jwksUri));
-    }
-    return jwks;
-  }
-
-  const challenge = (fields) =>
-    [
-      'Bearer realm="orders"',
-      ...Object.entries(fields).map(([k, v]) => `${k}="${v.replace(/["\\]/g, "")}"`),
-    ].join(", ");
+export async function createOrdersApi({ issuer, audience, jwksUri }) {
+  // No spec: each route names the scopes it needs. (`app.use(api)` at the root of an app of its own would
+  // also serve the RFC 9728 metadata at /.well-known/oauth-protected-resource/orders.)
+  const api = await resourceServer({ issuer, audience, name: "orders", ...(jwksUri ? { jwksUri } : {}) });
 
   const router = express.Router();
-  router.get("/orders", async (req, res) => {
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(req.get("authorization") ?? "");
-    if (!match) {
-      // RFC 6750 §3.1: a request without credentials gets the challenge and no error code.
-      res.status(401).set("WWW-Authenticate", challenge({})).json({ error: "unauthorized" });
-      return;
-    }
-    let keySet;
-    try {
-      keySet = await keys();
-    } catch (err) {
-      res
-        .status(503)
-        .json({ error: "temporarily_unavailable", error_description: `no signing keys: ${err.message}` });
-      return;
-    }
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(match[1], keySet, { issuer, audience, typ: "at+jwt" }));
-    } catch (err) {
-      const description = `the access token is not valid: ${err.code ?? err.message}`;
-      res
-        .status(401)
-        .set("WWW-Authenticate", challenge({ error: "invalid_token", error_description: description }))
-        .json({ error: "invalid_token", error_description: description });
-      return;
-    }
-    const scopes = Array.isArray(payload.scp) ? payload.scp : String(payload.scope ?? "").split(" ");
-    if (!scopes.includes(REQUIRED_SCOPE)) {
-      const description = `this call needs the ${REQUIRED_SCOPE} scope`;
-      res
-        .status(403)
-        .set(
-          "WWW-Authenticate",
-          challenge({ error: "insufficient_scope", scope: REQUIRED_SCOPE, error_description: description }),
-        )
-        .json({ error: "insufficient_scope", error_description: description });
-      return;
-    }
-    res.json({ caller: payload.sub, orders: SAMPLE_ORDERS });
+  router.get("/orders", api.requireScopes(REQUIRED_SCOPE), (req, res) => {
+    res.json({ caller: req.auth.subject, orders: SAMPLE_ORDERS });
   });
   return router;
 }

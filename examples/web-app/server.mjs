@@ -13,7 +13,7 @@ try {
 
 let app;
 try {
-  app = createWebApp(process.env);
+  app = await createWebApp(process.env);
 } catch (err) {
   console.error(`web-app: ${err.message}`);
   process.exit(1);

@@ -41,7 +41,7 @@ export async function serveWebApp(t: TestContext, env: Record<string, string> = 
   const tenant = await serveUserTenant(t, {}, webExampleFiles(`${url}/callback`));
   const secret = tenant.tenant.secrets.get("web-example");
   if (!secret) throw new Error("no client secret for web-example");
-  const app = createWebApp({
+  const app = await createWebApp({
     SCOPECTL_ISSUER_URL: tenant.issuer,
     SCOPECTL_CLIENT_ID: CLIENT_ID,
     SCOPECTL_CLIENT_SECRET: secret,
