@@ -204,6 +204,16 @@ export class RouteTable {
     return new RouteTable(operations, dedupeShadowed(shadowed), ordered);
   }
 
+  /** The methods some operation takes at `path` (for an error that says what the path does take). */
+  methodsAt(path: string): HttpMethod[] {
+    return HTTP_METHODS.filter((m) => this.match(m, path)?.headAsGet === false);
+  }
+
+  /** Where the spec's paths start on the wire, longest first: `/catalog`, `/`. */
+  basePaths(): string[] {
+    return this.#roots.map((root) => `/${root.base.join("/")}`);
+  }
+
   /** The operations' scopes, each once, in spec order: what the API's tokens may need. */
   scopes(): string[] {
     return [...new Set(this.operations.map((o) => o.scope))];

@@ -37,7 +37,7 @@ function server(extra: Partial<ConstructorParameters<typeof ResourceServer>[0]> 
 
 interface SignOptions {
   typ?: string;
-  key?: CryptoKey;
+  key?: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
   kid?: string;
   drop?: string[];
 }

@@ -1,0 +1,129 @@
+/**
+ * `scopectl openapi route FILE METHOD PATH`: which operation of a spec a concrete request is, and which
+ * scope it needs, decided by the resource-server library's matcher (the one the middleware uses), so an
+ * API team can ask "what does GET /catalog/products/42 need?" without running anything.
+ */
+import type { Command } from "commander";
+import { noOperation } from "../resource-server/errors.ts";
+import type { RouteMatch, RouteTable } from "../resource-server/route-table.ts";
+import { routeTableOfFile } from "../resource-server/spec-routes.ts";
+import { withJsonErrors } from "./json-errors.ts";
+import { colors, out, table } from "./output.ts";
+
+interface RouteOptions {
+  root?: string;
+  basePath?: string[];
+  json?: boolean;
+}
+
+/** A path, or a whole URL whose path is taken; the query goes either way. */
+function pathOf(target: string): string {
+  if (/^https?:\/\//i.test(target)) return new URL(target).pathname;
+  const cut = target.search(/[?#]/);
+  return cut === -1 ? target : target.slice(0, cut);
+}
+
+function notes(match: RouteMatch): string[] {
+  const lines: string[] = [];
+  if (match.headAsGet)
+    lines.push("HEAD: the spec has no HEAD operation for this path, so HEAD needs GET's scope");
+  if (match.lenient) {
+    lines.push("matched only case-insensitively or without its trailing slash, as Express routes by default");
+  }
+  return lines;
+}
+
+function toJson(method: string, path: string, match: RouteMatch) {
+  const { operation } = match;
+  return {
+    request: { method: method.toUpperCase(), path },
+    operation: {
+      method: operation.method,
+      path: operation.path,
+      ...(operation.operationId ? { operationId: operation.operationId } : {}),
+      ...(operation.summary ? { summary: operation.summary } : {}),
+    },
+    scope: operation.scope,
+    basePath: match.basePath,
+    params: match.params,
+    headAsGet: match.headAsGet,
+    lenient: match.lenient,
+  };
+}
+
+function printMatch(method: string, path: string, match: RouteMatch, routes: RouteTable): void {
+  const { operation } = match;
+  out(`${colors.bold(`${method.toUpperCase()} ${path}`)}`);
+  const named = operation.operationId ?? operation.summary;
+  const rows = [
+    ["operation", `${operation.method.toUpperCase()} ${operation.path}${named ? `  (${named})` : ""}`],
+    ["scope", colors.green(operation.scope)],
+    ["base path", match.basePath],
+  ];
+  const params = Object.entries(match.params);
+  if (params.length > 0)
+    rows.push(["parameters", params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")]);
+  for (const line of table(rows)) out(`  ${line}`);
+  for (const line of notes(match)) out(colors.yellow(`  ${line}`));
+  const shadowed = routes.shadowed.filter((s) => s.by === operation);
+  for (const s of shadowed) {
+    out(
+      colors.yellow(
+        `  ${s.operation.method.toUpperCase()} ${s.operation.path} has the same shape and is never matched`,
+      ),
+    );
+  }
+}
+
+async function runRoute(file: string, method: string, target: string, options: RouteOptions): Promise<void> {
+  const routes = await routeTableOfFile(file, {
+    ...(options.root ? { root: options.root } : {}),
+    ...(options.basePath ? { basePaths: options.basePath } : {}),
+  });
+  const path = pathOf(target);
+  const match = routes.match(method, path);
+  if (!match) {
+    const methods = routes.methodsAt(path).map((m) => m.toUpperCase());
+    const why =
+      methods.length > 0
+        ? `this path takes ${methods.join(", ")}`
+        : `base paths: ${routes.basePaths().join(", ")}; give --base-path for an API mounted elsewhere`;
+    throw noOperation(`no operation of ${file} is ${method.toUpperCase()} ${path} (${why})`);
+  }
+  if (options.json) out(JSON.stringify(toJson(method, path, match), null, 2));
+  else printMatch(method, path, match, routes);
+}
+
+export function registerRouteCommand(openapi: Command): void {
+  openapi
+    .command("route")
+    .description(
+      "show which operation of a spec a request is, and the scope it needs (as the middleware decides)",
+    )
+    .argument("<file>", "OpenAPI 3.x or Swagger 2.0 file (.json, .yaml, .yml)")
+    .argument("<method>", "the request's HTTP method: GET, POST, ...")
+    .argument("<path>", "the request's path as sent (percent-encoded), or a whole URL")
+    .option("--root <dir>", "the folder the spec and its $refs must stay inside (default: the spec's folder)")
+    .option(
+      "--base-path <path...>",
+      "where the spec's paths start on the wire, instead of its servers / basePath (e.g. / for an API mounted at the root)",
+    )
+    .option(
+      "--json",
+      'print {"operation","scope","basePath","params",...} as JSON; errors too, as {"error": ...}',
+    )
+    .addHelpText(
+      "after",
+      `
+Matching: a concrete template wins over a templated one (/users/me over /users/{id}); when the most
+concrete template lacks the method, less concrete ones are tried; HEAD needs GET's scope only when no HEAD
+operation matches. Exit code 1 when no operation matches.
+
+Examples:
+  scopectl openapi route config/specs/catalog.openapi.yaml GET /catalog/products/42
+  scopectl openapi route openapi.yaml DELETE https://api.example.com/v1/users/me --json`,
+    )
+    .action((file: string, method: string, target: string, options: RouteOptions) =>
+      withJsonErrors(options.json, () => runRoute(file, method, target, options)),
+    );
+}
