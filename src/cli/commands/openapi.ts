@@ -5,6 +5,9 @@
  *
  * `scopectl openapi upload FILE --api NAME --server URL`: the spec sent to the server, for an Api that
  * takes uploads (its work: ../openapi-upload.ts and ../upload-client.ts).
+ *
+ * `scopectl openapi annotate FILE --api NAME`: a copy of the spec whose operations require their
+ * generated scopes in `security`, for other validators (its work: ../openapi-annotate.ts).
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
@@ -14,6 +17,8 @@ import { importSpec } from "../../openapi/index.ts";
 import type { SpecImport } from "../../openapi/types.ts";
 import { describeLogEntry, logCounts } from "../import-log-text.ts";
 import { withJsonErrors } from "../json-errors.ts";
+import { type AnnotateOptions, DEFAULT_MANIFEST_FOLDER, runAnnotate } from "../openapi-annotate.ts";
+import { registerRouteCommand } from "../openapi-route.ts";
 import { AUDIENCE_ENV, DEFAULT_TIMEOUT_SECONDS, runUpload, type UploadOptions } from "../openapi-upload.ts";
 import { colors, out, table } from "../output.ts";
 import { CLIENT_ID_ENV, CLIENT_SECRET_ENV } from "../upload-options.ts";
@@ -70,6 +75,8 @@ export function registerOpenApiCommand(program: Command): void {
       }),
     );
   registerUploadCommand(openapi);
+  registerAnnotateCommand(openapi);
+  registerRouteCommand(openapi);
 }
 
 /** `openapi upload`: for an API repository's CI (docs/management-api.md#uploading-a-spec). */
@@ -171,4 +178,43 @@ function printPreview(result: SpecImport, context: Context): void {
   }
   out();
   out(logCounts(result.log));
+}
+
+/** `openapi annotate`: the spec with the generated scopes as `security`, for other validators (../openapi-annotate.ts). */
+function registerAnnotateCommand(openapi: Command): void {
+  openapi
+    .command("annotate")
+    .description(
+      "write a copy of a spec whose operations each require their generated scope (an OAuth 2.0 security scheme with the server's endpoints), for validators and gateways that read security",
+    )
+    .argument("<file>", "OpenAPI 3.x or Swagger 2.0 file (.json, .yaml, .yml)")
+    .requiredOption("--api <name>", "the Api whose scopes these are, by name: the scheme is scopectl_<name>")
+    .option(
+      "--server <url>",
+      `the token service's base URL (its issuer), e.g. https://auth.example.com; https, or http on a loopback host (default: the issuer of the manifest folder's Settings, else http://localhost:8080)`,
+    )
+    .option(
+      "--out <file>",
+      "write the copy here (.json or .yaml/.yml: the format to write), whole or not at all (default: stdout, in the spec's format)",
+    )
+    .option(
+      "--root <dir>",
+      `the manifest folder (default: ${DEFAULT_MANIFEST_FOLDER}, when it exists), as for preview: the spec is loaded as its OpenApiSource's import loads it, and its Settings give --server's default; otherwise the folder the spec and its $refs must stay inside (default: the spec's folder)`,
+    )
+    .addHelpText(
+      "after",
+      `
+Every operation gets security naming its scope, {method}:{normalized_path} as the import names it
+(GET /users/{userId} -> get:users_userid), under one OAuth 2.0 scheme with clientCredentials and
+authorizationCode flows (Swagger 2.0: two schemes, application and accessCode, as alternatives). An
+operation's own security is replaced, with a note on stderr; the rest of the document is kept (YAML
+comments and order too). A path item that is a $ref is written inline; a spec with $refs to other files
+is written as one bundled document. The copy is for enforcement (express-openapi-validator's
+validateSecurity, a gateway): scopectl itself imports the original.
+
+Examples:
+  scopectl openapi annotate config/specs/catalog.openapi.yaml --api catalog > catalog.annotated.yaml
+  scopectl openapi annotate build/openapi.json --api orders --server https://auth.example.com --out build/openapi.secured.json`,
+    )
+    .action((file: string, options: AnnotateOptions) => runAnnotate(file, options));
 }
