@@ -63,13 +63,13 @@ describe("reconcile", { timeout: SUITE_TIMEOUT_MS }, () => {
     };
     const result = await reconcile(store, { folder }, options);
     assert.equal(result.outcome, "applied");
-    assert.equal(result.outcome === "applied" && result.secrets.length, 5);
+    assert.equal(result.outcome === "applied" && result.secrets.length, 6);
     assert.deepEqual(events, [
       "review true",
       "open",
       "confirm at revision 0",
       "applied 1",
-      "write 5",
+      "write 6",
       "close",
     ]);
     const [revision] = await store.revisions(1);
@@ -121,7 +121,7 @@ describe("reconcile", { timeout: SUITE_TIMEOUT_MS }, () => {
     );
     assert.equal(result.outcome, "applied");
     assert.match(String(result.outcome === "applied" && result.secretsError?.error), /disk full/);
-    assert.deepEqual(events, ["open", "write 5", "close"]);
+    assert.deepEqual(events, ["open", "write 6", "close"]);
     assert.equal(await store.revision(), 1);
   });
 

@@ -30,7 +30,7 @@ async function withStore<T>(tenant: GitTenant, fn: (store: Store) => Promise<T>)
   }
 }
 
-const CONFIG_RESOURCES = 35; // 1 Settings, 3 Apis, 1 OpenApiSource, 19 Scopes, 3 Roles, 3 Users, 4 Applications, 1 ApiKey
+const CONFIG_RESOURCES = 36; // 1 Settings, 3 Apis, 1 OpenApiSource, 19 Scopes, 3 Roles, 3 Users, 5 Applications, 1 ApiKey
 
 describe("scopectl plan and apply", () => {
   test("first apply creates everything, records the commit, and shows generated secrets once", async (t) => {
@@ -46,7 +46,7 @@ describe("scopectl plan and apply", () => {
     const applied = applyOk(tenant);
     assert.match(applied.stdout, /Applied: the store is at revision 1 \(commit [0-9a-f]{12}\)/);
     const secrets = applied.stdout.match(/(scs|sck)_[A-Za-z0-9_-]{20,}/g) ?? [];
-    assert.equal(secrets.length, 5, "four generated client secrets and one API key");
+    assert.equal(secrets.length, 6, "five generated client secrets and one API key");
 
     await withStore(tenant, async (store) => {
       assert.equal(await store.revision(), 1);
@@ -178,6 +178,7 @@ describe("scopectl plan and apply", () => {
     }[];
     assert.deepEqual(secrets.map((s) => `${s.kind}/${s.id}/${s.field}`).sort(), [
       "ApiKey/warehouse-scanner/apiKey",
+      "Application/catalog-api/clientSecret",
       "Application/ops-dashboard/clientSecret",
       "Application/order-exporter/clientSecret",
       "Application/storefront-backend/clientSecret",

@@ -177,6 +177,8 @@ spec:
       "replace ApiKey warehouse-scanner",
       "update Api orders",
       // Its token lifetime follows the Settings default, which changed.
+      "update Application catalog-api",
+      // As does this one's.
       "update Application ops-dashboard",
       "update Application order-exporter",
       // So does this one's.
