@@ -76,6 +76,7 @@ export const ERROR_OUTCOMES: Readonly<Record<ErrorCode, FailureOutcome>> = {
   "resource.insufficient-scope": FAILURE,
   "resource.invalid-request": FAILURE,
   "resource.no-operation": FAILURE,
+  "resource.method-not-allowed": FAILURE,
   "resource.unavailable": FAILURE,
   "webhook.refused": FAILURE,
   "login.form": FAILURE,

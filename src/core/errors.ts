@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   "resource.invalid-request":
     "a request to a protected API is malformed: an undecodable path, two credentials, a token in the URL (HTTP 400)",
   "resource.no-operation": "no operation of the API's spec matches the request's method and path (HTTP 404)",
+  "resource.method-not-allowed":
+    "the spec has operations at the request's path, but none for its method (HTTP 405, with Allow)",
   "resource.unavailable":
     "the authorization server's keys or introspection cannot be reached, so no token can be checked (HTTP 503)",
 

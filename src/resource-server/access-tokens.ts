@@ -6,7 +6,6 @@
  */
 import {
   createLocalJWKSet,
-  createRemoteJWKSet,
   errors,
   type JSONWebKeySet,
   type JWTPayload,
@@ -15,6 +14,7 @@ import {
 } from "jose";
 import { invalidToken, unavailable } from "./errors.ts";
 import type { Principal } from "./principal.ts";
+import { KeysUnreachable, remoteKeys } from "./remote-keys.ts";
 import { type ScopeClaim, scopesOf } from "./scope-claims.ts";
 
 export interface AccessTokenOptions {
@@ -45,35 +45,26 @@ const REQUIRED_CLAIMS = ["exp", "iat", "sub", "client_id", "jti"];
 /** What the request's token says when it verifies. */
 export type AccessTokenVerifier = (token: string) => Promise<Principal>;
 
-/** Key-set failures that are the issuer's or the network's, not the token's: the API answers 503. */
-class KeysUnreachable extends Error {}
-
 function keySetOf(options: AccessTokenOptions): JWTVerifyGetKey {
-  if (options.keys && typeof options.keys !== "function") return createLocalJWKSet(options.keys);
-  const remote =
-    (options.keys as JWTVerifyGetKey | undefined) ??
-    createRemoteJWKSet(
-      new URL(options.jwksUri ?? `${options.issuer.replace(/\/+$/, "")}/.well-known/jwks.json`),
-      {
-        timeoutDuration: options.jwksTimeoutMs ?? 5000,
-      },
+  if (typeof options.keys === "function") return options.keys;
+  if (options.keys) return createLocalJWKSet(options.keys);
+  return remoteKeys({
+    jwksUri: options.jwksUri ?? `${options.issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
+    timeoutMs: options.jwksTimeoutMs ?? 5000,
+    now: options.now ?? Date.now,
+  });
+}
+
+/** `none` and the HMAC algorithms are never accepted: a public key must not double as a shared secret. */
+function checkedAlgorithms(algorithms: string[] | undefined): string[] {
+  const list = algorithms ?? DEFAULT_ALGORITHMS;
+  const refused = list.filter((alg) => alg === "none" || /^HS/i.test(alg));
+  if (refused.length > 0 || list.length === 0) {
+    throw new TypeError(
+      `algorithms: ${refused.join(", ") || "an empty list"} cannot verify access tokens; use asymmetric ones`,
     );
-  return async (header, token) => {
-    try {
-      return await remote(header, token);
-    } catch (error) {
-      // No key of that kid (after a fresh fetch), several, or an unusable one: the token's fault.
-      if (
-        error instanceof errors.JWKSNoMatchingKey ||
-        error instanceof errors.JWKSMultipleMatchingKeys ||
-        error instanceof errors.JOSENotSupported ||
-        error instanceof errors.JOSEAlgNotAllowed
-      ) {
-        throw error;
-      }
-      throw new KeysUnreachable(error instanceof Error ? error.message : String(error), { cause: error });
-    }
-  };
+  }
+  return list;
 }
 
 /** Why a token did not verify, in words that name no part of the token itself. */
@@ -105,7 +96,7 @@ export function accessTokenVerifier(options: AccessTokenOptions): AccessTokenVer
     audience: options.audience,
     typ: "at+jwt",
     clockTolerance: options.clockToleranceSeconds ?? 5,
-    algorithms: options.algorithms ?? DEFAULT_ALGORITHMS,
+    algorithms: checkedAlgorithms(options.algorithms),
     requiredClaims: REQUIRED_CLAIMS,
   };
   return async (token) => {
@@ -118,7 +109,7 @@ export function accessTokenVerifier(options: AccessTokenOptions): AccessTokenVer
       }));
     } catch (error) {
       if (error instanceof KeysUnreachable) {
-        throw unavailable(`the issuer's signing keys cannot be fetched: ${error.message}`, error);
+        throw unavailable("the issuer's signing keys cannot be fetched", error);
       }
       throw invalidToken(describe(error), error);
     }

@@ -32,6 +32,13 @@ export interface ApiKeyOptions {
 }
 
 export const MAX_API_KEY_CACHE_SECONDS = 60;
+/** At most this many introspections at once; beyond, a key not in the cache is answered 503 at once. */
+export const MAX_CONCURRENT_INTROSPECTIONS = 32;
+/**
+ * The shape `generateApiKey` (core/secrets.ts) gives every key: `sck_`, 8 hex, `_`, 32 random bytes in
+ * base64url. Anything else is refused here, without a question to the server.
+ */
+const API_KEY_SHAPE = /^sck_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/;
 
 interface Cached {
   principal: Principal | undefined;
@@ -64,7 +71,10 @@ export function apiKeyVerifier(options: ApiKeyOptions, context: ApiKeyContext): 
   const positiveMs =
     Math.min(options.cacheSeconds ?? MAX_API_KEY_CACHE_SECONDS, MAX_API_KEY_CACHE_SECONDS) * 1000;
   const negativeMs = (options.negativeCacheSeconds ?? 5) * 1000;
-  const cache = new LRUCache<string, Cached>({ max: options.maxEntries ?? 10_000 });
+  const max = options.maxEntries ?? 10_000;
+  const active = new LRUCache<string, Cached>({ max });
+  // Inactive answers apart, and fewer: a flood of made-up keys cannot push out the keys in use.
+  const inactive = new LRUCache<string, Cached>({ max: Math.max(1, Math.ceil(max / 10)) });
   const inFlight = new Map<string, Promise<Principal | undefined>>();
   const authorization = basic(options.clientId, options.clientSecret);
 
@@ -118,6 +128,9 @@ export function apiKeyVerifier(options: ApiKeyOptions, context: ApiKeyContext): 
   async function lookUp(hash: string, key: string): Promise<Principal | undefined> {
     const pending = inFlight.get(hash);
     if (pending) return pending;
+    if (inFlight.size >= MAX_CONCURRENT_INTROSPECTIONS) {
+      throw unavailable("too many API keys are being checked at once; retry");
+    }
     const question = introspect(key).then((principal) => {
       const t = now();
       const until = principal
@@ -126,7 +139,7 @@ export function apiKeyVerifier(options: ApiKeyOptions, context: ApiKeyContext): 
             principal.expiresAt === undefined ? Number.POSITIVE_INFINITY : principal.expiresAt * 1000,
           )
         : t + negativeMs;
-      cache.set(hash, { principal, until });
+      (principal ? active : inactive).set(hash, { principal, until });
       return principal;
     });
     inFlight.set(hash, question);
@@ -138,13 +151,16 @@ export function apiKeyVerifier(options: ApiKeyOptions, context: ApiKeyContext): 
   }
 
   return async (key) => {
+    if (!API_KEY_SHAPE.test(key)) throw invalidToken("the API key is malformed");
     const hash = createHash("sha256").update(key, "utf8").digest("hex");
-    const cached = cache.get(hash);
+    const cached = active.get(hash) ?? inactive.get(hash);
     const principal = cached && cached.until > now() ? cached.principal : await lookUp(hash, key);
-    if (!principal)
+    if (!principal) {
       throw invalidToken(
         "the API key is not valid for this API (unknown, revoked, expired or for another API)",
       );
-    return principal;
+    }
+    // A copy per request: a handler that changes its req.auth changes nothing for the next request.
+    return { ...principal, scopes: new Set(principal.scopes) };
   };
 }

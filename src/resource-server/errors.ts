@@ -11,6 +11,7 @@ export type BearerErrorCode =
   | "invalid_token"
   | "insufficient_scope"
   | "not_found"
+  | "method_not_allowed"
   | "temporarily_unavailable";
 
 type RefusalCode = Extract<ErrorCode, `resource.${string}`>;
@@ -22,6 +23,7 @@ const ANSWERS: Record<RefusalCode, { status: number; error?: BearerErrorCode }> 
   "resource.insufficient-scope": { status: 403, error: "insufficient_scope" },
   "resource.invalid-request": { status: 400, error: "invalid_request" },
   "resource.no-operation": { status: 404, error: "not_found" },
+  "resource.method-not-allowed": { status: 405, error: "method_not_allowed" },
   "resource.unavailable": { status: 503, error: "temporarily_unavailable" },
 };
 
@@ -31,14 +33,21 @@ export class AccessRefused extends ScopectlError {
   readonly error: BearerErrorCode | undefined;
   /** For insufficient_scope: every scope the route needs (RFC 6750 §3's `scope` attribute). */
   readonly requiredScopes: readonly string[];
+  /** For method-not-allowed: the methods the path takes (the Allow header). */
+  readonly allowedMethods: readonly string[];
 
-  constructor(code: RefusalCode, message: string, options?: ErrorOptions & { requiredScopes?: string[] }) {
+  constructor(
+    code: RefusalCode,
+    message: string,
+    options?: ErrorOptions & { requiredScopes?: string[]; allowedMethods?: string[] },
+  ) {
     super(code, message, options);
     this.name = "AccessRefused";
     this.code = code;
     this.status = ANSWERS[code].status;
     this.error = ANSWERS[code].error;
     this.requiredScopes = Object.freeze([...(options?.requiredScopes ?? [])]);
+    this.allowedMethods = Object.freeze([...(options?.allowedMethods ?? [])]);
   }
 }
 
@@ -51,3 +60,5 @@ export const unavailable = (message: string, cause?: unknown) =>
   new AccessRefused("resource.unavailable", message, { cause });
 export const insufficientScope = (requiredScopes: string[], message: string) =>
   new AccessRefused("resource.insufficient-scope", message, { requiredScopes });
+export const methodNotAllowed = (allowedMethods: string[], message: string) =>
+  new AccessRefused("resource.method-not-allowed", message, { allowedMethods });

@@ -4,7 +4,8 @@
  *
  *   app.use(await resourceServer({ issuer, audience, spec: "openapi.yaml" }));
  *
- * The middleware serves the RFC 9728 metadata at its well-known paths, lets CORS preflights through, and
+ * The middleware serves the RFC 9728 metadata at its well-known paths, answers CORS preflights that reach
+ * it with 204 (put CORS middleware before it), and
  * sets `req.auth` (the Principal, the operation and the scopes it needed) for the handlers after it. Express
  * itself is only a type here: importing this file loads no Express.
  */
@@ -69,6 +70,12 @@ function answer(
   res: Response,
   next: NextFunction,
 ): void {
+  if (decision.outcome === "pass" && decision.why === "preflight") {
+    // Answered here, not passed on: a handler that takes any method would run without a check. CORS
+    // middleware goes before this one and answers preflights itself (docs/resource-server.md).
+    res.status(204).set("vary", "Origin").end();
+    return;
+  }
   if (decision.outcome === "pass") {
     next();
     return;

@@ -9,42 +9,73 @@
 export type TemplateSegment =
   | { kind: "literal"; text: string }
   | { kind: "parameter"; name: string }
-  | { kind: "mixed"; source: string; names: string[]; literalLength: number; exact: RegExp; folded: RegExp };
+  | MixedSegment;
+
+/** `{name}.{ext}`: literal pieces around expressions; `pieces.length === names.length + 1`. */
+export interface MixedSegment {
+  kind: "mixed";
+  source: string;
+  names: string[];
+  pieces: string[];
+  /** The pieces lowercased, for a case-insensitive match. */
+  foldedPieces: string[];
+  literalLength: number;
+}
 
 const EXPRESSION = /\{([^{}]*)\}/g;
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 function segmentOf(source: string): TemplateSegment {
   const whole = /^\{([^{}]*)\}$/.exec(source);
   if (whole) return { kind: "parameter", name: whole[1] ?? "" };
   if (!source.includes("{")) return { kind: "literal", text: source };
   const names: string[] = [];
-  let pattern = "";
-  let literalLength = 0;
+  const pieces: string[] = [];
   let last = 0;
   for (const match of source.matchAll(EXPRESSION)) {
-    const text = source.slice(last, match.index);
-    literalLength += text.length;
-    // A parameter holds at least one character. The segment was split off before it was decoded, so a
-    // `/` in it is an escaped `%2F` of the value, not a separator.
-    pattern += `${escapeRegExp(text)}(.+?)`;
+    pieces.push(source.slice(last, match.index));
     names.push(match[1] ?? "");
     last = match.index + match[0].length;
   }
-  const tail = source.slice(last);
-  literalLength += tail.length;
-  pattern = `^${pattern}${escapeRegExp(tail)}$`;
+  pieces.push(source.slice(last));
   return {
     kind: "mixed",
     source,
     names,
-    literalLength,
-    exact: new RegExp(pattern, "s"),
-    folded: new RegExp(pattern, "is"),
+    pieces,
+    foldedPieces: pieces.map((p) => p.toLowerCase()),
+    literalLength: pieces.reduce((n, p) => n + p.length, 0),
   };
+}
+
+/**
+ * The values of a mixed segment's expressions in `value`, or undefined when it does not match. Each
+ * expression holds at least one character; the earlier expressions take as much as they can (the split
+ * Express's router makes: `{name}.{ext}` on `a.b.c` is name `a.b`, ext `c`). Linear in the segment's
+ * length: each piece is found once, from the right, with lastIndexOf (no regular expression, so no
+ * backtracking on a hostile segment). Leaving the most room to the left at each step never loses a
+ * match the expressions could make, since an expression takes any characters.
+ */
+export function matchMixed(segment: MixedSegment, value: string, fold: boolean): string[] | undefined {
+  const pieces = fold ? segment.foldedPieces : segment.pieces;
+  const text = fold ? value.toLowerCase() : value;
+  const last = pieces[pieces.length - 1] ?? "";
+  if (!text.endsWith(last)) return undefined;
+  const values: string[] = new Array(segment.names.length);
+  let end = text.length - last.length; // where the current expression ends (exclusive)
+  for (let i = segment.names.length - 1; i >= 1; i--) {
+    const piece = pieces[i] ?? "";
+    // The piece must end before `end - 1`, so the expression after it keeps at least one character.
+    const from = end - 1 - piece.length;
+    // lastIndexOf treats a negative start as 0, which would let the piece overlap what follows it.
+    const at = from < 0 ? -1 : text.lastIndexOf(piece, from);
+    if (at < 0) return undefined;
+    values[i] = value.slice(at + piece.length, end);
+    end = at;
+  }
+  const first = pieces[0] ?? "";
+  if (end < first.length + 1 || !text.startsWith(first)) return undefined;
+  values[0] = value.slice(first.length, end);
+  return values;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   insufficientScope,
   invalidRequest,
   invalidToken,
+  methodNotAllowed,
   noOperation,
   noToken,
 } from "./errors.ts";
@@ -168,6 +169,16 @@ export class ResourceServer {
     const route = this.routes.match(request.method, request.path);
     if (!route) {
       if (isPreflight(request)) return "preflight";
+      // A path the spec knows, asked with another method, is never passed on: a handler of the path that
+      // takes any method (app.all, a router) would run without the check any of its operations needs.
+      const allowed = this.routes.methodsAt(request.path).map((m) => m.toUpperCase());
+      if (allowed.length > 0) {
+        if (allowed.includes("GET") && !allowed.includes("HEAD")) allowed.push("HEAD");
+        throw methodNotAllowed(
+          allowed,
+          `${request.method.toUpperCase()} is not an operation of this path; it takes ${allowed.join(", ")}`,
+        );
+      }
       if (options.unmatched === "pass") return "no-operation";
       throw noOperation(`no operation of the API's spec is ${request.method.toUpperCase()} ${request.path}`);
     }
@@ -180,7 +191,7 @@ export class ResourceServer {
   async authenticate(request: ProtectedRequest): Promise<Principal> {
     if (hasTokenInQuery(request.query)) {
       throw invalidRequest(
-        "send the access token in the Authorization header, not in the URL (RFC 6750 §2.3)",
+        "send the access token in the Authorization header, not in the URL (RFC 6750 section 2.3)",
       );
     }
     const authorization = readAuthorization(headerOf(request, "authorization"));
@@ -190,7 +201,7 @@ export class ResourceServer {
     }
     if (authorization.kind === "other") {
       throw invalidRequest(
-        `the Authorization header must be "Bearer <token>" (RFC 6750 §2.1), not ${authorization.scheme ?? "that"}`,
+        `the Authorization header must be "Bearer <token>" (RFC 6750 section 2.1), not ${(authorization.scheme ?? "that").slice(0, 32)}`,
       );
     }
     const credential = authorization.kind === "bearer" ? authorization.token : apiKey?.trim();
@@ -211,6 +222,7 @@ export class ResourceServer {
       headers["www-authenticate"] = bearerChallengeOf(this.#realm, refusal, this.#metadataUrl);
     }
     if (refusal.status === 503) headers["retry-after"] = "5";
+    if (refusal.allowedMethods.length > 0) headers.allow = refusal.allowedMethods.join(", ");
     const body: RefusalResponse["body"] = {
       error: refusal.error ?? "invalid_token",
       error_description: refusal.message,

@@ -1,38 +1,30 @@
 /**
- * Which operation of a spec a request is, and so which scope it needs: the spec's path templates in a
- * tree of segments, searched most concrete first (docs/resource-server.md#matching-a-request).
+ * Which operation of a spec a request is, and so which scope it needs (docs/resource-server.md#matching-a-request).
  *
- * - A literal segment beats a segment mixing text and expressions (`{name}.json`), which beats a whole
- *   expression (`{id}`): `/users/me` is `/users/me`, not `/users/{id}`, whatever order the spec lists them.
- * - The search goes on to less concrete templates when the most concrete one has no operation for the
- *   method: with `GET /users/me` and `DELETE /users/{id}`, `DELETE /users/me` is `DELETE /users/{id}`, as a
- *   router that tries routes in turn would dispatch it.
- * - `HEAD` is the spec's HEAD operation when one matches; only when none does is it the GET operation
- *   (HTTP servers answer HEAD with GET's handler), and the match says so.
- * - When nothing matches exactly, the match is tried again as Express routes by default (case-insensitive,
- *   one trailing slash ignored), so a lenient router behind this check never reaches a handler the check
- *   did not guard.
- *
- * Each visit of the search reaches a tree node by the one path to it, so a match costs at most one visit
- * per node, never more, whatever the request.
+ * A request path is read two ways, over one tree of the spec's templates (route-tree.ts):
+ * - the spec's reading (`matchSpec`): segments percent-decoded, literals compared case-sensitively,
+ *   concrete templates before templated ones, as OpenAPI says;
+ * - a router's reading: what Express routes by default, the raw (still encoded) segments, literals
+ *   compared case-insensitively, one trailing slash either way.
+ * `match` is what the check uses: when both readings find an operation and they differ (`DELETE /users/ALL`
+ * is `/users/{id}` to the spec and `/users/all` to Express), the request is refused, because the handler
+ * that runs may not be the operation whose scope was checked; when only the router's finds one, it is the
+ * operation (a lenient router would run its handler).
  */
-
-import { HTTP_METHODS, type HttpMethod } from "../model/spec-import.ts";
+import type { HttpMethod } from "../model/spec-import.ts";
+import { HTTP_METHODS } from "../model/spec-import.ts";
 import { listOperations } from "../openapi/generate.ts";
 import { scopeNameFor } from "../openapi/naming.ts";
 import { type BasePath, basePathOf, documentBasePaths, operationBasePaths } from "./base-paths.ts";
 import { invalidRequest } from "./errors.ts";
-import { segmentKey, type TemplateSegment, templateSegments } from "./path-template.ts";
+import { matchMixed, templateSegments } from "./path-template.ts";
+import type { RouteOperation } from "./route-operation.ts";
+import { type Entry, type Found, find, type Reading, RouteNode } from "./route-tree.ts";
 
-export interface RouteOperation {
-  method: HttpMethod;
-  /** The path template as the spec writes it: `/users/{userId}`. */
-  path: string;
-  /** The scope the importer generates for it (`scopeNameFor`): the scope a request needs. */
-  scope: string;
-  operationId?: string;
-  summary?: string;
-}
+export type { RouteOperation } from "./route-operation.ts";
+
+/** Longer request paths are refused before any matching (Node's default header limit is 16 KiB). */
+export const MAX_PATH_LENGTH = 8192;
 
 export interface RouteMatch {
   operation: RouteOperation;
@@ -40,53 +32,10 @@ export interface RouteMatch {
   params: Record<string, string>;
   /** The base path the request matched under (`/catalog`), `/` for none. */
   basePath: string;
-  /** A HEAD request matched to the GET operation, because no HEAD operation matches. */
+  /** A HEAD request matched to a template's GET operation, because that template has no HEAD operation. */
   headAsGet: boolean;
-  /** Matched only case-insensitively or without its trailing slash (as Express routes by default). */
+  /** Matched only as a router reads paths (case-insensitively, raw, trailing slash ignored). */
   lenient: boolean;
-}
-
-interface Entry {
-  operation: RouteOperation;
-  segments: TemplateSegment[];
-}
-
-class RouteNode {
-  readonly literal = new Map<string, RouteNode>();
-  /** Literal children by lowercased text: more than one when the spec has `/Users` and `/users`. */
-  readonly folded = new Map<string, RouteNode[]>();
-  /** Mixed segments in rank order: more literal text first, then spec order. */
-  readonly mixed: Array<{
-    segment: Extract<TemplateSegment, { kind: "mixed" }>;
-    key: string;
-    node: RouteNode;
-  }> = [];
-  parameter: RouteNode | undefined;
-  readonly operations = new Map<HttpMethod, Entry>();
-
-  child(segment: TemplateSegment): RouteNode {
-    if (segment.kind === "literal") {
-      let node = this.literal.get(segment.text);
-      if (!node) {
-        node = new RouteNode();
-        this.literal.set(segment.text, node);
-        const lower = segment.text.toLowerCase();
-        this.folded.set(lower, [...(this.folded.get(lower) ?? []), node]);
-      }
-      return node;
-    }
-    if (segment.kind === "parameter") {
-      this.parameter ??= new RouteNode();
-      return this.parameter;
-    }
-    const key = segmentKey(segment);
-    const found = this.mixed.find((m) => m.key === key);
-    if (found) return found.node;
-    const node = new RouteNode();
-    this.mixed.push({ segment, key, node });
-    this.mixed.sort((a, b) => b.segment.literalLength - a.segment.literalLength);
-    return node;
-  }
 }
 
 interface Root {
@@ -117,37 +66,51 @@ function nonEmptyString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value : undefined;
 }
 
-/** The request path's segments, percent-decoded one by one (so `%2F` stays inside its segment). */
-export function requestSegments(path: string): string[] {
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw invalidRequest("the request path has a malformed percent-encoding");
+  }
+}
+
+/** The request path's raw segments; refuses a path that is too long or does not start with `/`. */
+function rawSegments(path: string): string[] {
+  if (path.length > MAX_PATH_LENGTH)
+    throw invalidRequest(`the request path is longer than ${MAX_PATH_LENGTH} characters`);
   if (!path.startsWith("/")) throw invalidRequest(`the request path must start with "/"`);
   const raw = path.slice(1);
-  if (raw === "") return [];
-  return raw.split("/").map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw invalidRequest("the request path has a malformed percent-encoding");
-    }
-  });
+  return raw === "" ? [] : raw.split("/");
+}
+
+/** The request path's segments, percent-decoded one by one (so `%2F` stays inside its segment). */
+export function requestSegments(path: string): string[] {
+  return rawSegments(path).map(decode);
 }
 
 function startsWith(segments: readonly string[], base: BasePath): boolean {
   return base.every((s, i) => segments[i] === s);
 }
 
-function paramsOf(entry: Entry, segments: readonly string[], fold: boolean): Record<string, string> {
+/** Parameter values of the found template, from `segments` (decoded) or raw ones (decoded here). */
+function paramsOf(entry: Entry, segments: readonly string[], raw: boolean): Record<string, string> {
   const params: Record<string, string> = {};
+  const value = (s: string) => (raw ? decode(s) : s);
   entry.segments.forEach((t, i) => {
-    const value = segments[i] ?? "";
-    if (t.kind === "parameter") params[t.name] = value;
+    const segment = segments[i] ?? "";
+    if (t.kind === "parameter") params[t.name] = value(segment);
     else if (t.kind === "mixed") {
-      const groups = (fold ? t.folded : t.exact).exec(value);
+      const values = matchMixed(t, segment, raw) ?? [];
       t.names.forEach((name, g) => {
-        params[name] = groups?.[g + 1] ?? "";
+        params[name] = value(values[g] ?? "");
       });
     }
   });
   return params;
+}
+
+function isMethod(method: string): method is HttpMethod {
+  return (HTTP_METHODS as readonly string[]).includes(method);
 }
 
 export class RouteTable {
@@ -168,7 +131,7 @@ export class RouteTable {
     const documentPaths = override ?? documentBasePaths(doc);
     const roots = new Map<string, Root>();
     const operations: RouteOperation[] = [];
-    const shadowed: ShadowedOperation[] = [];
+    const shadowed = new Map<RouteOperation, ShadowedOperation>();
     for (const { method, path, operation } of listOperations(paths)) {
       const op = isRecord(operation) ? operation : {};
       const routeOperation: RouteOperation = {
@@ -181,8 +144,7 @@ export class RouteTable {
       operations.push(routeOperation);
       const segments = templateSegments(path);
       const item = paths[path] as Record<string, unknown>;
-      const bases = override ?? operationBasePaths(documentPaths, item, operation);
-      for (const base of bases) {
+      for (const base of override ?? operationBasePaths(documentPaths, item, operation)) {
         const key = base.join("/");
         let root = roots.get(key);
         if (!root) {
@@ -193,20 +155,15 @@ export class RouteTable {
         for (const segment of segments) node = node.child(segment);
         const existing = node.operations.get(method);
         if (existing) {
-          if (existing.operation !== routeOperation)
-            shadowed.push({ operation: routeOperation, by: existing.operation });
+          if (!shadowed.has(routeOperation))
+            shadowed.set(routeOperation, { operation: routeOperation, by: existing.operation });
           continue;
         }
         node.operations.set(method, { operation: routeOperation, segments });
       }
     }
     const ordered = [...roots.values()].sort((a, b) => b.base.length - a.base.length);
-    return new RouteTable(operations, dedupeShadowed(shadowed), ordered);
-  }
-
-  /** The methods some operation takes at `path` (for an error that says what the path does take). */
-  methodsAt(path: string): HttpMethod[] {
-    return HTTP_METHODS.filter((m) => this.match(m, path)?.headAsGet === false);
+    return new RouteTable(operations, [...shadowed.values()], ordered);
   }
 
   /** Where the spec's paths start on the wire, longest first: `/catalog`, `/`. */
@@ -220,82 +177,79 @@ export class RouteTable {
   }
 
   /**
-   * The operation a request is, or undefined when none is. `path` is the request's path without its query,
-   * percent-encoded as it arrived; a malformed percent-encoding throws AccessRefused (invalid_request).
+   * The operation a request is, or undefined when none is. `path` is the request's path without its
+   * query, percent-encoded as it arrived. Throws AccessRefused (invalid_request) for a path that is too
+   * long, does not decode, or is a different operation to a router than to the spec.
    */
   match(method: string, path: string): RouteMatch | undefined {
-    const upper = method.toUpperCase();
-    const lower = upper.toLowerCase() as HttpMethod;
-    if (!(HTTP_METHODS as readonly string[]).includes(lower)) return undefined;
-    const segments = requestSegments(path);
-    return this.#search(lower, segments, false) ?? this.#lenient(lower, segments);
+    const raw = rawSegments(path);
+    const decoded = raw.map(decode);
+    const lower = method.toLowerCase();
+    if (!isMethod(lower)) return undefined;
+    const spec = this.#search(lower, decoded, "spec");
+    const routed = this.#routerSearch(lower, raw);
+    if (spec && routed && spec.operation !== routed.operation) {
+      throw invalidRequest(
+        `the request path is ${describe(spec.operation)} as the spec reads it but ${describe(routed.operation)} to a case-insensitive router; send the path as the spec writes it`,
+      );
+    }
+    return spec ?? (routed ? { ...routed, lenient: true } : undefined);
   }
 
-  #lenient(method: HttpMethod, segments: string[]): RouteMatch | undefined {
-    const trimmed =
-      segments.length > 0 && segments[segments.length - 1] === "" ? segments.slice(0, -1) : segments;
-    const found = this.#search(method, trimmed, true);
-    return found ? { ...found, lenient: true } : undefined;
+  /** The spec's reading alone: decoded segments, case-sensitive literals (OpenAPI's matching). */
+  matchSpec(method: string, path: string): RouteMatch | undefined {
+    const lower = method.toLowerCase();
+    if (!isMethod(lower)) return undefined;
+    return this.#search(lower, requestSegments(path), "spec");
   }
 
-  #search(method: HttpMethod, segments: string[], fold: boolean): RouteMatch | undefined {
-    const folded = fold ? segments.map((s) => s.toLowerCase()) : segments;
-    const methods: Array<[HttpMethod, boolean]> =
-      method === "head"
-        ? [
-            ["head", false],
-            ["get", true],
-          ]
-        : [[method, false]];
-    for (const [wanted, headAsGet] of methods) {
-      for (const root of this.#roots) {
-        if (!startsWith(folded, fold ? root.foldedBase : root.base)) continue;
-        const after = segments.slice(root.base.length);
-        // The spec's `/` under a base path `/api` is `/api/` on the wire (and `/api`, its base alone).
-        const rest = root.base.length > 0 && after.length === 1 && after[0] === "" ? [] : after;
-        const entry = find(root.node, fold ? rest.map((s) => s.toLowerCase()) : rest, 0, wanted, fold);
-        if (entry) {
-          return {
-            operation: entry.operation,
-            params: paramsOf(entry, rest, fold),
-            basePath: `/${root.base.join("/")}`,
-            headAsGet,
-            lenient: fold,
-          };
-        }
-      }
+  /**
+   * The methods some operation takes at `path`, in either reading: a request of another method at a path
+   * the spec knows is a wrong method (405), not an unknown path.
+   */
+  methodsAt(path: string): HttpMethod[] {
+    const raw = rawSegments(path);
+    const decoded = raw.map(decode);
+    return HTTP_METHODS.filter(
+      (m) =>
+        this.#search(m, decoded, "spec")?.headAsGet === false ||
+        this.#routerSearch(m, raw)?.headAsGet === false,
+    );
+  }
+
+  /** Express's default: one trailing slash is optional on the request and on the template alike. */
+  #routerSearch(method: HttpMethod, raw: string[]): RouteMatch | undefined {
+    const folded = raw.map((s) => s.toLowerCase());
+    const trimmed = folded.length > 0 && folded[folded.length - 1] === "" ? folded.slice(0, -1) : folded;
+    const rawTrimmed = raw.slice(0, trimmed.length);
+    return (
+      this.#search(method, trimmed, "router", rawTrimmed) ??
+      this.#search(method, [...trimmed, ""], "router", [...rawTrimmed, ""])
+    );
+  }
+
+  /** `segments`: decoded (spec reading) or raw lowercased (router reading, `raw` beside them). */
+  #search(method: HttpMethod, segments: string[], reading: Reading, raw?: string[]): RouteMatch | undefined {
+    for (const root of this.#roots) {
+      if (!startsWith(segments, reading === "router" ? root.foldedBase : root.base)) continue;
+      const after = segments.slice(root.base.length);
+      // The spec's `/` under a base path `/api` is `/api/` on the wire (and `/api`, its base alone).
+      const rest = root.base.length > 0 && after.length === 1 && after[0] === "" ? [] : after;
+      const found: Found | undefined = find(root.node, rest, 0, method, reading);
+      if (!found) continue;
+      const values = reading === "router" ? (raw ?? []).slice(root.base.length) : rest;
+      return {
+        operation: found.entry.operation,
+        params: paramsOf(found.entry, values, reading === "router"),
+        basePath: `/${root.base.join("/")}`,
+        headAsGet: found.headAsGet,
+        lenient: false,
+      };
     }
     return undefined;
   }
 }
 
-function find(
-  node: RouteNode,
-  segments: string[],
-  i: number,
-  method: HttpMethod,
-  fold: boolean,
-): Entry | undefined {
-  if (i === segments.length) return node.operations.get(method);
-  const segment = segments[i] as string;
-  const literals = fold ? (node.folded.get(segment) ?? []) : [node.literal.get(segment)];
-  for (const child of literals) {
-    const found = child && find(child, segments, i + 1, method, fold);
-    if (found) return found;
-  }
-  for (const m of node.mixed) {
-    if (!(fold ? m.segment.folded : m.segment.exact).test(segment)) continue;
-    const found = find(m.node, segments, i + 1, method, fold);
-    if (found) return found;
-  }
-  // An expression stands for at least one character: `/users/` is not `/users/{id}` with an empty id.
-  if (segment !== "" && node.parameter) return find(node.parameter, segments, i + 1, method, fold);
-  return undefined;
-}
-
-/** An operation shadowed under several base paths is listed once. */
-function dedupeShadowed(list: ShadowedOperation[]): ShadowedOperation[] {
-  const byOperation = new Map<RouteOperation, ShadowedOperation>();
-  for (const s of list) if (!byOperation.has(s.operation)) byOperation.set(s.operation, s);
-  return [...byOperation.values()];
+function describe(operation: RouteOperation): string {
+  return `${operation.method.toUpperCase()} ${operation.path}`;
 }

@@ -248,11 +248,11 @@ describe("ResourceServer.check", { timeout: 60_000 }, () => {
       request(preflight, { method: "OPTIONS", path: "/catalog/search" }),
       "resource.no-token",
     );
-    // Not a preflight (no Access-Control-Request-Method): an OPTIONS of no operation.
+    // Not a preflight (no Access-Control-Request-Method): an OPTIONS the path has no operation for.
     await refused(
       server(),
       request({ origin: "https://app.example" }, { method: "OPTIONS" }),
-      "resource.no-operation",
+      "resource.method-not-allowed",
     );
   });
 
@@ -293,5 +293,25 @@ describe("ResourceServer.check", { timeout: 60_000 }, () => {
       description: 'a "quoted"\r\nX-Injected: 1\\ é',
     });
     assert.equal(header, 'Bearer error="invalid_token", error_description="a quotedX-Injected: 1 "');
+  });
+
+  test("a known path with another method: 405 with Allow, in either unmatched mode, whatever the method", async () => {
+    const rs = server();
+    for (const unmatched of ["refuse", "pass"] as const) {
+      for (const method of ["DELETE", "PROPFIND", "PURGE"]) {
+        const r = refusal(await rs.check(request({}, { method }), { unmatched }));
+        assert.equal(r.code, "resource.method-not-allowed", `${method} ${unmatched}`);
+        const answer = rs.refusalResponse(r);
+        assert.equal(answer.status, 405);
+        assert.equal(answer.headers.allow, "GET, POST, HEAD");
+        assert.equal(answer.headers["www-authenticate"], undefined);
+      }
+    }
+  });
+
+  test("options: none and HMAC algorithms are refused when the server is made", () => {
+    for (const algorithms of [["none"], ["RS256", "HS256"], []]) {
+      assert.throws(() => server({ algorithms }), TypeError, JSON.stringify(algorithms));
+    }
   });
 });

@@ -46,7 +46,7 @@ describe("route table", { timeout: 60_000 }, () => {
     assert.equal(matched(t, "PUT", "/users/me"), undefined);
   });
 
-  test("HEAD is the HEAD operation when one matches, else GET's, and says so", () => {
+  test("HEAD is a template's HEAD operation, else that template's GET one (as a router falls back), and says so", () => {
     const t = table({
       "/a": { get: ok },
       "/b": { get: ok, head: ok },
@@ -61,8 +61,10 @@ describe("route table", { timeout: 60_000 }, () => {
       [t.match("HEAD", "/b")?.operation.scope, t.match("HEAD", "/b")?.headAsGet],
       ["head:b", false],
     );
-    // The spec has a HEAD operation for /c/d (through /c/{x}): GET /c/d does not stand in for it.
-    assert.equal(matched(t, "HEAD", "/c/d"), "HEAD /c/{x}");
+    // /c/d has no HEAD operation: its GET one answers HEAD, as Express's first matching route would
+    // (the HEAD of /c/{x} is a less concrete template's).
+    assert.equal(matched(t, "HEAD", "/c/d"), "GET /c/d");
+    assert.equal(matched(t, "HEAD", "/c/e"), "HEAD /c/{x}");
     assert.equal(matched(t, "GET", "/a"), "GET /a");
   });
 
@@ -102,6 +104,62 @@ describe("route table", { timeout: 60_000 }, () => {
     assert.equal(matched(t, "GET", "/products/7/"), "GET /products/{id}");
     assert.deepEqual(t.match("GET", "/PRODUCTS/Ab")?.params, { id: "Ab" });
     assert.equal(t.match("GET", "/products//"), undefined);
+  });
+
+  test("a path that is one operation to the spec and another to a case-insensitive router is refused", () => {
+    const t = table({
+      "/users/all": { delete: ok },
+      "/users/{id}": { delete: ok, get: ok },
+      "/users/me": { get: ok },
+    });
+    for (const p of ["/users/ALL", "/users/All", "/users/%61ll", "/users/%6De"]) {
+      const method = p.endsWith("De") ? "GET" : "DELETE";
+      assert.throws(
+        () => t.match(method, p),
+        (e: unknown) =>
+          e instanceof AccessRefused &&
+          e.code === "resource.invalid-request" &&
+          /case-insensitive router/.test(e.message),
+        p,
+      );
+    }
+    // The spec's reading alone (OpenAPI's) has an answer for each.
+    assert.equal(t.matchSpec("DELETE", "/users/ALL")?.operation.path, "/users/{id}");
+    assert.equal(t.matchSpec("GET", "/users/%6De")?.operation.path, "/users/me");
+    assert.equal(matched(t, "DELETE", "/users/all"), "DELETE /users/all");
+    assert.equal(matched(t, "DELETE", "/users/Bob"), "DELETE /users/{id}");
+  });
+
+  test("a template with a trailing slash is matched without it, as Express routes it", () => {
+    const t = table({ "/admin/": { get: ok }, "/files/{name}/": { get: ok } });
+    assert.equal(t.match("GET", "/admin/")?.lenient, false);
+    assert.equal(t.match("GET", "/admin")?.lenient, true);
+    assert.equal(matched(t, "GET", "/ADMIN"), "GET /admin/");
+    assert.equal(matched(t, "GET", "/files/x"), "GET /files/{name}/");
+  });
+
+  test("mixed segments: earlier expressions take the most (Express's split), in linear time", () => {
+    const t = table({
+      "/f/{name}.{ext}": { get: ok },
+      "/g/{a}.{b}.{c}.json": { get: ok },
+      "/h/{a}{b}": { get: ok },
+    });
+    assert.deepEqual(t.match("GET", "/f/a.b.c")?.params, { name: "a.b", ext: "c" });
+    assert.deepEqual(t.match("GET", "/g/x.y.z.json")?.params, { a: "x", b: "y", c: "z" });
+    assert.deepEqual(t.match("GET", "/h/abc")?.params, { a: "ab", b: "c" });
+    assert.equal(t.match("GET", "/f/.x"), undefined);
+    assert.equal(t.match("GET", "/f/x."), undefined);
+    assert.equal(t.match("GET", "/g/..json"), undefined);
+    // A hostile segment (a regular expression here would backtrack for minutes): no match, at once.
+    assert.equal(t.match("GET", `/g/${".".repeat(8000)}x`), undefined);
+  });
+
+  test("a path over 8192 characters is refused before matching; methodsAt names a known path's methods", () => {
+    const t = table({ "/a/{x}": { get: ok, post: ok }, "/a/b": { delete: ok } });
+    assert.throws(() => t.match("GET", `/a/${"x".repeat(9000)}`), /longer than 8192/);
+    assert.deepEqual(t.methodsAt("/a/b"), ["get", "post", "delete"]);
+    assert.deepEqual(t.methodsAt("/A/b/"), ["get", "post", "delete"]);
+    assert.deepEqual(t.methodsAt("/nowhere"), []);
   });
 
   test("base paths: servers' URL paths (variables at their defaults), relative URLs, Swagger 2.0 basePath", () => {
