@@ -34,6 +34,8 @@ export interface AccessTokenOptions {
   algorithms?: string[];
   /** How long a JWKS fetch may take, in milliseconds; default 5000. */
   jwksTimeoutMs?: number;
+  /** How long fetched keys are used before the JWKS is fetched again, in milliseconds; default 10 minutes. */
+  jwksCacheMaxAgeMs?: number;
   /** The clock, in milliseconds since the epoch; default Date.now (tests move it). */
   now?: () => number;
 }
@@ -51,6 +53,7 @@ function keySetOf(options: AccessTokenOptions): JWTVerifyGetKey {
   return remoteKeys({
     jwksUri: options.jwksUri ?? `${options.issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
     timeoutMs: options.jwksTimeoutMs ?? 5000,
+    ...(options.jwksCacheMaxAgeMs !== undefined ? { cacheMaxAgeMs: options.jwksCacheMaxAgeMs } : {}),
     now: options.now ?? Date.now,
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Where a spec's paths start on the wire: the path part of each `servers[].url` (OpenAPI 3.x, with server
- * variables at their defaults; a Path Item's or an Operation's own `servers` replace the document's), or
+ * variables at their defaults and each value of their enums; a Path Item's or an Operation's own `servers` replace the document's), or
  * `basePath` (Swagger 2.0). `https://api.example.com/catalog` → `/catalog`; no servers → `/`.
  */
 
@@ -11,7 +11,7 @@ const VARIABLE = /\{([^{}]*)\}/g;
 
 interface ServerObject {
   url?: unknown;
-  variables?: Record<string, { default?: unknown }>;
+  variables?: Record<string, { default?: unknown; enum?: unknown }>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -30,25 +30,49 @@ export function basePathOf(path: string): BasePath {
   });
 }
 
-function serverPath(server: ServerObject): BasePath | undefined {
-  if (typeof server.url !== "string") return undefined;
-  const variables = isRecord(server.variables) ? server.variables : {};
-  const url = server.url.replace(VARIABLE, (_, name: string) => {
-    const value = variables[name]?.default;
-    return typeof value === "string" ? value : "";
-  });
-  try {
-    // A relative URL is relative to where the document is served (OpenAPI 3.1 §4.8.5): its path is all we need.
-    return basePathOf(new URL(url, "http://relative.invalid/").pathname);
-  } catch {
-    return undefined;
+/** At most this many base paths come out of one server's variables (their enums multiplied). */
+const MAX_SERVER_EXPANSIONS = 64;
+
+/**
+ * Every URL a server's variables allow: each variable at its default and at each value of its `enum`
+ * (an API served under `/v1` and `/v2` by one server object is checked under both).
+ */
+function expand(url: string, variables: Record<string, { default?: unknown; enum?: unknown }>): string[] {
+  let urls = [url];
+  for (const [name, variable] of Object.entries(variables)) {
+    if (!url.includes(`{${name}}`)) continue;
+    const values = new Set<string>();
+    if (typeof variable?.default === "string") values.add(variable.default);
+    if (Array.isArray(variable?.enum))
+      for (const v of variable.enum) if (typeof v === "string") values.add(v);
+    if (values.size === 0) values.add("");
+    urls = urls
+      .flatMap((u) => [...values].map((v) => u.split(`{${name}}`).join(v)))
+      .slice(0, MAX_SERVER_EXPANSIONS);
   }
+  return urls.map((u) => u.replace(VARIABLE, ""));
+}
+
+function serverPaths(server: ServerObject): BasePath[] {
+  if (typeof server.url !== "string") return [];
+  const variables = isRecord(server.variables)
+    ? (server.variables as ServerObject["variables"] & object)
+    : {};
+  const paths: BasePath[] = [];
+  for (const url of expand(server.url, variables)) {
+    try {
+      // A relative URL is relative to where the document is served (OpenAPI 3.1 §4.8.5): its path is all we need.
+      paths.push(basePathOf(new URL(url, "http://relative.invalid/").pathname));
+    } catch {
+      // Not a URL even with the variables filled in: the server names no base path.
+    }
+  }
+  return paths;
 }
 
 function serversOf(value: unknown): BasePath[] | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;
-  const paths = value.filter(isRecord).map(serverPath);
-  const found = paths.filter((p): p is BasePath => p !== undefined);
+  const found = value.filter(isRecord).flatMap(serverPaths);
   return found.length === 0 ? undefined : found;
 }
 

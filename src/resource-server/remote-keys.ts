@@ -39,13 +39,15 @@ function isTokenFault(error: unknown): boolean {
 export interface RemoteKeysOptions {
   jwksUri: string;
   timeoutMs: number;
+  /** How long a fetched JWKS is used before it is fetched again; default JWKS_CACHE_MAX_AGE_MS. */
+  cacheMaxAgeMs?: number;
   now: () => number;
 }
 
 export function remoteKeys(options: RemoteKeysOptions): JWTVerifyGetKey {
   const remote = createRemoteJWKSet(new URL(options.jwksUri), {
     timeoutDuration: options.timeoutMs,
-    cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+    cacheMaxAge: options.cacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS,
   });
   let failedAt = Number.NEGATIVE_INFINITY;
   let last: { document: JSONWebKeySet; keys: JWTVerifyGetKey; at: number } | undefined;

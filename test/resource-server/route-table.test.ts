@@ -177,6 +177,14 @@ describe("route table", { timeout: 60_000 }, () => {
     assert.equal(t.match("GET", "/items"), undefined);
     assert.equal(t.match("GET", "/catalog/items")?.basePath, "/catalog");
 
+    const versions = table(
+      { "/items": { get: ok } },
+      { servers: [{ url: "/api/{v}", variables: { v: { default: "v1", enum: ["v1", "v2"] } } }] },
+    );
+    for (const p of ["/api/v1/items", "/api/v2/items"])
+      assert.equal(matched(versions, "GET", p), "GET /items", p);
+    assert.equal(versions.match("GET", "/api/v3/items"), undefined);
+
     const swagger = RouteTable.fromDocument({
       swagger: "2.0",
       basePath: "/api",
