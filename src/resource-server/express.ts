@@ -93,7 +93,8 @@ function guard(server: ResourceServer, options: CheckOptions): RequestHandler {
   return (req, res, next) => {
     server
       .check(protectedRequestOf(req), options)
-      .then((decision) => answer(server, decision, req, res, next), next);
+      .then((decision) => answer(server, decision, req, res, next))
+      .catch(next);
   };
 }
 
