@@ -75,7 +75,8 @@ export const ERROR_CODES = {
     "the server refused the access token (HTTP 401): not for its management audience, or the client's access changed",
 
   // The resource-server library (scopectl/resource-server, scopectl/express; docs/resource-server.md).
-  "resource.no-token": "a request to a protected API carries no access token or API key (HTTP 401, no error code)",
+  "resource.no-token":
+    "a request to a protected API carries no access token or API key (HTTP 401, no error code)",
   "resource.invalid-token":
     "an access token or API key does not verify: signature, type, issuer, audience, expiry, revoked (HTTP 401)",
   "resource.insufficient-scope": "a valid token lacks the scope the route needs (HTTP 403)",
