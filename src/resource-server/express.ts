@@ -9,6 +9,7 @@
  * sets `req.auth` (the Principal, the operation and the scopes it needed) for the handlers after it. Express
  * itself is only a type here: importing this file loads no Express.
  */
+import { fileURLToPath } from "node:url";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Principal } from "./principal.ts";
 import {
@@ -39,7 +40,7 @@ export interface ResourceServerMiddlewareOptions
   extends Omit<ResourceServerOptions, "routes">,
     SpecRoutesOptions {
   /** The spec whose operations the middleware enforces (the file the API's OpenApiSource reads). */
-  spec?: string;
+  spec?: string | URL;
   /** A request that matches no operation of the spec: 404 (`"refuse"`, the default) or on to the next handler. */
   unmatched?: "refuse" | "pass";
 }
@@ -133,7 +134,8 @@ export async function resourceServer(
   options: ResourceServerMiddlewareOptions,
 ): Promise<ResourceServerMiddleware> {
   const { spec, unmatched, ...rest } = options;
-  const server = spec ? await ResourceServer.fromSpec(spec, rest) : new ResourceServer(rest);
+  const file = spec instanceof URL ? fileURLToPath(spec) : spec;
+  const server = file ? await ResourceServer.fromSpec(file, rest) : new ResourceServer(rest);
   return middlewareOf(server, { unmatched });
 }
 

@@ -200,9 +200,13 @@ export class ResourceServer {
       throw invalidRequest("the request carries two credentials (Authorization and X-API-Key); send one");
     }
     if (authorization.kind === "other") {
-      throw invalidRequest(
-        `the Authorization header must be "Bearer <token>" (RFC 6750 section 2.1), not ${(authorization.scheme ?? "that").slice(0, 32)}`,
-      );
+      const scheme = authorization.scheme?.slice(0, 32);
+      // Bearer written wrong is a malformed request; another scheme is no bearer credential at all
+      // (RFC 7235 section 3.1: 401 with the challenge, RFC 6750 section 3.1: no error code).
+      if (scheme === undefined || scheme.toLowerCase() === "bearer") {
+        throw invalidRequest('the Authorization header must be "Bearer <token>" (RFC 6750 section 2.1)');
+      }
+      throw noToken(`this call needs a bearer access token, not ${scheme} credentials`);
     }
     const credential = authorization.kind === "bearer" ? authorization.token : apiKey?.trim();
     if (credential === undefined || credential === "") throw noToken("this call needs an access token");

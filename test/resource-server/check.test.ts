@@ -117,7 +117,7 @@ describe("ResourceServer.check", { timeout: 60_000 }, () => {
     assert.equal(answer.body.scope, "get:products");
   });
 
-  test("two credentials, another scheme, a token in the URL: 400 invalid_request", async () => {
+  test("two credentials, a malformed Bearer, a token in the URL: 400 invalid_request; another scheme: 401", async () => {
     const token = await sign();
     const rs = server();
     await refused(
@@ -126,12 +126,15 @@ describe("ResourceServer.check", { timeout: 60_000 }, () => {
       "resource.invalid-request",
       /two credentials/,
     );
-    await refused(
+    const basic = await refused(
       rs,
       request({ authorization: "Basic cm9ib3Q6eA==" }),
-      "resource.invalid-request",
+      "resource.no-token",
       /not Basic/,
     );
+    assert.equal(basic.status, 401);
+    assert.equal(basic.headers["www-authenticate"], `Bearer resource_metadata="${METADATA}"`);
+    await refused(rs, request({ authorization: "Bearer" }), "resource.invalid-request");
     await refused(rs, request({ authorization: "Bearer two tokens" }), "resource.invalid-request");
     const inUrl = await refused(
       rs,
