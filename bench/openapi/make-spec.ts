@@ -24,7 +24,7 @@ const TARGET_BYTES = 19 * 1024 * 1024;
 const MIN_OPERATIONS = 5_000;
 
 /** mulberry32: tiny, fast, seedable; quality is irrelevant here, determinism is what matters. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -35,7 +35,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const WORDS = (
+export const WORDS = (
   "account order invoice customer product catalog shipment payment refund subscription plan price " +
   "tenant user group role permission audit event webhook token session report export import job " +
   "warehouse inventory supplier contract ticket comment attachment note label tag region zone"

@@ -7,7 +7,16 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { AUTOCANNON, CONNECTIONS, freePort, type Load, measured, stop, TSX } from "../token/harness.ts";
+import {
+  AUTOCANNON,
+  CONNECTIONS,
+  freePort,
+  type Load,
+  loadOf,
+  measured,
+  stop,
+  TSX,
+} from "../token/harness.ts";
 import { REQUEST_PATH } from "./tokens.ts";
 
 export type ServerMode = "express" | "baseline" | "middleware";
@@ -45,19 +54,7 @@ function autocannon(url: string, token: string, seconds: number): Load & { reque
     maxBuffer: 64 * 1024 * 1024,
     stdio: ["ignore", "pipe", "ignore"],
   });
-  const result = JSON.parse(out) as {
-    requests: { average: number; total: number };
-    latency: { p50: number; p99: number };
-    non2xx: number;
-    errors: number;
-  };
-  return {
-    rate: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.non2xx + result.errors,
-    requests: result.requests.total,
-  };
+  return loadOf(out);
 }
 
 export interface Server {

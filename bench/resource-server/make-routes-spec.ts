@@ -8,23 +8,8 @@
  * strips one. Only what the matcher reads is there (paths, methods, operationId, summary).
  */
 
-/** mulberry32, as bench/openapi/make-spec.ts: seeded, so two runs build the same documents. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const WORDS = (
-  "account order invoice customer product catalog shipment payment refund subscription plan price " +
-  "tenant user group role permission audit event webhook token session report export import job " +
-  "warehouse inventory supplier contract ticket comment attachment note label tag region zone"
-).split(" ");
+// The same seeded generator and vocabulary as the import bench's spec, so both read like one API.
+import { prng, WORDS } from "../openapi/make-spec.ts";
 
 export const ROUTES_BASE_PATH = "/api/v2";
 

@@ -21,7 +21,8 @@
  */
 import { readFileSync } from "node:fs";
 import { type RouteOperation, RouteTable } from "../../src/resource-server/route-table.ts";
-import { makeRoutesSpec, prng } from "./make-routes-spec.ts";
+import { prng } from "../openapi/make-spec.ts";
+import { makeRoutesSpec } from "./make-routes-spec.ts";
 import { median, percentile } from "./stats.ts";
 
 const SAMPLE = 10_000;

@@ -110,7 +110,8 @@ function autocannonArgs(
   return [...args, url];
 }
 
-function loadOf(out: string): Load & { requests: number } {
+/** autocannon's `--json` report as the figures every bench quotes. */
+export function loadOf(out: string): Load & { requests: number } {
   const result = JSON.parse(out) as {
     requests: { average: number; total: number };
     latency: { p50: number; p99: number };
