@@ -7,12 +7,14 @@
 
 import { defaultManagementAudience, SETTINGS_DEFAULTS } from "../manifest/schemas/settings.ts";
 import type { ApplicationType, ScopeOrigin } from "../model/desired.ts";
-import type {
-  ApplicationProps,
-  RoleProps,
-  SettingsProps,
-  StoredResource,
-  UserProps,
+import {
+  type ApplicationProps,
+  isUploadSource,
+  type RoleProps,
+  type SettingsProps,
+  type StoredResource,
+  type StoredSecret,
+  type UserProps,
 } from "../model/resources.ts";
 import { SETTINGS_ID } from "../plan/desired-resources.ts";
 import type { KeyRing } from "./keys/keyring.ts";
@@ -23,6 +25,10 @@ export interface ScopeEntry {
   origin: ScopeOrigin;
   /** The OpenApiSource that generated it. */
   source?: string;
+  /** The Scope row's manager (`scopectl`, `pulumi:<stack>`, `api:<client id>`). */
+  managedBy: string;
+  /** The commit the row came from, when its writer recorded one. */
+  commit?: string;
 }
 
 export interface ApiEntry {
@@ -33,6 +39,8 @@ export interface ApiEntry {
   scopes: readonly ScopeEntry[];
   scopeNames: ReadonlySet<string>;
   openApiSource?: string;
+  /** Present (true) when that OpenApiSource takes its spec by upload (`upload: true`). */
+  openApiUpload?: true;
 }
 
 /** What an application may ask for at one audience. */
@@ -42,6 +50,8 @@ export interface Authorization {
   /** Enabled scopes in a stable order (an `all` grant follows the Api's current scopes). */
   scopes: readonly string[];
   scopeSet: ReadonlySet<string>;
+  /** The Application's grant is `all` (the scopes follow the Api's). */
+  all: boolean;
 }
 
 export interface ClientEntry {
@@ -53,6 +63,8 @@ export interface ClientEntry {
   redirectUris: readonly string[];
   /** SHA-256 of the client secret; absent for a public client or a generated secret not yet made. */
   secretSha256?: Buffer;
+  /** Where the client secret comes from (never the secret, nor the variable's name). */
+  secretKind: StoredSecret["kind"];
   disabled: boolean;
   lifetimeSeconds: number;
   includePermissions: boolean;
@@ -105,15 +117,22 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 
 function compileApis(rows: readonly StoredResource[]): Map<string, ApiEntry> {
   const scopesOf = new Map<string, ScopeEntry[]>();
-  const sourceOf = new Map<string, string>();
+  const sourceOf = new Map<string, { name: string; upload: boolean }>();
   for (const row of rows) {
     if (row.kind === "Scope") {
       const { api, name, description, origin, source } = row.props;
       const list = scopesOf.get(api) ?? [];
-      list.push(source ? { name, description, origin, source } : { name, description, origin });
+      list.push({
+        name,
+        description,
+        origin,
+        ...(source ? { source } : {}),
+        managedBy: row.managedBy,
+        ...(row.commit ? { commit: row.commit } : {}),
+      });
       scopesOf.set(api, list);
     } else if (row.kind === "OpenApiSource") {
-      sourceOf.set(row.props.api, row.id);
+      sourceOf.set(row.props.api, { name: row.id, upload: isUploadSource(row.props) });
     }
   }
   const apis = new Map<string, ApiEntry>();
@@ -127,7 +146,8 @@ function compileApis(rows: readonly StoredResource[]): Map<string, ApiEntry> {
       displayName: row.props.displayName,
       scopes,
       scopeNames: new Set(scopes.map((s) => s.name)),
-      ...(source ? { openApiSource: source } : {}),
+      ...(source ? { openApiSource: source.name } : {}),
+      ...(source?.upload ? { openApiUpload: true as const } : {}),
     });
   }
   return apis;
@@ -151,6 +171,7 @@ function compileClient(
       audience: api.audience,
       scopes,
       scopeSet: new Set(scopes),
+      all: access.all,
     });
   }
   const sha256 = props.secret.kind !== "none" ? props.secret.sha256 : undefined;
@@ -160,6 +181,7 @@ function compileClient(
     type: props.type,
     redirectUris: [...props.redirectUris],
     ...(sha256 ? { secretSha256: Buffer.from(sha256, "hex") } : {}),
+    secretKind: props.secret.kind,
     disabled: props.disabled === true,
     lifetimeSeconds: props.tokens.lifetimeSeconds,
     includePermissions: props.tokens.includeApiScopesInPermissions,
