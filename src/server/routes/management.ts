@@ -2,31 +2,21 @@
  * The management API under `/v1/` (JSON; docs/management-api.md): the read views here, the writes in
  * management-writes.ts, every call through the one gate of management-auth.ts (a bearer token for the
  * management audience, its permissions as they hold now; RFC 6750 §3 errors). Views need `read:apis`
- * (Apis, their import pages, the git sync status) or `read:users` (users).
+ * (Apis, their import pages, the git sync status) or `read:users` (users). The console's views (scopes
+ * with holders, roles, applications, API keys, revisions) are in management-views.ts; the lists page
+ * with server/views/paging.ts.
  */
 import { type Response, Router } from "express";
 import { redactDeep } from "../../core/redact.ts";
 import { didYouMean } from "../../model/did-you-mean.ts";
 import { effectiveScopes, sourceLabel } from "../../model/effective.ts";
 import type { ServerContext } from "../context.ts";
-import type { ApiEntry } from "../snapshot.ts";
+import { apiListView, apiView } from "../views/apis.ts";
+import { parsePaging } from "../views/paging.ts";
+import { userListView } from "../views/users.ts";
 import { authenticate, requirePermission, snapshotOf } from "./management-auth.ts";
+import { mountManagementViews, viewHandler } from "./management-views.ts";
 import { mountManagementWrites } from "./management-writes.ts";
-
-function apiView(api: ApiEntry) {
-  return {
-    name: api.name,
-    audience: api.audience,
-    displayName: api.displayName,
-    ...(api.openApiSource ? { openApiSource: api.openApiSource } : {}),
-    scopes: api.scopes.map((s) => ({
-      name: s.name,
-      description: s.description,
-      source: s.origin,
-      ...(s.source ? { openApiSource: s.source } : {}),
-    })),
-  };
-}
 
 function notFound(res: Response, what: string, name: string, known: Iterable<string>): void {
   res
@@ -45,9 +35,13 @@ export function managementRouter(ctx: ServerContext): Router {
   // Per route, not router-wide: a path that does not decode is a 400 before any token is looked at.
   const gate = authenticate(ctx);
 
-  router.get("/apis", gate, requirePermission("read:apis"), (_req, res) => {
-    res.json({ apis: [...snapshotOf(res).apis.values()].map(apiView) });
-  });
+  // Every Api (and `total`) without a paging parameter, as before paging existed; a page with one.
+  router.get(
+    "/apis",
+    gate,
+    requirePermission("read:apis"),
+    viewHandler((req, res) => apiListView(snapshotOf(res), parsePaging(req.query, { search: true }))),
+  );
 
   // The git sync status, as `scopectl status --json` prints it: what is applied, what failed, what
   // drifted, and which loop leads (`leader`: {holder, since}, or null when none runs).
@@ -97,18 +91,13 @@ export function managementRouter(ctx: ServerContext): Router {
     });
   });
 
-  router.get("/users", gate, requirePermission("read:users"), (_req, res) => {
-    const { users } = snapshotOf(res);
-    res.json({
-      users: [...users.entries()].map(([name, u]) => ({
-        name,
-        email: u.email,
-        displayName: u.displayName,
-        roles: u.roles,
-        disabled: u.disabled,
-      })),
-    });
-  });
+  // Every user (and `total`) without a paging parameter, a page with one; each with its scope count.
+  router.get(
+    "/users",
+    gate,
+    requirePermission("read:users"),
+    viewHandler((req, res) => userListView(snapshotOf(res), parsePaging(req.query, { search: true }))),
+  );
 
   router.get("/users/:name/scopes", gate, requirePermission("read:users"), (req, res) => {
     const { users, roles } = snapshotOf(res);
@@ -127,6 +116,7 @@ export function managementRouter(ctx: ServerContext): Router {
     });
   });
 
+  mountManagementViews(router, ctx, gate);
   mountManagementWrites(router, ctx, gate);
   return router;
 }
