@@ -3,6 +3,7 @@
  * operations routes, behind security headers, request logging and latency metrics.
  */
 import express, { type NextFunction, type Request, type Response } from "express";
+import { consoleRouter } from "./console/console-routes.ts";
 import type { ServerContext } from "./context.ts";
 import { publicCors, spaCors } from "./cors.ts";
 import { requestError } from "./http/request-errors.ts";
@@ -72,6 +73,7 @@ export function createApp(ctx: ServerContext): express.Express {
   app.all("/oauth2/userinfo", methodNotAllowed("GET, POST"));
 
   app.use("/v1", managementRouter(ctx));
+  app.use("/console", consoleRouter(ctx));
 
   // Git push webhooks wake the sync loop of `serve --sync-repo`; without one there is nothing to wake.
   if (ctx.sync) {

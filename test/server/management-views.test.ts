@@ -191,6 +191,9 @@ describe("management views for the console", { timeout: SUITE_TIMEOUT_MS }, () =
     const catalog = await view(tenant, "/v1/apis/catalog/scopes", full);
     assert.deepEqual(catalog, {
       api: "catalog",
+      displayName: "Catalog API",
+      audience: CATALOG,
+      openApiSource: "catalog-spec",
       total: 4,
       offset: 0,
       limit: 50,
@@ -293,7 +296,16 @@ describe("management views for the console", { timeout: SUITE_TIMEOUT_MS }, () =
     const named = await view(tenant, "/v1/apis/orders/scopes?q=Write", full);
     assert.deepEqual([named.total, (named.scopes as Row[]).map((s) => s.name)], [1, ["write:orders"]]);
     const none = await view(tenant, "/v1/apis/orders/scopes?q=nothing-like-it", full);
-    assert.deepEqual(none, { api: "orders", total: 0, offset: 0, limit: 50, scopes: [] });
+    assert.deepEqual(none, {
+      api: "orders",
+      displayName: "Orders API",
+      audience: ORDERS,
+      openApiSource: "orders-spec",
+      total: 0,
+      offset: 0,
+      limit: 50,
+      scopes: [],
+    });
     const past = await view(tenant, "/v1/apis/orders/scopes?offset=10", full);
     assert.deepEqual([past.total, past.scopes], [5, []]);
   });

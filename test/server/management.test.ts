@@ -256,7 +256,14 @@ describe("management views", () => {
 
     // An Api that never had a source: an empty page.
     const orders = await view(tenant, "/v1/apis/orders/openapi", token);
-    assert.deepEqual(orders, { api: "orders", source: null, active: null, generatedScopes: 0, history: [] });
+    assert.deepEqual(orders, {
+      api: "orders",
+      source: null,
+      uploads: false,
+      active: null,
+      generatedScopes: 0,
+      history: [],
+    });
   });
 
   test("GET /v1/users and /v1/users/:name/scopes: effective scopes with their sources", async (t) => {

@@ -35,7 +35,11 @@ export const API_HEADER = (kind: string, name: string) =>
 
 async function writeTenant(dir: string, files: Record<string, string>): Promise<void> {
   for (const name of await readdir(dir)) if (name.endsWith(".yaml")) await rm(path.join(dir, name));
-  for (const [name, content] of Object.entries(files)) await writeFile(path.join(dir, name), content);
+  for (const [name, content] of Object.entries(files)) {
+    // A name may hold folders (specs/catalog.openapi.yaml), as a config folder does.
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), content);
+  }
 }
 
 export async function serveTenant(

@@ -77,6 +77,8 @@ export function managementRouter(ctx: ServerContext): Router {
     res.json({
       api: name,
       source: api.openApiSource ?? null,
+      // Whether that source takes uploads (PUT/DELETE on this path) rather than a file from git.
+      uploads: api.openApiUpload === true,
       active: active ? { ...active.file, commit: active.commit ?? null, time: active.time } : null,
       generatedScopes: api.scopes.filter((s) => s.origin === "openapi").length,
       history: history.map((record) => ({

@@ -1,5 +1,5 @@
 /**
- * The paging and search parameters every list view of `/v1` takes (docs/management-api.md#paging):
+ * The paging and search parameters every list view of `/v1` takes (docs/management-api.md#lists-and-pages):
  * `q` (a case-insensitive substring, at most 200 characters), `offset` (0 and up, default 0) and
  * `limit` (1 to 500, default 50). A bad value, or a parameter given twice, is a 400 naming it: never a
  * guess. A paged answer carries `total` (the matches after `q`), `offset` and `limit`.

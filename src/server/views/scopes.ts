@@ -48,6 +48,10 @@ export function scopeListView(snapshot: Snapshot, apiName: string, paging: Pagin
   const holders = scopeHolders(snapshot);
   return {
     api: api.name,
+    // The Api's heading, so the page needs no call for the whole Api (all its scopes).
+    displayName: api.displayName,
+    audience: api.audience,
+    ...(api.openApiSource ? { openApiSource: api.openApiSource } : {}),
     total: page.total,
     offset: page.offset,
     limit: page.limit,
