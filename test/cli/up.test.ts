@@ -74,7 +74,7 @@ test("scopectl up applies config/, prints the secrets, serves tokens and follows
   );
   await waitForOutput(child, /^Serving tokens at /m);
   const secret = (await secretLine)[1] ?? "";
-  assert.match(stderr, /applied config \(the store is at revision 1\): Plan: 36 to create/);
+  assert.match(stderr, /applied config \(the store is at revision 1\): Plan: 46 to create/);
 
   const request = () =>
     postForm(

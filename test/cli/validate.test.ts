@@ -13,7 +13,7 @@ describe("scopectl validate", () => {
     assert.equal(lines.length, 1);
     assert.match(
       lines[0] ?? "",
-      /^valid: config: 3 Apis \(\d+ scopes, \d+ from OpenAPI\), 1 OpenApiSource, 3 Roles, 3 Users, 5 Applications, 1 ApiKey$/,
+      /^valid: config: 4 Apis \(\d+ scopes, \d+ from OpenAPI\), 2 OpenApiSources, 5 Roles, 3 Users, 6 Applications, 1 ApiKey$/,
     );
   });
 

@@ -47,12 +47,9 @@ interface AxeViolation {
  * so the page's own policy stays as served): no serious or critical violation.
  */
 export async function assertAccessible(page: Page, where: string): Promise<void> {
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(await AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (c: Document) => Promise<{ violations: unknown[] }> } })
-      .axe;
-    return (await axe.run(document)).violations;
-  });
+  // Expressions as text: they run in the page, whose globals (window, document) this file's types lack.
+  if (!(await page.evaluate<boolean>(`"axe" in window`))) await page.evaluate(await AXE_SOURCE);
+  const violations = await page.evaluate<unknown[]>(`axe.run(document).then((result) => result.violations)`);
   const bad = (violations as AxeViolation[]).filter((v) => v.impact === "serious" || v.impact === "critical");
   assert.deepEqual(
     bad.map(
@@ -65,10 +62,9 @@ export async function assertAccessible(page: Page, where: string): Promise<void>
 
 /** The console's access token, as the page keeps it: for calling /v1 as the page would. */
 export async function pageToken(page: Page): Promise<string> {
-  const token = await page.evaluate(() => {
-    const text = sessionStorage.getItem("scopectl.console.session");
-    return text ? (JSON.parse(text) as { accessToken: string }).accessToken : null;
-  });
+  const token = await page.evaluate<string | null>(
+    `(JSON.parse(sessionStorage.getItem("scopectl.console.session") ?? "null") ?? {}).accessToken ?? null`,
+  );
   assert.ok(token, "the console keeps a session");
   return token;
 }

@@ -241,7 +241,10 @@ describe("the web console in a real browser", { timeout: SUITE_TIMEOUT_MS }, () 
 
     // Keyboard: the skip link is the first stop and moves to the content.
     await page.keyboard.press("Tab");
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
+    assert.equal(
+      await page.evaluate<string | undefined>("document.activeElement?.textContent"),
+      "Skip to content",
+    );
 
     assert.deepEqual(errors, [], "no console error, no CSP violation");
     await assertLoopbackOnly(traffic, [issuer]);

@@ -30,7 +30,7 @@ async function withStore<T>(tenant: GitTenant, fn: (store: Store) => Promise<T>)
   }
 }
 
-const CONFIG_RESOURCES = 36; // 1 Settings, 3 Apis, 1 OpenApiSource, 19 Scopes, 3 Roles, 3 Users, 5 Applications, 1 ApiKey
+const CONFIG_RESOURCES = 46; // 1 Settings, 4 Apis, 2 OpenApiSources, 24 Scopes, 5 Roles, 3 Users, 6 Applications, 1 ApiKey
 
 describe("scopectl plan and apply", () => {
   test("first apply creates everything, records the commit, and shows generated secrets once", async (t) => {

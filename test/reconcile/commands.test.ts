@@ -182,7 +182,7 @@ describe("explain and history", () => {
     const tenant = await gitTenant(t);
     assert.equal(cli(tenant, "apply", "config", "--yes").status, 0);
     const history = cli(tenant, "history");
-    assert.match(history.stdout, /r1 .* [0-9a-f]{12} initial manifests\s+36 create/);
+    assert.match(history.stdout, /r1 .* [0-9a-f]{12} initial manifests\s+46 create/);
     assert.match(history.stdout, /#1 .* upload\s+catalog-spec → catalog/);
     const log = cli(tenant, "history", "--import", "1");
     assert.match(log.stdout, /duplicate\s+get:health\s+\(GET \/health; already held by a manual scope\)/);

@@ -178,7 +178,8 @@ spec:
       "update Api orders",
       // Its token lifetime follows the Settings default, which changed.
       "update Application catalog-api",
-      // As does this one's.
+      // As do these.
+      "update Application console",
       "update Application ops-dashboard",
       "update Application order-exporter",
       // So does this one's.
@@ -371,7 +372,7 @@ describe("ownership", () => {
       "---\napiVersion: scopectl/v1\nkind: Role\nmetadata:\n  name: auditor",
       "---\napiVersion: scopectl/v1\nkind: Role\nmetadata:\n  name: auditor-old",
     );
-    await edit(tenant, "users.yaml", "roles: [auditor]", "roles: [auditor-old]");
+    await edit(tenant, "users.yaml", "roles: [auditor, api-publisher]", "roles: [auditor-old, api-publisher]");
     tenant.commit("rename the auditor role");
     const plan = planJson(tenant);
     assert.ok(plan.changes.some((c) => c.action === "delete" && c.id === "auditor"));
