@@ -164,8 +164,12 @@ export function OpenApiPage(props: { api: string; session: Session }) {
   );
 }
 
-const contentTypeOf = (file: File): string =>
-  /\.json$/i.test(file.name) ? "application/json" : "application/yaml";
+/** The file as multipart/form-data: the import records its name (a bare body would be "upload.yaml"). */
+function specForm(file: File): FormData {
+  const form = new FormData();
+  form.append("spec", file, file.name);
+  return form;
+}
 
 /** The write the form makes, and the permissions it needs (docs/management-api.md). */
 function needed(kind: "put" | "delete", hasActive: boolean): string[] {
@@ -195,11 +199,7 @@ function UploadForm(props: { api: string; hasActive: boolean; session: Session; 
       const answer =
         kind === "delete"
           ? await call<WriteAnswer>(url, { method: "DELETE" })
-          : await call<WriteAnswer>(url, {
-              method: "PUT",
-              contentType: contentTypeOf(file as File),
-              body: await (file as File).text(),
-            });
+          : await call<WriteAnswer>(url, { method: "PUT", body: specForm(file as File) });
       if (dryRun) {
         setPreview({ kind, answer });
       } else {
@@ -219,12 +219,27 @@ function UploadForm(props: { api: string; hasActive: boolean; session: Session; 
     }
   };
 
+  // What the last write did stays shown even when the form it came from is no longer offered (a
+  // first upload by a user who may not replace).
+  const outcome = (
+    <>
+      {error ? <ErrorMessage error={error} /> : null}
+      {done ? (
+        <p class="message ok" role="status">
+          {done}
+        </p>
+      ) : null}
+    </>
+  );
   if (!canPut && !canDelete) {
     return (
-      <p class="message note">
-        {verb === "Replace" ? "Replacing" : "Uploading"} the spec needs the{" "}
-        {needed("put", props.hasActive).join(", ")} permissions; your sign-in does not hold them all.
-      </p>
+      <>
+        {outcome}
+        <p class="message note">
+          {verb === "Replace" ? "Replacing" : "Uploading"} the spec needs the{" "}
+          {needed("put", props.hasActive).join(", ")} permissions; your sign-in does not hold them all.
+        </p>
+      </>
     );
   }
   return (
@@ -278,12 +293,7 @@ function UploadForm(props: { api: string; hasActive: boolean; session: Session; 
           </button>
         </section>
       ) : null}
-      {error ? <ErrorMessage error={error} /> : null}
-      {done ? (
-        <p class="message ok" role="status">
-          {done}
-        </p>
-      ) : null}
+      {outcome}
     </section>
   );
 }
