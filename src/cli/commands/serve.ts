@@ -53,7 +53,7 @@ export function registerServeCommand(program: Command): void {
       program
         .command("serve")
         .description(
-          "issue OAuth 2.0 access tokens from the store (token, discovery, JWKS, introspection, /v1)",
+          "issue OAuth 2.0 access tokens from the store (token, discovery, JWKS, introspection, /v1, the /console web console)",
         ),
     ),
   )

@@ -97,6 +97,11 @@ async function example(store: Store, issuer: string, secrets: readonly OneTimeSe
   const user = users.find((u) => !u.props.disabled);
   if (user) {
     out(`  users sign in once they have a password: npx scopectl users set-password ${user.props.email}`);
+    // The console signs in as one of them (docs/console.md): only when the manifests declare it.
+    const consoleApp = (await store.list("Application")).some(
+      (a) => !a.props.disabled && a.props.redirectUris.includes(`${issuer}/console/callback`),
+    );
+    if (consoleApp) out(`  then open the web console: ${issuer}/console`);
   }
 }
 
