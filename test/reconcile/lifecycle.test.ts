@@ -372,7 +372,12 @@ describe("ownership", () => {
       "---\napiVersion: scopectl/v1\nkind: Role\nmetadata:\n  name: auditor",
       "---\napiVersion: scopectl/v1\nkind: Role\nmetadata:\n  name: auditor-old",
     );
-    await edit(tenant, "users.yaml", "roles: [auditor, api-publisher]", "roles: [auditor-old, api-publisher]");
+    await edit(
+      tenant,
+      "users.yaml",
+      "roles: [auditor, api-publisher]",
+      "roles: [auditor-old, api-publisher]",
+    );
     tenant.commit("rename the auditor role");
     const plan = planJson(tenant);
     assert.ok(plan.changes.some((c) => c.action === "delete" && c.id === "auditor"));
