@@ -6,13 +6,13 @@
  * `scopectl apply` of it to an SQLite file in a temp folder, then `scopectl serve` on it (src/cli/main.ts
  * under tsx, as bench/token and bench/upload run it) on an ephemeral loopback port, in its own process.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { SIZES, writeTenant } from "../reconcile/make-tenant.ts";
-import { freePort, root, stop, TSX, waitFor } from "../token/harness.ts";
+import { cliArgs, freePort, root, secretFromFile, spawnServe, stop } from "../token/harness.ts";
 
 /** The Api whose Scopes page is measured: make-tenant.ts names its first Api so. */
 export const API = "api-00";
@@ -68,8 +68,6 @@ export interface ConsoleServer {
   log(): Promise<string>;
 }
 
-const cli = (...args: string[]) => ["--import", TSX, path.join(root, "src/cli/main.ts"), ...args];
-
 /** Applies the tenant to a fresh store and serves it while `fn` runs; removes the temp folder after. */
 export async function withConsoleServer<T>(fn: (server: ConsoleServer) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "scopectl-bench-console-"));
@@ -85,7 +83,7 @@ export async function withConsoleServer<T>(fn: (server: ConsoleServer) => Promis
     // Its stderr (a line on the 2,501 secrets written) is shown only when it fails.
     const applied = spawnSync(
       process.execPath,
-      cli("apply", TENANT_DIR, "--yes", "--store", store, "--secrets-out", secretsFile),
+      cliArgs("apply", TENANT_DIR, "--yes", "--store", store, "--secrets-out", secretsFile),
       { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
     );
     if (applied.status !== 0) {
@@ -94,32 +92,17 @@ export async function withConsoleServer<T>(fn: (server: ConsoleServer) => Promis
       );
     }
     const applyMs = performance.now() - applyStarted;
-    const secrets = JSON.parse(await readFile(secretsFile, "utf8")) as { id: string; value: string }[];
-    const readerSecret = secrets.find((s) => s.id === READER)?.value;
-    if (!readerSecret) throw new Error(`apply gave no secret for ${READER}`);
-
-    const stderrFile = path.join(dir, "serve.log");
-    const stderr = await open(stderrFile, "w");
-    child = spawn(
-      process.execPath,
-      [
-        // e.g. BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": where the server's time goes.
-        ...(process.env.BENCH_SERVE_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-        ...cli("serve", "--store", store, "--port", String(port), "--issuer", url),
-      ],
-      { stdio: ["ignore", "ignore", stderr.fd], env: { ...process.env, SCOPECTL_LOG_LEVEL: "warn" } },
-    );
-    await stderr.close();
-    const pid = child.pid;
-    if (pid === undefined) throw new Error("scopectl serve did not start");
-    await waitFor(`${url}/readyz`, 120_000);
+    const readerSecret = await secretFromFile(secretsFile, READER);
+    const served = await spawnServe(dir, store, port, url, 120_000);
+    child = served.child;
+    const { pid, log } = served;
     return await fn({
       url,
       audience: `${url}/v1`,
       pid,
       readerSecret,
       applyMs,
-      log: () => readFile(stderrFile, "utf8"),
+      log,
     });
   } finally {
     if (child && child.exitCode === null) await stop(child);

@@ -7,7 +7,7 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -165,6 +165,63 @@ export function stop(child: ChildProcess): Promise<void> {
     child.once("exit", () => resolve());
     child.kill("SIGTERM");
   });
+}
+
+/** Arguments that run scopectl from source in a new node process: `spawn(process.execPath, cliArgs(...))`. */
+export const cliArgs = (...args: string[]): string[] => [
+  "--import",
+  TSX,
+  path.join(root, "src/cli/main.ts"),
+  ...args,
+];
+
+/** The one-time secret of `id` in the file `apply --secrets-out` wrote. */
+export async function secretFromFile(file: string, id: string): Promise<string> {
+  const secrets = JSON.parse(await readFile(file, "utf8")) as { id: string; value: string }[];
+  const secret = secrets.find((s) => s.id === id)?.value;
+  if (!secret) throw new Error(`apply gave no secret for ${id}`);
+  return secret;
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  pid: number;
+  /** The server's stderr so far (a failure's explanation). */
+  log(): Promise<string>;
+}
+
+/**
+ * `scopectl serve --store STORE` on `url`'s port in its own process, its stderr in `<dir>/serve.log`;
+ * resolves once `/readyz` answers (and stops the process if it never does).
+ * BENCH_SERVE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") shows where the server's time goes.
+ */
+export async function spawnServe(
+  dir: string,
+  store: string,
+  port: number,
+  url: string,
+  readyTimeoutMs?: number,
+): Promise<ServeProcess> {
+  const stderrFile = path.join(dir, "serve.log");
+  const stderr = await open(stderrFile, "w");
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_SERVE_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+      ...cliArgs("serve", "--store", store, "--port", String(port), "--issuer", url),
+    ],
+    { stdio: ["ignore", "ignore", stderr.fd], env: { ...process.env, SCOPECTL_LOG_LEVEL: "warn" } },
+  );
+  await stderr.close();
+  const pid = child.pid;
+  try {
+    if (pid === undefined) throw new Error("scopectl serve did not start");
+    await waitFor(`${url}/readyz`, readyTimeoutMs);
+  } catch (error) {
+    if (child.exitCode === null) await stop(child);
+    throw error;
+  }
+  return { child, pid, log: () => readFile(stderrFile, "utf8") };
 }
 
 /** A baseline measured in its own process, which prints `{"rate": N}`. */

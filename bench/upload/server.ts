@@ -4,11 +4,11 @@
  * temp folder, then `scopectl serve` on it (src/cli/main.ts under tsx, as bench/token runs it) on an
  * ephemeral loopback port, in its own process.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { type ChildProcess, execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { cpuSeconds, freePort, root, stop, TSX, waitFor } from "../token/harness.ts";
+import { cliArgs, cpuSeconds, freePort, secretFromFile, spawnServe, stop } from "../token/harness.ts";
 
 export const API = "things";
 export const CLIENT_ID = "bench-uploader";
@@ -40,8 +40,6 @@ function manifests(issuer: string): string {
   ].join("---\n");
 }
 
-const cli = (...args: string[]) => ["--import", TSX, path.join(root, "src/cli/main.ts"), ...args];
-
 /** Serves the tenant while `fn` runs; removes the temp folder after. */
 export async function withUploadServer<T>(fn: (server: UploadServer) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "scopectl-bench-upload-"));
@@ -56,35 +54,20 @@ export async function withUploadServer<T>(fn: (server: UploadServer) => Promise<
     const secretsFile = path.join(dir, "secrets.json");
     execFileSync(
       process.execPath,
-      cli("apply", tenant, "--yes", "--store", store, "--secrets-out", secretsFile),
+      cliArgs("apply", tenant, "--yes", "--store", store, "--secrets-out", secretsFile),
       { stdio: ["ignore", "ignore", "inherit"] },
     );
-    const secrets = JSON.parse(await readFile(secretsFile, "utf8")) as { id: string; value: string }[];
-    const clientSecret = secrets.find((s) => s.id === CLIENT_ID)?.value;
-    if (!clientSecret) throw new Error(`apply gave no secret for ${CLIENT_ID}`);
-
-    const stderrFile = path.join(dir, "serve.log");
-    const stderr = await open(stderrFile, "w");
-    child = spawn(
-      process.execPath,
-      [
-        // e.g. BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": where the server's time goes.
-        ...(process.env.BENCH_SERVE_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-        ...cli("serve", "--store", store, "--port", String(port), "--issuer", url),
-      ],
-      { stdio: ["ignore", "ignore", stderr.fd], env: { ...process.env, SCOPECTL_LOG_LEVEL: "warn" } },
-    );
-    await stderr.close();
-    const pid = child.pid;
-    if (pid === undefined) throw new Error("scopectl serve did not start");
-    await waitFor(`${url}/readyz`);
+    const clientSecret = await secretFromFile(secretsFile, CLIENT_ID);
+    const served = await spawnServe(dir, store, port, url);
+    child = served.child;
+    const { pid, log } = served;
     return await fn({
       url,
       audience: `${url}/v1`,
       pid,
       clientSecret,
       dir,
-      log: () => readFile(stderrFile, "utf8"),
+      log,
     });
   } finally {
     if (child && child.exitCode === null) await stop(child);
