@@ -2,8 +2,8 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { Link, useLocation, useSearchParams } from "wouter-preact";
-import type { ApiError } from "./api.ts";
-import type { Loaded } from "./hooks.ts";
+import { type ApiError, withQuery } from "./api.ts";
+import { type Loaded, useApi } from "./hooks.ts";
 import { holds, type Session } from "./session.ts";
 
 const NAV: { href: string; label: string; needs?: string }[] = [
@@ -201,5 +201,44 @@ export function List(props: { items: readonly string[]; empty?: string }) {
         </span>
       ))}
     </span>
+  );
+}
+
+/** A list answer of /v1: a page of items and where it stands (docs/management-api.md#lists-and-pages). */
+export interface Paged {
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * A list page: its title, a search box (when the list takes `q`), the page of `path` the URL's `q` and
+ * `offset` select, rendered by `children`, and the pager.
+ */
+export function ListPage<T extends Paged>(props: {
+  title: string;
+  path: string;
+  search?: { id: string; label: string };
+  children: (page: T) => ComponentChildren;
+}) {
+  const { q, offset, set } = useListQuery();
+  const [loaded] = useApi<T>(
+    withQuery(props.path, { q: props.search ? q : undefined, offset, limit: PAGE_SIZE }),
+  );
+  return (
+    <>
+      <PageTitle title={props.title}>{props.title}</PageTitle>
+      {props.search ? (
+        <SearchBox id={props.search.id} label={props.search.label} q={q} onSearch={(next) => set(next, 0)} />
+      ) : null}
+      <Show loaded={loaded}>
+        {(page) => (
+          <>
+            {props.children(page)}
+            <Pager total={page.total} offset={page.offset} limit={page.limit} onPage={(n) => set(q, n)} />
+          </>
+        )}
+      </Show>
+    </>
   );
 }

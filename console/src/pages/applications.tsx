@@ -1,12 +1,6 @@
-/** Applications: type, client id, and each authorized Api with its enabled scopes (or all of them). */
-import { withQuery } from "../api.ts";
-import { List, PAGE_SIZE, Pager, PageTitle, SearchBox, Show, useListQuery } from "../components.tsx";
-import { useApi } from "../hooks.ts";
+import { List, ListPage, type Paged } from "../components.tsx";
 
-interface ApplicationPage {
-  total: number;
-  offset: number;
-  limit: number;
+interface ApplicationPage extends Paged {
   applications: {
     name: string;
     clientId: string;
@@ -19,62 +13,59 @@ interface ApplicationPage {
 }
 
 export function ApplicationsPage() {
-  const { q, offset, set } = useListQuery();
-  const [loaded] = useApi<ApplicationPage>(withQuery("/v1/applications", { q, offset, limit: PAGE_SIZE }));
   return (
-    <>
-      <PageTitle title="Applications">Applications</PageTitle>
-      <SearchBox id="applications-q" label="Search applications" q={q} onSearch={(next) => set(next, 0)} />
-      <Show loaded={loaded}>
-        {(page) => (
-          <>
-            <table>
-              <caption>Applications and their authorized APIs</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Application</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Authorized APIs and enabled scopes</th>
+    <ListPage<ApplicationPage>
+      title="Applications"
+      path="/v1/applications"
+      search={{ id: "applications-q", label: "Search applications" }}
+    >
+      {(page) => (
+        <>
+          <table>
+            <caption>Applications and their authorized APIs</caption>
+            <thead>
+              <tr>
+                <th scope="col">Application</th>
+                <th scope="col">Type</th>
+                <th scope="col">Authorized APIs and enabled scopes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.applications.map((app) => (
+                <tr key={app.name}>
+                  <td>
+                    <strong>{app.name}</strong>
+                    <br />
+                    <span class="muted">client id</span> <code>{app.clientId}</code>
+                    {app.disabled ? (
+                      <>
+                        {" "}
+                        <span class="badge badge-disabled">Disabled</span>
+                      </>
+                    ) : null}
+                  </td>
+                  <td>{app.type}</td>
+                  <td>
+                    {app.apis.length === 0 ? <span class="muted">none</span> : null}
+                    {app.apis.map((grant) => (
+                      <div key={grant.api}>
+                        <strong>{grant.api}</strong>:{" "}
+                        {grant.all ? (
+                          <span>
+                            all scopes <span class="muted">({grant.scopes.length} now)</span>
+                          </span>
+                        ) : (
+                          <List items={grant.scopes} empty="no scopes" />
+                        )}
+                      </div>
+                    ))}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {page.applications.map((app) => (
-                  <tr key={app.name}>
-                    <td>
-                      <strong>{app.name}</strong>
-                      <br />
-                      <span class="muted">client id</span> <code>{app.clientId}</code>
-                      {app.disabled ? (
-                        <>
-                          {" "}
-                          <span class="badge badge-disabled">Disabled</span>
-                        </>
-                      ) : null}
-                    </td>
-                    <td>{app.type}</td>
-                    <td>
-                      {app.apis.length === 0 ? <span class="muted">none</span> : null}
-                      {app.apis.map((grant) => (
-                        <div key={grant.api}>
-                          <strong>{grant.api}</strong>:{" "}
-                          {grant.all ? (
-                            <span>
-                              all scopes <span class="muted">({grant.scopes.length} now)</span>
-                            </span>
-                          ) : (
-                            <List items={grant.scopes} empty="no scopes" />
-                          )}
-                        </div>
-                      ))}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <Pager total={page.total} offset={page.offset} limit={page.limit} onPage={(n) => set(q, n)} />
-          </>
-        )}
-      </Show>
-    </>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </ListPage>
   );
 }

@@ -1,8 +1,6 @@
 /** History: the store's revisions, newest first, with actor and commit; each links to its changes. */
 import { Link } from "wouter-preact";
-import { withQuery } from "../api.ts";
-import { PAGE_SIZE, Pager, PageTitle, Show, shortSha, Time, useListQuery } from "../components.tsx";
-import { useApi } from "../hooks.ts";
+import { ListPage, type Paged, shortSha, Time } from "../components.tsx";
 
 export interface RevisionHead {
   revision: number;
@@ -11,10 +9,7 @@ export interface RevisionHead {
   commit: { sha: string; author: string; subject: string } | null;
 }
 
-interface RevisionPage {
-  total: number;
-  offset: number;
-  limit: number;
+interface RevisionPage extends Paged {
   revisions: (RevisionHead & { summary: Record<string, number> | string })[];
 }
 
@@ -27,53 +22,47 @@ const summaryText = (summary: Record<string, number> | string): string =>
         .join(", ");
 
 export function HistoryPage() {
-  const { offset, set } = useListQuery();
-  const [loaded] = useApi<RevisionPage>(withQuery("/v1/revisions", { offset, limit: PAGE_SIZE }));
   return (
-    <>
-      <PageTitle title="History">History</PageTitle>
-      <Show loaded={loaded}>
-        {(page) => (
-          <>
-            <table>
-              <caption>Revisions of the store, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Revision</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Commit</th>
-                  <th scope="col">Changes</th>
+    <ListPage<RevisionPage> title="History" path="/v1/revisions">
+      {(page) => (
+        <>
+          <table>
+            <caption>Revisions of the store, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Revision</th>
+                <th scope="col">When</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Commit</th>
+                <th scope="col">Changes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.revisions.map((r) => (
+                <tr key={r.revision}>
+                  <td>
+                    <Link href={`/history/${r.revision}`}>Revision {r.revision}</Link>
+                  </td>
+                  <td>
+                    <Time iso={r.time} />
+                  </td>
+                  <td>{r.actor}</td>
+                  <td>
+                    {r.commit ? (
+                      <>
+                        <code>{shortSha(r.commit.sha)}</code> {r.commit.subject}
+                      </>
+                    ) : (
+                      <span class="muted">none</span>
+                    )}
+                  </td>
+                  <td>{summaryText(r.summary)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {page.revisions.map((r) => (
-                  <tr key={r.revision}>
-                    <td>
-                      <Link href={`/history/${r.revision}`}>Revision {r.revision}</Link>
-                    </td>
-                    <td>
-                      <Time iso={r.time} />
-                    </td>
-                    <td>{r.actor}</td>
-                    <td>
-                      {r.commit ? (
-                        <>
-                          <code>{shortSha(r.commit.sha)}</code> {r.commit.subject}
-                        </>
-                      ) : (
-                        <span class="muted">none</span>
-                      )}
-                    </td>
-                    <td>{summaryText(r.summary)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <Pager total={page.total} offset={page.offset} limit={page.limit} onPage={(n) => set("", n)} />
-          </>
-        )}
-      </Show>
-    </>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </ListPage>
   );
 }

@@ -1,13 +1,9 @@
 /** Users (needs `read:users`): searchable, paged, each with roles and how many scopes it holds. */
 import { Link } from "wouter-preact";
-import { segment, withQuery } from "../api.ts";
-import { List, PAGE_SIZE, Pager, PageTitle, SearchBox, Show, useListQuery } from "../components.tsx";
-import { useApi } from "../hooks.ts";
+import { segment } from "../api.ts";
+import { List, ListPage, type Paged } from "../components.tsx";
 
-interface UserPage {
-  total: number;
-  offset: number;
-  limit: number;
+interface UserPage extends Paged {
   users: {
     name: string;
     email: string;
@@ -19,48 +15,41 @@ interface UserPage {
 }
 
 export function UsersPage() {
-  const { q, offset, set } = useListQuery();
-  const [loaded] = useApi<UserPage>(withQuery("/v1/users", { q, offset, limit: PAGE_SIZE }));
   return (
-    <>
-      <PageTitle title="Users">Users</PageTitle>
-      <SearchBox id="users-q" label="Search users" q={q} onSearch={(next) => set(next, 0)} />
-      <Show loaded={loaded}>
-        {(page) => (
-          <>
-            <table>
-              <caption>Users, their roles and scope counts</caption>
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">E-mail</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Status</th>
+    <ListPage<UserPage> title="Users" path="/v1/users" search={{ id: "users-q", label: "Search users" }}>
+      {(page) => (
+        <>
+          <table>
+            <caption>Users, their roles and scope counts</caption>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">E-mail</th>
+                <th scope="col">Roles</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.users.map((user) => (
+                <tr key={user.name}>
+                  <td>
+                    <Link href={`/users/${segment(user.name)}`}>{user.displayName || user.name}</Link>{" "}
+                    <code class="muted">{user.name}</code>
+                  </td>
+                  <td>{user.email}</td>
+                  <td>
+                    <List items={user.roles} />
+                  </td>
+                  <td>{user.scopes}</td>
+                  <td>{user.disabled ? <span class="badge badge-disabled">Disabled</span> : "Active"}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {page.users.map((user) => (
-                  <tr key={user.name}>
-                    <td>
-                      <Link href={`/users/${segment(user.name)}`}>{user.displayName || user.name}</Link>{" "}
-                      <code class="muted">{user.name}</code>
-                    </td>
-                    <td>{user.email}</td>
-                    <td>
-                      <List items={user.roles} />
-                    </td>
-                    <td>{user.scopes}</td>
-                    <td>{user.disabled ? <span class="badge badge-disabled">Disabled</span> : "Active"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {page.total === 0 ? <p class="muted">No user matches.</p> : null}
-            <Pager total={page.total} offset={page.offset} limit={page.limit} onPage={(n) => set(q, n)} />
-          </>
-        )}
-      </Show>
-    </>
+              ))}
+            </tbody>
+          </table>
+          {page.total === 0 ? <p class="muted">No user matches.</p> : null}
+        </>
+      )}
+    </ListPage>
   );
 }
