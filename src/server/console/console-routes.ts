@@ -70,9 +70,13 @@ export function consoleRouter(ctx: ServerContext, build = CONSOLE_BUILD): Router
   }
 
   // Asset names carry no hash, so a browser revalidates them (they are small, and ETags make it cheap).
+  // A name that is not one is a plain 404 here, never the page (nor the app's error handler's 500).
   router.use(
     "/assets",
-    express.static(path.join(build, "assets"), { fallthrough: false, etag: true, maxAge: 0 }),
+    express.static(path.join(build, "assets"), { etag: true, maxAge: 0 }),
+    (_req: Request, res: Response) => {
+      res.status(404).type("text/plain").send("No such console asset.\n");
+    },
   );
   const index = path.join(build, "index.html");
   // Every other path under /console is a page of the single-page app: the same document.
