@@ -10,7 +10,6 @@
  * new documents whose `locate` answers from whichever file set each value, without the validator or the
  * resolver knowing.
  */
-import type { Document, LineCounter } from "yaml";
 import type { Diagnostic } from "../model/diagnostics.ts";
 
 /** How diagnostics name a file, from its absolute path (files.ts builds them). */
@@ -54,12 +53,10 @@ export interface ManifestDocument {
   locate(path: FieldPath, at?: LocateTarget): Place;
 }
 
-/** A document read from a YAML file: a ManifestDocument that also keeps the YAML node tree. */
+/** A document read from a YAML file. */
 export interface ParsedDocument extends ManifestDocument {
   /** 0-based position of the document in its file. */
   index: number;
-  yaml: Document.Parsed;
-  lineCounter: LineCounter;
 }
 
 export interface ParsedFile {

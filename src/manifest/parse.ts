@@ -1,6 +1,6 @@
 /**
  * One YAML file's text → its documents, each as plain data with a locator. Everything that makes a file
- * unusable as YAML is reported here, with its position: syntax errors, duplicate keys, unknown tags,
+ * unusable as YAML is reported by the careful parse here, with its position: syntax errors, duplicate keys, unknown tags,
  * non-string keys, keys that could tamper with JavaScript prototypes, alias bombs, empty files.
  */
 import {
@@ -18,6 +18,7 @@ import type { Diagnostic } from "../model/diagnostics.ts";
 import { diagnosticAt } from "./diagnostics.ts";
 import type { ParsedDocument, Place } from "./documents.ts";
 import { keyString, makeLocator } from "./locate.ts";
+import { parseFast } from "./parse-fast.ts";
 
 /**
  * Alias expansions allowed per document (yaml's count: uses of an anchor × the aliases nested inside it).
@@ -90,7 +91,18 @@ function yamlErrorMessage(error: YAMLError, doc: Document.Parsed): string {
   }
 }
 
+/**
+ * One file's text → its documents. The fast path (parse-fast.ts) reads nearly every clean file; the
+ * careful parse below reads the rest, and is the one that reports every problem, with its position.
+ */
 export function parseManifestText(text: string, origin: Origin): ParsedText {
+  const fast = parseFast(text, origin, () => parseCarefully(text, origin).documents.map((d) => d.locate));
+  if (fast) return { ...fast, diagnostics: [] };
+  return parseCarefully(text, origin);
+}
+
+/** The careful parse: `yaml`'s document model, with every check and the position of every node. */
+export function parseCarefully(text: string, origin: Origin): ParsedText {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const placeAt = (offset: number | undefined): Place => {
@@ -172,7 +184,7 @@ export function parseManifestText(text: string, origin: Origin): ParsedText {
     }
 
     const locate = makeLocator(doc, lineCounter, origin);
-    documents.push({ value, place: locate([]), locate, index, yaml: doc, lineCounter });
+    documents.push({ value, place: locate([]), locate, index });
   });
 
   const failed = diagnostics.length > 0;

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { symlink } from "node:fs/promises";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { isDocument } from "yaml";
 import {
   collectDocuments,
   type ManifestDocument,
@@ -38,7 +37,7 @@ describe("readManifestFiles", () => {
       ],
     );
     const second = read.files[3]?.documents[1];
-    assert.ok(second && isDocument(second.yaml));
+    assert.ok(second);
     assert.equal(second.index, 1);
     assert.deepEqual(second.place, {
       file: "b.yml",

@@ -10,7 +10,7 @@ import type {
 } from "../../model/desired.ts";
 import { checkRedirectUri } from "../../model/uris.ts";
 import { formatPlace, quoteShort } from "../diagnostics.ts";
-import type { Place } from "../documents.ts";
+import type { FieldPath, ManifestDocument } from "../documents.ts";
 import type { ApplicationManifest } from "../schemas/index.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
 import { checkReference, checkScopeList, uniqueList } from "./references.ts";
@@ -79,7 +79,8 @@ export function resolveApplications(
   settings: DesiredSettings,
 ): Map<string, DesiredApplication> {
   const applications = new Map<string, DesiredApplication>();
-  const clientIds = new Map<string, { app: string; place: Place }>();
+  // The first document is located only when a second one clashes with it (see users.ts).
+  const clientIds = new Map<string, { app: string; doc: ManifestDocument; field: FieldPath }>();
   for (const declared of ctx.valid("Application") as Declared[]) {
     const { name, doc, manifest } = declared;
     const { spec } = manifest;
@@ -91,10 +92,10 @@ export function resolveApplications(
       ctx.report(
         doc,
         field,
-        `clientId "${clientId}" is already used by Application "${first.app}" (${formatPlace(first.place)}); client ids are unique (an application without clientId uses its name)`,
+        `clientId "${clientId}" is already used by Application "${first.app}" (${formatPlace(first.doc.locate(first.field))}); client ids are unique (an application without clientId uses its name)`,
       );
     } else {
-      clientIds.set(clientId, { app: name, place: doc.locate(field) });
+      clientIds.set(clientId, { app: name, doc, field });
     }
     const app: DesiredApplication = {
       name,

@@ -16,7 +16,7 @@ import { isReservedScopeName } from "../../model/names.ts";
 import { importSpec } from "../../openapi/index.ts";
 import type { SpecImport } from "../../openapi/types.ts";
 import { diagnosticAt, formatPlace } from "../diagnostics.ts";
-import type { Place } from "../documents.ts";
+import type { ManifestDocument, Place } from "../documents.ts";
 import { isInside } from "../files.ts";
 import { reservedPermissionMessage } from "./apis.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
@@ -101,7 +101,7 @@ export async function resolveOpenApiSources(
     filesRead: new Set(),
     importFailed: false,
   };
-  const claimed = new Map<string, { name: string; place: Place }>();
+  const claimed = new Map<string, { name: string; doc: ManifestDocument }>();
   const jobs: ImportJob[] = [];
 
   for (const { name, doc, manifest } of ctx.valid("OpenApiSource")) {
@@ -112,11 +112,11 @@ export async function resolveOpenApiSources(
       ctx.report(
         doc,
         ["spec", "api"],
-        `Api "${api}" already has an OpenApiSource, "${first.name}" (${formatPlace(first.place)}); an Api has at most one`,
+        `Api "${api}" already has an OpenApiSource, "${first.name}" (${formatPlace(first.doc.locate(["spec", "api"]))}); an Api has at most one`,
       );
       continue;
     }
-    claimed.set(api, { name, place: doc.locate(["spec", "api"]) });
+    claimed.set(api, { name, doc });
     // The management Api's scopes are the product's permissions (apis.ts): no spec adds to them.
     if (apis.get(api)?.audience === settings.managementAudience) {
       ctx.report(

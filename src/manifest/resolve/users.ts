@@ -1,14 +1,16 @@
 /** Users: roles and additional scopes checked; one user per email address. */
 import type { DesiredUser } from "../../model/desired.ts";
 import { formatPlace } from "../diagnostics.ts";
-import type { Place } from "../documents.ts";
+import type { ManifestDocument } from "../documents.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
 import { checkReference, checkScopeGrants, uniqueList } from "./references.ts";
 
 export function resolveUsers(ctx: Resolution): Map<string, DesiredUser> {
   const users = new Map<string, DesiredUser>();
   // Email addresses compare case-insensitively: identity providers treat them so.
-  const emails = new Map<string, { user: string; place: Place }>();
+  // The first document's place is looked up only when a second one needs it: a position costs a careful
+  // parse of its file (parse-fast.ts), which a tenant of valid users should never pay.
+  const emails = new Map<string, { user: string; doc: ManifestDocument }>();
   for (const { name, doc, manifest } of ctx.valid("User")) {
     const { spec } = manifest;
     const email = spec.email.toLowerCase();
@@ -17,10 +19,10 @@ export function resolveUsers(ctx: Resolution): Map<string, DesiredUser> {
       ctx.report(
         doc,
         ["spec", "email"],
-        `email "${spec.email}" is already used by User "${first.user}" (${formatPlace(first.place)}); each user needs their own`,
+        `email "${spec.email}" is already used by User "${first.user}" (${formatPlace(first.doc.locate(["spec", "email"]))}); each user needs their own`,
       );
     } else {
-      emails.set(email, { user: name, place: doc.locate(["spec", "email"]) });
+      emails.set(email, { user: name, doc });
     }
 
     const listed = spec.roles ?? [];

@@ -1,0 +1,93 @@
+/**
+ * The fast path of parse.ts: a manifest file read by js-yaml (core/yaml-fast-load.ts) when it is sure to
+ * give the same documents as the careful parse. Positions are the one thing js-yaml does not keep as we
+ * need them: each document's start comes from the parser's offsets, and any other field's position is
+ * answered by parsing the file carefully the first time one is asked for, which happens only when a
+ * later stage reports a problem in that file.
+ */
+import { fastLoadAll } from "../core/yaml-fast-load.ts";
+import type { FieldPath, LocateTarget, ParsedDocument, Place } from "./documents.ts";
+
+type Origin = Omit<Place, "line" | "column">;
+type Locate = (path: FieldPath, at?: LocateTarget) => Place;
+
+export interface FastParsed {
+  role: "manifest" | "spec";
+  documents: ParsedDocument[];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Line and column (1-based, as yaml's LineCounter counts them) of increasing offsets, in one pass. */
+function placesOf(text: string, offsets: readonly number[], origin: Origin): Place[] {
+  const places: Place[] = [];
+  let line = 1;
+  let lineStart = 0;
+  let scanned = 0;
+  for (const offset of offsets) {
+    for (let nl = text.indexOf("\n", scanned); nl !== -1 && nl < offset; nl = text.indexOf("\n", nl + 1)) {
+      line++;
+      lineStart = nl + 1;
+    }
+    scanned = Math.max(scanned, offset);
+    places.push({ ...origin, line, column: offset - lineStart + 1 });
+  }
+  return places;
+}
+
+/**
+ * The file's documents, or undefined when the careful parse must read it: js-yaml declined, the file
+ * has no document (the careful parse words why), or a document is not a map (an error for a manifest,
+ * and a block scalar's start is placed differently by the two parsers).
+ *
+ * `carefulLocators`: the careful parse's `locate` of each non-empty document, in order; called at most
+ * once, on the first position asked for.
+ */
+export function parseFast(
+  text: string,
+  origin: Origin,
+  carefulLocators: () => readonly Locate[],
+): FastParsed | undefined {
+  const fast = fastLoadAll(text);
+  if (!fast.ok) return undefined;
+  const kept: { value: Record<string, unknown>; index: number; start: number }[] = [];
+  for (const [index, value] of fast.documents.entries()) {
+    if (value === null || value === undefined) continue;
+    if (!isPlainObject(value)) return undefined;
+    kept.push({ value, index, start: fast.starts[index] ?? -1 });
+  }
+  if (kept.length === 0 || kept.some((d) => d.start < 0)) return undefined;
+
+  // parse.ts's rule for a spec file (one document, `openapi` or `swagger`, neither apiVersion nor kind).
+  const only = kept.length === 1 ? kept[0]?.value : undefined;
+  if (
+    only &&
+    (Object.hasOwn(only, "openapi") || Object.hasOwn(only, "swagger")) &&
+    !Object.hasOwn(only, "apiVersion") &&
+    !Object.hasOwn(only, "kind")
+  )
+    return { role: "spec", documents: [] };
+
+  let locators: readonly Locate[] | undefined;
+  const places = placesOf(
+    text,
+    kept.map((d) => d.start),
+    origin,
+  );
+  const documents = kept.map(({ value, index }, k): ParsedDocument => {
+    const place = places[k] as Place;
+    return {
+      value,
+      place,
+      index,
+      locate(path, at) {
+        if (path.length === 0) return place;
+        locators ??= carefulLocators();
+        return locators[k]?.(path, at) ?? place;
+      },
+    };
+  });
+  return { role: "manifest", documents };
+}
