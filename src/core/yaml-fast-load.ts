@@ -1,33 +1,27 @@
 /**
- * The fast path for YAML: js-yaml's event parser and constructor (about ten times faster than the
- * `yaml` package's document model), used only when it is sure to produce exactly the value the careful
- * parse (`yaml`, with positions) would produce. Anything it cannot promise that for is declined, and the
- * caller parses the text carefully instead, which reports every problem with its line and column exactly
- * as before. So errors stay as precise as ever, and only clean files (nearly all of them) go fast.
+ * The fast path for YAML: js-yaml 4 (5 to 10 times faster than the `yaml` package's document model, and
+ * 2 to 3 times faster than js-yaml 5's event parser on our files; docs/benchmarks.md), used only when it
+ * is sure to produce exactly the value the careful parse (`yaml`, with positions) would produce. Anything
+ * it cannot promise that for is declined, and the caller parses the text carefully instead, which
+ * reports every problem with its line and column exactly as before. So errors stay as precise as ever,
+ * and only clean files (nearly all of them) go fast.
  *
  * Declined (the careful parse decides, and for most of these refuses):
- * - any syntax error, a duplicate key, nesting deeper than js-yaml's limit;
- * - an anchor or an alias: aliases are rare in manifests and specs, and the careful parse is the one
- *   that bounds their expansion (alias bombs) and names an unknown one;
- * - an explicit tag (`!!str`, `!foo`) or a `%YAML`/`%TAG` directive: tag handling is where the two
- *   parsers differ, and a `%YAML 1.1` document changes the meaning of plain scalars;
+ * - any js-yaml error: syntax, a duplicate key, an unknown tag, nesting deeper than js-yaml's limit;
+ * - an anchor (so also any alias): aliases are rare in manifests and specs, and the careful parse is the
+ *   one that bounds their expansion (alias bombs). js-yaml would share the anchored object instead of
+ *   copying it, cheap here but exponential for whoever walks the result;
+ * - an explicit tag (`!!str`, `!foo`) or a `%YAML` directive: tag handling is where the two parsers
+ *   differ, and a `%YAML 1.1` document changes the meaning of plain scalars;
  * - a key that is a map or a list, or a plain key whose core-schema value would not print back as its
  *   text (`~`, `True`, `0x1F`, `007`, `1.0`): js-yaml turns such a key into the string of its value,
- *   the careful parse keeps its text (or, for null, an empty string);
+ *   the careful parses keep its text (or, for null, an empty string);
  * - a key that could reach a prototype: `__proto__`, `constructor`, `prototype`.
  *
- * Plain scalars resolve by js-yaml's CORE_SCHEMA, which is YAML 1.2's core schema, as `yaml`'s default
- * is; test/core/yaml-fast-load*.test.ts holds the two parsers to the same values.
+ * Plain scalars resolve by YAML 1.2's core schema, the careful parse's default, with the same patterns
+ * and conversions (below); test/core/yaml-fast-load*.test.ts holds the two parsers to the same values.
  */
-import {
-  CORE_SCHEMA,
-  constructFromEvents,
-  EVENT_ID,
-  type Event,
-  getScalarValue,
-  parseEvents,
-  SCALAR_STYLE,
-} from "js-yaml";
+import jsYaml, { type State } from "js-yaml";
 
 export type FastLoad =
   | {
@@ -42,94 +36,105 @@ export type FastLoad =
   /** `reason`: why the careful parse must decide (for tests and debugging, never shown to users). */
   | { ok: false; reason: string };
 
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+/** The parser state js-yaml hands its listener (its typings list only part of it). */
+interface ParserState extends State {
+  depth: number;
+  anchor: string | null;
+}
 
-// YAML 1.2 core schema patterns (the spec's tag resolution table, as `yaml` implements it).
+const FORBIDDEN_KEYS = ["__proto__", "constructor", "prototype"] as const;
+
+// YAML 1.2 core schema: the spec's tag resolution table, with the conversions `yaml` applies.
 const NULL = /^(?:~|[Nn]ull|NULL)?$/;
 const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const INT_DEC = /^[-+]?[0-9]+$/;
-const INT_OCT_HEX = /^0o[0-7]+$|^0x[0-9a-fA-F]+$/;
+const INT_OCT = /^0o[0-7]+$/;
+const INT_HEX = /^0x[0-9a-fA-F]+$/;
 const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 
+function scalarType(tag: string, resolve: (text: string) => boolean, construct: (text: string) => unknown) {
+  return new jsYaml.Type(`tag:yaml.org,2002:${tag}`, {
+    kind: "scalar",
+    resolve: (text: string | null) => resolve(text ?? ""),
+    construct: (text: string | null) => construct(text ?? ""),
+  });
+}
+
+const CORE_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
+  implicit: [
+    scalarType(
+      "null",
+      (t) => NULL.test(t),
+      () => null,
+    ),
+    scalarType(
+      "bool",
+      (t) => BOOL.test(t),
+      (t) => t[0] === "t" || t[0] === "T",
+    ),
+    scalarType(
+      "int",
+      (t) => INT_DEC.test(t) || INT_OCT.test(t) || INT_HEX.test(t),
+      (t) =>
+        INT_OCT.test(t)
+          ? Number.parseInt(t.slice(2), 8)
+          : INT_HEX.test(t)
+            ? Number.parseInt(t.slice(2), 16)
+            : Number.parseInt(t, 10),
+    ),
+    scalarType(
+      "float",
+      (t) => FLOAT_SPECIAL.test(t) || (FLOAT.test(t) && !INT_DEC.test(t)),
+      (t) => {
+        if (!FLOAT_SPECIAL.test(t)) return Number.parseFloat(t);
+        if (t.slice(-3).toLowerCase() === "nan") return Number.NaN;
+        return t[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+      },
+    ),
+  ],
+});
+
 /**
- * Whether a plain scalar used as a key becomes the same string in both parsers: the text itself, or a
- * non-string core value that prints back as exactly that text (`200`, `true`, `1.5`).
+ * Whether a scalar used as a key becomes the same string in every parse: a string, or a non-string core
+ * value that prints back as exactly its text (`200`, `true`, `1.5`). `text` is what the source holds.
  */
-function plainKeyIsExact(text: string): boolean {
-  const c = text.charCodeAt(0);
-  // Only these first characters can start a null, bool, int or float (or the empty key).
-  const maybeTyped =
-    text.length === 0 ||
-    (c >= 0x30 && c <= 0x39) || // 0-9
-    c === 0x2b || // +
-    c === 0x2d || // -
-    c === 0x2e || // .
-    c === 0x7e || // ~
-    "nNtTfF".includes(text[0] as string);
-  if (!maybeTyped) return true;
-  if (NULL.test(text)) return false;
-  if (BOOL.test(text)) return text === "true" || text === "false";
-  if (INT_DEC.test(text)) return String(Number.parseInt(text, 10)) === text;
-  if (INT_OCT_HEX.test(text) || FLOAT_SPECIAL.test(text)) return false;
-  if (FLOAT.test(text)) return String(Number.parseFloat(text)) === text;
-  return true;
+function keyIsExact(value: unknown, text: string): boolean {
+  if (value === null) return false; // `~:` or `null:`: "null" here, "" or the text in the careful parses
+  return String(value) === text;
+}
+
+class Decline extends Error {}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const HASH = 0x23;
+
+/** The offset of the next character that is not white space, a line break or a comment. */
+function skipBlank(input: string, from: number): number {
+  let p = from;
+  for (;;) {
+    const c = input.charCodeAt(p);
+    if (c === SPACE || c === TAB || c === LF || c === CR) p++;
+    else if (c === HASH) {
+      const eol = input.indexOf("\n", p);
+      if (eol === -1) return input.length;
+      p = eol + 1;
+    } else return p;
+  }
 }
 
 /**
- * The first reason the careful parse must decide, if any, walking the events once; records where each
- * document's first node starts on the way.
+ * Whether the node that just closed (at `end`) may be a mapping key: the next character is a `:`
+ * (an implicit key's, or an explicit `? key`'s value indicator on a later line), or a `,`, `}` or `?`
+ * (a key without a value in a flow map or after `?`). Some flow-sequence items look the same: they are
+ * declined too, which costs only speed.
  */
-function declineReason(text: string, events: readonly Event[], starts: number[]): string | undefined {
-  // For each open collection: -1 for a sequence, else the number of a mapping's children so far
-  // (even: the next child is a key).
-  const open: number[] = [];
-  const isKey = (): boolean => {
-    const top = open.length - 1;
-    const children = open[top];
-    if (children === undefined || children < 0) return false;
-    open[top] = children + 1;
-    return children % 2 === 0;
-  };
-  let documentStart = false;
-  for (const event of events) {
-    if (documentStart) {
-      documentStart = false;
-      const start = event.type === EVENT_ID.SCALAR ? event.valueStart : "start" in event ? event.start : -1;
-      starts.push(event.type === EVENT_ID.POP ? -1 : start);
-    }
-    switch (event.type) {
-      case EVENT_ID.DOCUMENT:
-        if (event.directives.length > 0) return "a %YAML or %TAG directive";
-        open.push(-1);
-        documentStart = true;
-        break;
-      case EVENT_ID.POP:
-        open.pop();
-        break;
-      case EVENT_ID.ALIAS:
-        return "an alias";
-      case EVENT_ID.SEQUENCE:
-      case EVENT_ID.MAPPING:
-        if (event.anchorStart !== -1) return "an anchor";
-        if (event.tagStart !== -1) return "an explicit tag";
-        if (isKey()) return "a key that is a map or a list";
-        open.push(event.type === EVENT_ID.MAPPING ? 0 : -1);
-        break;
-      case EVENT_ID.SCALAR: {
-        if (event.anchorStart !== -1) return "an anchor";
-        if (event.tagStart !== -1) return "an explicit tag";
-        if (!isKey()) break;
-        const plain = event.style === SCALAR_STYLE.PLAIN;
-        const key =
-          plain && event.fast ? text.slice(event.valueStart, event.valueEnd) : getScalarValue(text, event);
-        if (FORBIDDEN_KEYS.has(key)) return `the key ${key}`;
-        if (plain && !plainKeyIsExact(key)) return "a plain key that is not a string";
-        break;
-      }
-    }
-  }
-  return undefined;
+function mayBeKey(input: string, end: number): boolean {
+  const c = input.charCodeAt(skipBlank(input, end));
+  return c === 0x3a || c === 0x2c || c === 0x7d || c === 0x3f; // : , } ?
 }
 
 /**
@@ -137,19 +142,46 @@ function declineReason(text: string, events: readonly Event[], starts: number[])
  * must decide. Never throws for any input.
  */
 export function fastLoadAll(text: string): FastLoad {
-  let events: Event[];
-  try {
-    events = parseEvents(text, {});
-  } catch (err) {
-    return { ok: false, reason: `js-yaml: ${(err as Error).message}` };
-  }
   const starts: number[] = [];
-  const reason = declineReason(text, events, starts);
-  if (reason !== undefined) return { ok: false, reason };
+  // Where the node opened last started, for the text of a scalar when it closes.
+  let nodeStart = 0;
+  const listener = (event: "open" | "close", raw: State): void => {
+    const state = raw as ParserState;
+    const { input } = state;
+    if (event === "open") {
+      nodeStart = skipBlank(input, state.position);
+      if (state.depth === 1) {
+        if (state.version !== null) throw new Decline("a %YAML directive");
+        starts.push(nodeStart);
+      }
+      const c = input.charCodeAt(nodeStart);
+      // A node's properties come first: `!` starts a tag, `&` an anchor (`*`, an alias, needs one).
+      if (c === 0x21) throw new Decline("an explicit tag");
+      if (c === 0x26) throw new Decline("an anchor");
+      return;
+    }
+    if (state.anchor !== null) throw new Decline("an anchor");
+    const { result, kind } = state;
+    if (kind === "mapping" && result !== null && typeof result === "object") {
+      for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(result, key)) throw new Decline(`the key ${key}`);
+    }
+    if (typeof result === "string" || result === undefined) return;
+    if (kind !== "scalar") {
+      if (mayBeKey(input, state.position)) throw new Decline("a key that is a map or a list");
+      return;
+    }
+    if (!mayBeKey(input, state.position)) return;
+    const source = input.slice(nodeStart, state.position).trimEnd();
+    if (!keyIsExact(result, source)) throw new Decline("a plain key that is not a string");
+  };
   try {
-    const documents = constructFromEvents(events, { source: text, schema: CORE_SCHEMA });
-    return { ok: true, documents, starts };
+    const documents = jsYaml.loadAll(text, undefined, { schema: CORE_SCHEMA, listener }) as unknown[];
+    // An empty document opens no node in some spellings; its start is then unknown.
+    if (starts.length !== documents.length) return { ok: false, reason: "documents without a start" };
+    for (const [i, doc] of documents.entries()) if (doc === null || doc === undefined) starts[i] = -1;
+    return { ok: true, documents: documents.map((d) => (d === undefined ? null : d)), starts };
   } catch (err) {
+    if (err instanceof Decline) return { ok: false, reason: err.message };
     return { ok: false, reason: `js-yaml: ${(err as Error).message}` };
   }
 }
