@@ -38,8 +38,12 @@ export interface Place {
   column?: number;
 }
 
-/** `key`: the key of a map entry (where an unknown field is); `value`: the value (where a wrong type is). */
-export type LocateTarget = "key" | "value";
+/**
+ * `key`: the key of a map entry (where an unknown field is); `value`: the value (where a wrong type is);
+ * `file`: only the file that holds the value, without line or column: free, where a line and column may
+ * cost a careful parse of the file (parse-fast.ts).
+ */
+export type LocateTarget = "key" | "value" | "file";
 
 export interface ManifestDocument {
   /** The document as plain data (maps are plain objects, never with `__proto__` keys). */

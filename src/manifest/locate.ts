@@ -45,6 +45,7 @@ export function makeLocator(
   };
 
   return (path, at = "value") => {
+    if (at === "file") return { ...origin };
     let node: unknown = follow(doc, doc.contents);
     let best: number | undefined = rangeStart(node);
     for (let i = 0; i < path.length; i++) {

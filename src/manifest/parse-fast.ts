@@ -83,6 +83,7 @@ export function parseFast(
       place,
       index,
       locate(path, at) {
+        if (at === "file") return { ...origin };
         if (path.length === 0) return place;
         locators ??= carefulLocators();
         return locators[k]?.(path, at) ?? place;

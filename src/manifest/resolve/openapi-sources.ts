@@ -38,15 +38,15 @@ interface ImportJob {
   abs: string;
   /** The folder the spec and its `$ref`s must stay inside. */
   root: string;
-  /** Where the `file:` field is: named in every error of the import. */
-  filePlace: Place;
+  /** Where the `file:` field is: named in every error of the import (located only then). */
+  filePlace: () => Place;
   source: DesiredOpenApiSource["source"];
 }
 
 /** The spec path of a source, resolved against the folder of the manifest that declares it. */
 function resolveSpecPath(
   ctx: Resolution,
-  filePlace: Place,
+  filePlace: Pick<Place, "abs" | "root">,
   file: string,
 ): { abs: string } | { error: string } {
   if (path.isAbsolute(file) || path.win32.isAbsolute(file)) {
@@ -72,7 +72,7 @@ function rebase(ctx: Resolution, job: ImportJob, error: InputError): Diagnostic[
   return error.diagnostics.map((d) => ({
     ...d,
     file: ctx.name(path.resolve(job.root, d.file)),
-    message: `${d.message} (spec of OpenApiSource "${job.name}", ${formatPlace(job.filePlace)})`,
+    message: `${d.message} (spec of OpenApiSource "${job.name}", ${formatPlace(job.filePlace())})`,
   }));
 }
 
@@ -144,15 +144,24 @@ export async function resolveOpenApiSources(
       continue;
     }
 
-    const filePlace = doc.locate(["spec", "file"]);
-    const resolved = resolveSpecPath(ctx, filePlace, file);
+    // The file that set `file:` (with overlays, a patch or its base); its line only if an error needs it.
+    const fileOrigin = doc.locate(["spec", "file"], "file");
+    const filePlace = () => doc.locate(["spec", "file"]);
+    const resolved = resolveSpecPath(ctx, fileOrigin, file);
     if ("error" in resolved) {
       ctx.report(doc, ["spec", "file"], resolved.error);
       const scopes = ctx.scopes.get(api);
       if (scopes) scopes.complete = false;
       continue;
     }
-    jobs.push({ name, api, abs: resolved.abs, root: filePlace.root, filePlace, source: sourcePosition(doc) });
+    jobs.push({
+      name,
+      api,
+      abs: resolved.abs,
+      root: fileOrigin.root,
+      filePlace,
+      source: sourcePosition(doc),
+    });
   }
 
   // Imports are independent: run them together, then merge in load order so results are deterministic.
@@ -187,7 +196,7 @@ export async function resolveOpenApiSources(
           settings,
         );
         ctx.diagnostics.push(
-          diagnosticAt(job.filePlace, `${message} (spec of OpenApiSource "${job.name}")`, ["spec", "file"]),
+          diagnosticAt(job.filePlace(), `${message} (spec of OpenApiSource "${job.name}")`, ["spec", "file"]),
         );
       }
       if (scopes) scopes.complete = false;
