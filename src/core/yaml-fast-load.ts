@@ -32,6 +32,8 @@ export type FastLoad =
        * where `yaml` places the node too (a block scalar starts at its value here, at its `|` there).
        */
       starts: number[];
+      /** Per document, the 1-based line and column of `starts` (as yaml's LineCounter counts them). */
+      positions: { line: number; column: number }[];
     }
   /** `reason`: why the careful parse must decide (for tests and debugging, never shown to users). */
   | { ok: false; reason: string };
@@ -138,11 +140,30 @@ function mayBeKey(input: string, end: number): boolean {
 }
 
 /**
+ * Line and column of `offset`, from the line js-yaml is on (it counts lines as it reads; the root node
+ * usually opens where it starts, else a few lines of blanks or comments below).
+ */
+function positionOf(state: State, offset: number): { line: number; column: number } {
+  let line = state.line + 1;
+  let lineStart = state.lineStart;
+  for (
+    let nl = state.input.indexOf("\n", lineStart);
+    nl !== -1 && nl < offset;
+    nl = state.input.indexOf("\n", nl + 1)
+  ) {
+    line++;
+    lineStart = nl + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/**
  * Every document of `text` as plain data (null for an empty document), or the reason the careful parse
  * must decide. Never throws for any input.
  */
 export function fastLoadAll(text: string): FastLoad {
   const starts: number[] = [];
+  const positions: { line: number; column: number }[] = [];
   // Where the node opened last started, for the text of a scalar when it closes.
   let nodeStart = 0;
   const listener = (event: "open" | "close", raw: State): void => {
@@ -153,6 +174,7 @@ export function fastLoadAll(text: string): FastLoad {
       if (state.depth === 1) {
         if (state.version !== null) throw new Decline("a %YAML directive");
         starts.push(nodeStart);
+        positions.push(positionOf(state, nodeStart));
       }
       const c = input.charCodeAt(nodeStart);
       // A node's properties come first: `!` starts a tag, `&` an anchor (`*`, an alias, needs one).
@@ -179,7 +201,7 @@ export function fastLoadAll(text: string): FastLoad {
     // An empty document opens no node in some spellings; its start is then unknown.
     if (starts.length !== documents.length) return { ok: false, reason: "documents without a start" };
     for (const [i, doc] of documents.entries()) if (doc === null || doc === undefined) starts[i] = -1;
-    return { ok: true, documents: documents.map((d) => (d === undefined ? null : d)), starts };
+    return { ok: true, documents: documents.map((d) => (d === undefined ? null : d)), starts, positions };
   } catch (err) {
     if (err instanceof Decline) return { ok: false, reason: err.message };
     return { ok: false, reason: `js-yaml: ${(err as Error).message}` };

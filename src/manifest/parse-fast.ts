@@ -20,23 +20,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Line and column (1-based, as yaml's LineCounter counts them) of increasing offsets, in one pass. */
-function placesOf(text: string, offsets: readonly number[], origin: Origin): Place[] {
-  const places: Place[] = [];
-  let line = 1;
-  let lineStart = 0;
-  let scanned = 0;
-  for (const offset of offsets) {
-    for (let nl = text.indexOf("\n", scanned); nl !== -1 && nl < offset; nl = text.indexOf("\n", nl + 1)) {
-      line++;
-      lineStart = nl + 1;
-    }
-    scanned = Math.max(scanned, offset);
-    places.push({ ...origin, line, column: offset - lineStart + 1 });
-  }
-  return places;
-}
-
 /**
  * The file's documents, or undefined when the careful parse must read it: js-yaml declined, the file
  * has no document (the careful parse words why), or a document is not a map (an error for a manifest,
@@ -52,11 +35,17 @@ export function parseFast(
 ): FastParsed | undefined {
   const fast = fastLoadAll(text);
   if (!fast.ok) return undefined;
-  const kept: { value: Record<string, unknown>; index: number; start: number }[] = [];
+  const kept: { value: Record<string, unknown>; index: number; start: number; place: Place }[] = [];
   for (const [index, value] of fast.documents.entries()) {
     if (value === null || value === undefined) continue;
     if (!isPlainObject(value)) return undefined;
-    kept.push({ value, index, start: fast.starts[index] ?? -1 });
+    const at = fast.positions[index];
+    kept.push({
+      value,
+      index,
+      start: fast.starts[index] ?? -1,
+      place: { ...origin, line: at?.line, column: at?.column },
+    });
   }
   if (kept.length === 0 || kept.some((d) => d.start < 0)) return undefined;
 
@@ -71,13 +60,7 @@ export function parseFast(
     return { role: "spec", documents: [] };
 
   let locators: readonly Locate[] | undefined;
-  const places = placesOf(
-    text,
-    kept.map((d) => d.start),
-    origin,
-  );
-  const documents = kept.map(({ value, index }, k): ParsedDocument => {
-    const place = places[k] as Place;
+  const documents = kept.map(({ value, index, place }, k): ParsedDocument => {
     return {
       value,
       place,
