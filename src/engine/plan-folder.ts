@@ -4,7 +4,7 @@
  * to scopes only uploads create are checked here, against the store (plan/uploaded-references.ts).
  */
 import path from "node:path";
-import { loadDesiredState } from "../manifest/index.ts";
+import { loadDesiredState, type ManifestCache } from "../manifest/index.ts";
 import { InputError } from "../model/diagnostics.ts";
 import { type CommitInfo, RECONCILER } from "../model/resources.ts";
 import { desiredResources } from "../plan/desired-resources.ts";
@@ -28,6 +28,8 @@ export interface PlanFolderOptions {
    * its status names files as the repository does.
    */
   displayBase?: string;
+  /** Parsed files of this process's earlier plans of the folder (manifest/cache.ts). */
+  cache?: ManifestCache;
 }
 
 /** How often the reads are retried while other writers keep moving the store (then the plan is stale). */
@@ -55,12 +57,15 @@ export async function planFolder(
   options: PlanFolderOptions = {},
 ): Promise<PlannedFolder> {
   const root = path.resolve(dir);
-  const state = await loadDesiredState(root, { displayBase: options.displayBase ?? process.cwd() });
+  // git runs in child processes: started first, it answers while the manifests are parsed.
+  const commitRead = commitOf(root);
+  commitRead.catch(() => {}); // awaited below; a failed load must not leave it unhandled
+  const state = await loadDesiredState(root, {
+    displayBase: options.displayBase ?? process.cwd(),
+    ...(options.cache ? { cache: options.cache } : {}),
+  });
   const desired = desiredResources(state, process.env);
-  const [{ current, imports, revision }, commit] = await Promise.all([
-    readAtOneRevision(store),
-    commitOf(root),
-  ]);
+  const [{ current, imports, revision }, commit] = await Promise.all([readAtOneRevision(store), commitRead]);
   const plan = makePlan({
     desired,
     current,

@@ -15,6 +15,7 @@ import { redactDeep } from "../core/redact.ts";
 import { PlanConflictError } from "../engine/apply.ts";
 import { planFolder } from "../engine/plan-folder.ts";
 import type { ReconcileSource } from "../engine/reconcile.ts";
+import { ManifestCache } from "../manifest/index.ts";
 import type { CommitInfo } from "../model/resources.ts";
 import type { Plan } from "../plan/types.ts";
 import { StaleRevisionError } from "../store/resources.ts";
@@ -76,6 +77,8 @@ export class SyncLoop {
   readonly #seat: LeaderSeat;
   /** The leadership the running pass holds (passes never overlap). */
   #leadership: SyncLeadership | undefined;
+  /** The manifests of earlier passes: a commit that changes one file parses one file. */
+  readonly #manifests = new ManifestCache();
 
   constructor(options: SyncOptions) {
     this.#options = options;
@@ -254,7 +257,7 @@ export class SyncLoop {
       if (refused !== undefined) throw new ScopectlError("sync.commit-refused", refused);
       await mirror.checkout(sha);
       const { plan, revision, secretsError } = await this.#reconcile(
-        { folder: this.#folder, displayBase: this.#folder },
+        { folder: this.#folder, displayBase: this.#folder, cache: this.#manifests },
         { actor: ACTOR, commit: info, sha, conflictError: everyConflict },
       );
       const recorded = revision ?? (await this.#revisionOf(sha));
@@ -339,7 +342,10 @@ export class SyncLoop {
     if (applied === undefined) return;
     try {
       await mirror.checkout(applied);
-      const { plan } = await planFolder(store, this.#folder, { displayBase: this.#folder });
+      const { plan } = await planFolder(store, this.#folder, {
+        displayBase: this.#folder,
+        cache: this.#manifests,
+      });
       const drift: DriftEntry[] = plan.changes.map((change) => ({
         action: change.action,
         kind: change.kind,

@@ -6,12 +6,14 @@
 import path from "node:path";
 import type { DesiredState } from "../model/desired.ts";
 import { InputError } from "../model/diagnostics.ts";
+import type { ManifestCache } from "./cache.ts";
 import { sortDiagnostics } from "./diagnostics.ts";
 import { namesFrom } from "./files.ts";
 import { loadLayer } from "./overlay.ts";
 import { resolveDesiredState } from "./resolve/index.ts";
 import { validateDocuments } from "./validate/index.ts";
 
+export { ManifestCache } from "./cache.ts";
 export { formatFieldPath, sortDiagnostics } from "./diagnostics.ts";
 export type {
   FieldPath,
@@ -43,6 +45,11 @@ export interface LoadOptions {
    * relative to `root`, as the loaded folder sees them.
    */
   displayBase?: string;
+  /**
+   * Parsed files of earlier loads: a process that loads the folder again and again (`up`'s watcher, the
+   * sync loop) passes the same cache each time, and only changed files are parsed again (cache.ts).
+   */
+  cache?: ManifestCache;
 }
 
 /**
@@ -52,8 +59,11 @@ export interface LoadOptions {
 export async function loadDesiredState(root: string, options: LoadOptions = {}): Promise<DesiredState> {
   // Reading, then the overlay stage (a folder with an Overlay document is its bases plus its own).
   const name = options.displayBase === undefined ? undefined : namesFrom(options.displayBase);
-  const set = await loadLayer(path.resolve(root), name ? { name } : {});
-  const validated = validateDocuments(set);
+  const { cache } = options;
+  cache?.startLoad();
+  const set = await loadLayer(path.resolve(root), { ...(name ? { name } : {}), ...(cache ? { cache } : {}) });
+  cache?.sweep();
+  const validated = await validateDocuments(set);
   const { state, diagnostics } = await resolveDesiredState(validated);
   if (diagnostics.length > 0) throw new InputError(sortDiagnostics(diagnostics));
   return state;

@@ -12,6 +12,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Diagnostic } from "../model/diagnostics.ts";
+import type { ManifestCache } from "./cache.ts";
 import { fieldDiagnostic } from "./diagnostics.ts";
 import type { FieldPath, FileNamer, ManifestDocument, ManifestSet } from "./documents.ts";
 import { collectDocuments, readManifestFiles } from "./read.ts";
@@ -74,12 +75,17 @@ export interface LayerOptions {
   name?: FileNamer;
   /** The folders being loaded, outermost first, to refuse cycles. */
   chain?: readonly string[];
+  /** Parsed files of earlier loads (cache.ts), for a process that loads again and again. */
+  cache?: ManifestCache;
 }
 
 /** Loads the folder `root` with its bases applied; every layer's files are named by one namer. */
 export async function loadLayer(root: string, options: LayerOptions = {}): Promise<ManifestSet> {
   const chain = options.chain ?? [];
-  const read = await readManifestFiles(root, options.name ? { name: options.name } : {});
+  const read = await readManifestFiles(root, {
+    ...(options.name ? { name: options.name } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
+  });
   const set = collectDocuments(read);
   const name = read.name;
   const top = chain[0] ?? path.resolve(root);
@@ -104,7 +110,7 @@ export async function loadLayer(root: string, options: LayerOptions = {}): Promi
     );
   }
   const overlayDoc = overlays[0] as ManifestDocument;
-  const checked = validateDocument(overlayDoc);
+  const checked = await validateDocument(overlayDoc);
   if (!("valid" in checked)) {
     return { ...set, manifests: own, diagnostics: [...diagnostics, ...checked.diagnostics] };
   }
@@ -132,7 +138,11 @@ export async function loadLayer(root: string, options: LayerOptions = {}): Promi
       diagnostics.push(fieldDiagnostic(overlayDoc, where, `the base ${JSON.stringify(relative)} ${what}`));
       continue;
     }
-    const base = await loadLayer(abs, { name, chain: [...chain, path.resolve(root)] });
+    const base = await loadLayer(abs, {
+      name,
+      chain: [...chain, path.resolve(root)],
+      ...(options.cache ? { cache: options.cache } : {}),
+    });
     // concat, not push(...): a spread passes every element as an argument, and a large base overflows the stack.
     baseDocs = baseDocs.concat(base.manifests);
     untyped = untyped.concat(base.untyped);

@@ -5,6 +5,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { InputError } from "../model/diagnostics.ts";
+import type { ManifestCache } from "./cache.ts";
 import type { ManifestSet, OversizedFile, ParsedFile, ReadResult } from "./documents.ts";
 import { displayPath, type FileNamer, findYamlFiles, readYamlFile } from "./files.ts";
 import { parseManifestText } from "./parse.ts";
@@ -19,7 +20,7 @@ import { parseManifestText } from "./parse.ts";
  */
 export async function readManifestFiles(
   root: string,
-  options: { name?: FileNamer } = {},
+  options: { name?: FileNamer; cache?: ManifestCache } = {},
 ): Promise<ReadResult> {
   const absRoot = path.resolve(root);
   // An overlay's base is read with the namer of the folder the user loaded, not its own.
@@ -59,7 +60,10 @@ export async function readManifestFiles(
       files.push({ ...origin, role: "spec", documents: [] });
       continue;
     }
-    const parsed = parseManifestText(read.text, origin);
+    const { text } = read;
+    const parsed = options.cache
+      ? options.cache.parse(text, origin, () => parseManifestText(text, origin))
+      : parseManifestText(text, origin);
     for (const d of parsed.diagnostics) diagnostics.push(d);
     files.push({ ...origin, role: parsed.role, documents: parsed.documents });
   }
