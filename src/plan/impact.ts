@@ -29,14 +29,6 @@ interface Holders {
   apiKeys: Set<string>;
 }
 
-/** The store's grants, indexed by scope id, built once per plan. */
-export interface HoldingsIndex {
-  roles: ReadonlyMap<string, RoleProps>;
-  /** Users assigned to each role. */
-  usersOfRole: ReadonlyMap<string, ReadonlySet<string>>;
-  byScope: ReadonlyMap<string, Holders>;
-}
-
 function grantIds(grants: Record<string, string[]>): string[] {
   return Object.entries(grants).flatMap(([api, scopes]) => scopes.map((s) => scopeId(api, s)));
 }
@@ -49,10 +41,52 @@ function apiKeyScopeIds(key: ApiKeyProps): string[] {
   return key.scopes.map((s) => scopeId(key.api, s));
 }
 
-export function indexHoldings(current: readonly StoredResource[]): HoldingsIndex {
-  const roles = new Map<string, RoleProps>();
-  for (const row of current) if (row.kind === "Role") roles.set(row.id, row.props);
+/**
+ * The store's grants, indexed three ways, each part built on first use: who holds a scope walks every
+ * user's effective scopes, which only a deleted scope needs; a user's narrowing needs only the roles.
+ */
+export class HoldingsIndex {
+  readonly #current: readonly StoredResource[];
+  #roles: Map<string, RoleProps> | undefined;
+  #usersOfRole: Map<string, Set<string>> | undefined;
+  #byScope: Map<string, Holders> | undefined;
 
+  constructor(current: readonly StoredResource[]) {
+    this.#current = current;
+  }
+
+  get roles(): ReadonlyMap<string, RoleProps> {
+    if (!this.#roles) {
+      this.#roles = new Map();
+      for (const row of this.#current) if (row.kind === "Role") this.#roles.set(row.id, row.props);
+    }
+    return this.#roles;
+  }
+
+  /** Users assigned to each role. */
+  get usersOfRole(): ReadonlyMap<string, ReadonlySet<string>> {
+    if (!this.#usersOfRole) {
+      this.#usersOfRole = new Map();
+      for (const row of this.#current) {
+        if (row.kind !== "User") continue;
+        for (const role of row.props.roles) {
+          const users = this.#usersOfRole.get(role) ?? new Set<string>();
+          users.add(row.id);
+          this.#usersOfRole.set(role, users);
+        }
+      }
+    }
+    return this.#usersOfRole;
+  }
+
+  /** Every holder of each scope id. */
+  get byScope(): ReadonlyMap<string, Holders> {
+    this.#byScope ??= indexByScope(this.#current, this.roles);
+    return this.#byScope;
+  }
+}
+
+function indexByScope(current: readonly StoredResource[], roles: ReadonlyMap<string, RoleProps>) {
   const byScope = new Map<string, Holders>();
   const holders = (id: string): Holders => {
     let entry = byScope.get(id);
@@ -62,19 +96,12 @@ export function indexHoldings(current: readonly StoredResource[]): HoldingsIndex
     }
     return entry;
   };
-  const usersOfRole = new Map<string, Set<string>>();
-
   for (const row of current) {
     switch (row.kind) {
       case "Role":
         for (const id of grantIds(row.props.scopes)) holders(id).roles.add(row.id);
         break;
       case "User":
-        for (const role of row.props.roles) {
-          const users = usersOfRole.get(role) ?? new Set<string>();
-          users.add(row.id);
-          usersOfRole.set(role, users);
-        }
         for (const s of effectiveScopes(row.props, roles)) holders(scopeId(s.api, s.scope)).users.add(row.id);
         break;
       case "Application":
@@ -85,7 +112,7 @@ export function indexHoldings(current: readonly StoredResource[]): HoldingsIndex
         break;
     }
   }
-  return { roles, usersOfRole, byScope };
+  return byScope;
 }
 
 function impactOf(scopes: string[], holders: Partial<Record<keyof Holders, Iterable<string>>>): Impact {

@@ -29,7 +29,7 @@ import {
 import type { ImportRecord } from "../store/resources.ts";
 import { compareStrings } from "./desired-resources.ts";
 import { diffProps } from "./diff.ts";
-import { indexHoldings, narrowingImpact, scopeDeletionImpact } from "./impact.ts";
+import { HoldingsIndex, narrowingImpact, scopeDeletionImpact } from "./impact.ts";
 import { importLogFor } from "./import-log.ts";
 import { ownerMoveNote } from "./owners.ts";
 import { findRenames } from "./renames.ts";
@@ -176,11 +176,10 @@ function mergeRenames(changes: PlanChange[]): PlanChange[] {
 }
 
 function addImpact(changes: PlanChange[], current: readonly StoredResource[]): void {
-  // Indexing who holds what walks every user's effective scopes: only worth it when something narrows.
-  let index: ReturnType<typeof indexHoldings> | undefined;
+  // Each part of the index is built when a change first asks for it (impact.ts).
+  const index = new HoldingsIndex(current);
   for (const change of changes) {
     if (change.action === "create" || !change.before) continue;
-    index ??= indexHoldings(current);
     const impact =
       change.kind === "Scope"
         ? change.action === "update"
