@@ -1,21 +1,27 @@
 /**
  * One measurement of bench/reconcile, in its own process (spawned by run.ts); prints JSON on stdout.
  *   parse DIR             baseline for plans: read every YAML (and spec) file of the tenant and parse it
+ *                         with js-yaml (the fast path's parser; JSON with JSON.parse)
+ *   parse-yaml DIR        the same with the `yaml` package (every file's parse before the fast path)
  *   plan DIR STORE        a full plan: load and check the manifests, read the store, diff
+ *   replan DIR STORE      in one process, as `up`'s watcher and the sync loop plan: a plan of a copy of
+ *                         DIR, one file of the copy changed, a plan again with the same ManifestCache
  *   apply DIR STORE       a plan, then its apply (timed separately)
  *   raw-insert DIR STORE  baseline for apply: the same rows inserted into SQLite in one transaction
  *   raw-insert-pg DIR -   the same on PostgreSQL: one INSERT of the rows as column arrays (unnest), in
  *                         one transaction, into a table of the store's shape
  * STORE is a file, or `-` for the store SCOPECTL_STORE names (a postgres:// URL stays out of argv).
  */
-import { readdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import jsYaml from "js-yaml";
 import pg from "pg";
 import { parseAllDocuments } from "yaml";
 import { applyPlan } from "../../src/engine/apply.ts";
 import { planFolder } from "../../src/engine/plan-folder.ts";
-import { loadDesiredState } from "../../src/manifest/index.ts";
+import { loadDesiredState, ManifestCache } from "../../src/manifest/index.ts";
 import { RECONCILER } from "../../src/model/resources.ts";
 import { desiredResources } from "../../src/plan/desired-resources.ts";
 import { openStore } from "../../src/store/open.ts";
@@ -31,13 +37,15 @@ async function filesUnder(folder: string): Promise<string[]> {
     .sort();
 }
 
-async function parseBaseline(): Promise<number> {
+async function parseBaseline(parser: "js-yaml" | "yaml"): Promise<number> {
   let documents = 0;
   for (const file of await filesUnder(dir)) {
     const text = await readFile(file, "utf8");
     if (file.endsWith(".json")) {
       JSON.parse(text);
       documents++;
+    } else if (parser === "js-yaml") {
+      documents += jsYaml.loadAll(text).length;
     } else {
       for (const doc of parseAllDocuments(text) as ReturnType<typeof parseAllDocuments> & unknown[]) {
         doc.toJS();
@@ -92,11 +100,50 @@ async function rawInsertPostgres(): Promise<number> {
   }
 }
 
-const out: Record<string, number> = {};
-if (mode === "parse") {
+/** The users file the re-plan changes: one user's display name, so one row's update. */
+const EDITED_FILE = "users-07.yaml";
+
+async function replan(): Promise<Record<string, number>> {
+  const copy = await mkdtemp(path.join(os.tmpdir(), "scopectl-replan-"));
+  try {
+    await cp(dir, copy, { recursive: true });
+    const store = await openStore(storeFile);
+    try {
+      const cache = new ManifestCache();
+      let started = performance.now();
+      const first = await planFolder(store, copy, { cache });
+      const firstMs = performance.now() - started;
+      const parsedFirst = cache.stats.parsed;
+      const edited = path.join(copy, EDITED_FILE);
+      const text = await readFile(edited, "utf8");
+      const changedText = text.replace(/^( {2}name: )(User .*)$/m, "$1$2 (renamed)");
+      if (changedText === text) throw new Error(`no display name to change in ${EDITED_FILE}`);
+      await writeFile(edited, changedText);
+      started = performance.now();
+      const again = await planFolder(store, copy, { cache });
+      const replanMs = performance.now() - started;
+      return {
+        firstMs,
+        replanMs,
+        firstChanges: first.plan.changes.length,
+        changes: again.plan.changes.length,
+        parsedAgain: cache.stats.parsed - parsedFirst,
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
+}
+
+let out: Record<string, number> = {};
+if (mode === "parse" || mode === "parse-yaml") {
   const started = performance.now();
-  out.documents = await parseBaseline();
+  out.documents = await parseBaseline(mode === "parse" ? "js-yaml" : "yaml");
   out.ms = performance.now() - started;
+} else if (mode === "replan") {
+  out = await replan();
 } else if (mode === "raw-insert") {
   out.ms = await rawInsert();
 } else if (mode === "raw-insert-pg") {
@@ -114,7 +161,9 @@ if (mode === "parse") {
   }
   await store.close();
 } else {
-  console.error("usage: measure.ts parse|plan|apply|raw-insert|raw-insert-pg DIR [STORE|-]");
+  console.error(
+    "usage: measure.ts parse|parse-yaml|plan|replan|apply|raw-insert|raw-insert-pg DIR [STORE|-]",
+  );
   process.exit(2);
 }
 console.log(JSON.stringify(out));
