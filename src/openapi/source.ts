@@ -1,10 +1,15 @@
 /**
- * Bytes → text → value, for one JSON or YAML file, with positions for error messages. Each file is
- * parsed exactly once (JSON with `JSON.parse`, YAML with the `yaml` package), and positions are only
- * computed when an error needs one, so a valid 20 MB spec pays nothing for them.
+ * Bytes → text → value, for one JSON or YAML file, with positions for error messages. JSON is parsed with
+ * `JSON.parse`. YAML goes through the fast path first (core/yaml-fast-load.ts: js-yaml's event parser,
+ * about ten times faster than the `yaml` package), which reads only what it reads exactly as `yaml` would
+ * and declines the rest (errors, anchors and aliases, tags, directives, odd keys); a declined file, or one
+ * that is not exactly one non-empty document, is parsed carefully with `yaml`, whose errors and positions
+ * are the ones reported. Positions are only computed when an error needs one (a careful parse on first
+ * use), so a valid 20 MB spec pays nothing for them.
  */
 import { isUtf8 } from "node:buffer";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
+import { fastLoadAll } from "../core/yaml-fast-load.ts";
 import { type Position, positionAt, specError } from "./errors.ts";
 import type { ReadFile, SpecFormat } from "./files.ts";
 import { jsonLocate, jsonSyntaxErrorOffset } from "./json-position.ts";
@@ -105,6 +110,18 @@ function parseJson(file: ReadFile, text: string): ParsedSource {
 }
 
 function parseYaml(file: ReadFile, text: string): ParsedSource {
+  // One non-empty document read fast is exactly the value the careful parse below would return. Anything
+  // else (several documents, an empty one, whatever the fast path declines) is left to the careful parse,
+  // so that its errors keep their messages and positions.
+  const fast = fastLoadAll(text);
+  if (fast.ok && fast.documents.length === 1 && fast.starts[0] !== -1) {
+    return yamlSource(file, text, fast.documents[0]);
+  }
+  return yamlSource(file, text, parseYamlCarefully(file, text));
+}
+
+/** The value of the one document in `text` with `yaml`, or the InputError of its first problem. */
+function parseYamlCarefully(file: ReadFile, text: string): unknown {
   const lineCounter = new LineCounter();
   // prettyErrors off: we want yaml's plain sentence and compute the position ourselves.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -136,9 +153,14 @@ function parseYaml(file: ReadFile, text: string): ParsedSource {
     }
     throw err;
   }
-  // The syntax tree of a large YAML file takes several times the memory of its value; keep only the text
-  // and build the tree again if (rarely) a later error needs a position. (No closure in this function may
-  // mention `doc`, or V8 would keep it alive in the shared context of `locate` below.)
+  return value;
+}
+
+/**
+ * The source of a parsed YAML file. The syntax tree of a large YAML file takes several times the memory of
+ * its value; only the text is kept, and `locate` builds the tree if (rarely) an error needs a position.
+ */
+function yamlSource(file: ReadFile, text: string, value: unknown): ParsedSource {
   let located: { doc: YamlDocument; lineCounter: LineCounter } | undefined;
   return {
     abs: file.abs,
