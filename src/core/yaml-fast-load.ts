@@ -16,7 +16,8 @@
  * - a key that is a map or a list, or a plain key whose core-schema value would not print back as its
  *   text (`~`, `True`, `0x1F`, `007`, `1.0`): js-yaml turns such a key into the string of its value,
  *   the careful parses keep its text (or, for null, an empty string);
- * - a key that could reach a prototype: `__proto__`, `constructor`, `prototype`.
+ * - a key that could reach a prototype: `__proto__`, `constructor`, `prototype`;
+ * - an implicit key over 1000 characters (YAML's limit is 1024; js-yaml has none).
  *
  * Plain scalars resolve by YAML 1.2's core schema, the careful parse's default, with the same patterns
  * and conversions (below); test/core/yaml-fast-load*.test.ts holds the two parsers to the same values.
@@ -128,16 +129,54 @@ function skipBlank(input: string, from: number): number {
   }
 }
 
-/**
- * Whether the node that just closed (at `end`) may be a mapping key: the next character is a `:`
- * (an implicit key's, or an explicit `? key`'s value indicator on a later line), or a `,`, `}` or `?`
- * (a key without a value in a flow map or after `?`). Some flow-sequence items look the same: they are
- * declined too, which costs only speed.
- */
-function mayBeKey(input: string, end: number): boolean {
-  const c = input.charCodeAt(skipBlank(input, end));
-  return c === 0x3a || c === 0x2c || c === 0x7d || c === 0x3f; // : , } ?
+/** The offset of the last character before `from` that is not white space or a line break, or -1. */
+function previousNonBlank(input: string, from: number): number {
+  let p = from - 1;
+  for (;;) {
+    const c = input.charCodeAt(p);
+    if (c === SPACE || c === TAB || c === LF || c === CR) p--;
+    else return p;
+  }
 }
+
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const QUESTION = 0x3f;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+
+/** What a node is, as far as its first character tells: a flow map, a flow list, or anything else. */
+const FLOW_MAP = 1;
+const FLOW_SEQ = 2;
+const OTHER = 0;
+
+/**
+ * Whether the node that spans `start` to `end` is a mapping key: followed by `:` (an implicit key, or
+ * an explicit `? key`'s value indicator on a later line), after or before a `?` (explicit keys, also
+ * without a value), or, in a flow map, an entry without a value (`{a, b: 1}`: after `{` or `,`,
+ * before `,` or `}`). A flow map's values follow a `:`, a flow list's items are never keys unless a
+ * `:` follows (`[a: 1]`). Errs only on the side of "a key", which costs speed, never a value.
+ */
+function isKey(input: string, start: number, end: number, parent: number): boolean {
+  const next = input.charCodeAt(skipBlank(input, end));
+  if (next === COLON || next === QUESTION) return true;
+  const previous = input.charCodeAt(previousNonBlank(input, start));
+  if (previous === QUESTION) return true;
+  return parent === FLOW_MAP && previous !== COLON && (next === COMMA || next === CLOSE_BRACE);
+}
+
+/**
+ * YAML allows an implicit key of at most 1024 characters; js-yaml has no such limit. Keys this long are
+ * left to the careful parse, which refuses them.
+ */
+const LONG_KEY = 1000;
+
+/**
+ * An explicit key (`?`) whose node starts on a later line, after a comment: the one spelling where
+ * `isKey` could not see the `?` (it does not read comments backwards). Such a text is read carefully.
+ */
+const EXPLICIT_KEY_ON_A_LATER_LINE = /(?:^|[ \t])\?[ \t]*(?:#|\r?\n)/m;
 
 /**
  * Line and column of `offset`, from the line js-yaml is on (it counts lines as it reads; the root node
@@ -164,37 +203,46 @@ function positionOf(state: State, offset: number): { line: number; column: numbe
 export function fastLoadAll(text: string): FastLoad {
   const starts: number[] = [];
   const positions: { line: number; column: number }[] = [];
-  // Where the node opened last started, for the text of a scalar when it closes.
-  let nodeStart = 0;
+  if (EXPLICIT_KEY_ON_A_LATER_LINE.test(text))
+    return { ok: false, reason: "an explicit key after a comment" };
+  // The nodes open now, innermost last: where each starts and what its first character says it is.
+  const openStarts: number[] = [];
+  const openKinds: number[] = [];
   const listener = (event: "open" | "close", raw: State): void => {
     const state = raw as ParserState;
     const { input } = state;
     if (event === "open") {
-      nodeStart = skipBlank(input, state.position);
+      const nodeStart = skipBlank(input, state.position);
+      const c = input.charCodeAt(nodeStart);
+      openStarts.push(nodeStart);
+      openKinds.push(c === OPEN_BRACE ? FLOW_MAP : c === OPEN_BRACKET ? FLOW_SEQ : OTHER);
       if (state.depth === 1) {
         if (state.version !== null) throw new Decline("a %YAML directive");
         starts.push(nodeStart);
         positions.push(positionOf(state, nodeStart));
       }
-      const c = input.charCodeAt(nodeStart);
       // A node's properties come first: `!` starts a tag, `&` an anchor (`*`, an alias, needs one).
       if (c === 0x21) throw new Decline("an explicit tag");
       if (c === 0x26) throw new Decline("an anchor");
       return;
     }
+    const start = openStarts.pop() ?? 0;
+    openKinds.pop();
     if (state.anchor !== null) throw new Decline("an anchor");
     const { result, kind } = state;
     if (kind === "mapping" && result !== null && typeof result === "object") {
       for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(result, key)) throw new Decline(`the key ${key}`);
     }
-    if (typeof result === "string" || result === undefined) return;
-    if (kind !== "scalar") {
-      if (mayBeKey(input, state.position)) throw new Decline("a key that is a map or a list");
+    const end = state.position;
+    if (typeof result === "string" || result === undefined) {
+      if (end - start > LONG_KEY && isKey(input, start, end, openKinds.at(-1) ?? OTHER))
+        throw new Decline("a key over 1000 characters");
       return;
     }
-    if (!mayBeKey(input, state.position)) return;
-    const source = input.slice(nodeStart, state.position).trimEnd();
-    if (!keyIsExact(result, source)) throw new Decline("a plain key that is not a string");
+    if (!isKey(input, start, end, openKinds.at(-1) ?? OTHER)) return;
+    if (kind !== "scalar") throw new Decline("a key that is a map or a list");
+    if (!keyIsExact(result, input.slice(start, end).trimEnd()))
+      throw new Decline("a plain key that is not a string");
   };
   try {
     const documents = jsYaml.loadAll(text, undefined, { schema: CORE_SCHEMA, listener }) as unknown[];
