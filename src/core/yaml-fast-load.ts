@@ -64,21 +64,30 @@ function scalarType(tag: string, resolve: (text: string) => boolean, construct: 
   });
 }
 
+/**
+ * Whether a plain scalar's first character can start a number (a digit, `+`, `-`, `.`): every plain
+ * scalar is tried against each type, and most are words, which this turns away before any pattern.
+ */
+function mayBeNumber(t: string): boolean {
+  const c = t.charCodeAt(0);
+  return (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e;
+}
+
 const CORE_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
   implicit: [
     scalarType(
       "null",
-      (t) => NULL.test(t),
+      (t) => (t.length === 0 || "~nN".includes(t[0] as string)) && NULL.test(t),
       () => null,
     ),
     scalarType(
       "bool",
-      (t) => BOOL.test(t),
+      (t) => "tTfF".includes(t[0] as string) && BOOL.test(t),
       (t) => t[0] === "t" || t[0] === "T",
     ),
     scalarType(
       "int",
-      (t) => INT_DEC.test(t) || INT_OCT.test(t) || INT_HEX.test(t),
+      (t) => mayBeNumber(t) && (INT_DEC.test(t) || INT_OCT.test(t) || INT_HEX.test(t)),
       (t) =>
         INT_OCT.test(t)
           ? Number.parseInt(t.slice(2), 8)
@@ -88,7 +97,7 @@ const CORE_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
     ),
     scalarType(
       "float",
-      (t) => FLOAT_SPECIAL.test(t) || (FLOAT.test(t) && !INT_DEC.test(t)),
+      (t) => mayBeNumber(t) && (FLOAT_SPECIAL.test(t) || (FLOAT.test(t) && !INT_DEC.test(t))),
       (t) => {
         if (!FLOAT_SPECIAL.test(t)) return Number.parseFloat(t);
         if (t.slice(-3).toLowerCase() === "nan") return Number.NaN;
