@@ -10,10 +10,34 @@
  * folder's worth of files, whatever the history of edits.
  */
 import { createHash } from "node:crypto";
+import { readFile, realpath } from "node:fs/promises";
+import type { ImportOptions } from "../openapi/index.ts";
+import type { SpecImport } from "../openapi/types.ts";
 import type { ManifestDocument, Place } from "./documents.ts";
 import type { ParsedText } from "./parse.ts";
 
 type Origin = Omit<Place, "line" | "column">;
+
+interface ImportEntry {
+  /** The spec's real path when it was imported. */
+  real: string;
+  result: SpecImport;
+  generation: number;
+}
+
+function sha256Of(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** Where the file at `abs` really is now and the SHA-256 of its bytes, or undefined if unreadable. */
+async function readNow(abs: string): Promise<{ real: string; sha256: string } | undefined> {
+  try {
+    const [real, bytes] = await Promise.all([realpath(abs), readFile(abs)]);
+    return { real, sha256: sha256Of(bytes) };
+  } catch {
+    return undefined;
+  }
+}
 
 interface Entry {
   sha256: string;
@@ -34,8 +58,9 @@ export class ManifestCache {
   #entries = new Map<string, Entry>();
   #generation = 0;
   #checks = new WeakMap<ManifestDocument, unknown>();
-  /** Files parsed and files reused by the loads so far, for tests and the benches. */
-  readonly stats = { parsed: 0, reused: 0 };
+  #imports = new Map<string, ImportEntry>();
+  /** Files parsed and reused, and OpenAPI imports run and reused, by the loads so far (tests, benches). */
+  readonly stats = { parsed: 0, reused: 0, imported: 0, importsReused: 0 };
 
   /** Starts a load: what it does not use is dropped by `sweep`. */
   startLoad(): void {
@@ -47,11 +72,44 @@ export class ManifestCache {
     for (const [abs, entry] of this.#entries) {
       if (entry.generation !== this.#generation) this.#entries.delete(abs);
     }
+    for (const [key, entry] of this.#imports) {
+      if (entry.generation !== this.#generation) this.#imports.delete(key);
+    }
+  }
+
+  /**
+   * An OpenAPI import of `abs`: the earlier result when the spec is still the same file (by its real
+   * path, so a symlink turned elsewhere is judged again) with the same bytes. Only a spec that reads no
+   * other file is kept (the import hashes exactly the bytes it read of the spec itself, not of what its
+   * `$ref`s pull in), and a failed import is never kept: both run again.
+   */
+  async importSpec(
+    abs: string,
+    options: ImportOptions,
+    run: (abs: string, options: ImportOptions) => Promise<SpecImport>,
+  ): Promise<SpecImport> {
+    const key = [abs, options.root, ...[...(options.manualScopes ?? [])].sort()].join("\0");
+    const entry = this.#imports.get(key);
+    const now = await readNow(abs);
+    if (entry && now && now.real === entry.real && now.sha256 === entry.result.file.sha256) {
+      entry.generation = this.#generation;
+      this.stats.importsReused++;
+      return entry.result;
+    }
+    this.stats.imported++;
+    const result = await run(abs, options);
+    if (now && result.filesRead.length === 1 && result.filesRead[0] === abs) {
+      deepFreeze(result);
+      this.#imports.set(key, { real: now.real, result, generation: this.#generation });
+    } else {
+      this.#imports.delete(key);
+    }
+    return result;
   }
 
   /** The parse of `text` at `origin`: remembered when the same bytes were parsed there before. */
   parse(text: string, origin: Origin, parse: () => ParsedText): ParsedText {
-    const sha256 = createHash("sha256").update(text).digest("hex");
+    const sha256 = sha256Of(text);
     const entry = this.#entries.get(origin.abs);
     if (entry && entry.sha256 === sha256 && entry.file === origin.file && entry.root === origin.root) {
       entry.generation = this.#generation;

@@ -61,10 +61,16 @@ export async function loadDesiredState(root: string, options: LoadOptions = {}):
   const name = options.displayBase === undefined ? undefined : namesFrom(options.displayBase);
   const { cache } = options;
   cache?.startLoad();
-  const set = await loadLayer(path.resolve(root), { ...(name ? { name } : {}), ...(cache ? { cache } : {}) });
-  cache?.sweep();
-  const validated = await validateDocuments(set);
-  const { state, diagnostics } = await resolveDesiredState(validated);
-  if (diagnostics.length > 0) throw new InputError(sortDiagnostics(diagnostics));
-  return state;
+  try {
+    const set = await loadLayer(path.resolve(root), {
+      ...(name ? { name } : {}),
+      ...(cache ? { cache } : {}),
+    });
+    const validated = validateDocuments(set, cache);
+    const { state, diagnostics } = await resolveDesiredState(validated, cache);
+    if (diagnostics.length > 0) throw new InputError(sortDiagnostics(diagnostics));
+    return state;
+  } finally {
+    cache?.sweep();
+  }
 }

@@ -1,11 +1,18 @@
 /** The content-hash cache of parsed files (src/manifest/cache.ts): reuse only what a parse would give. */
 import assert from "node:assert/strict";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { loadDesiredState, ManifestCache, readManifestFiles } from "../../src/manifest/index.ts";
 import { InputError } from "../../src/model/diagnostics.ts";
-import { ORDERS_API, tenant, yaml } from "./helpers.ts";
+import { ORDERS_API, ORDERS_SPEC, tenant, yaml } from "./helpers.ts";
+
+const SOURCE = yaml(
+  "apiVersion: scopectl/v1",
+  "kind: OpenApiSource",
+  "metadata: { name: orders-spec }",
+  "spec: { api: orders, file: specs/orders.yaml }",
+);
 
 const role = (name: string, description = "a role") =>
   yaml(
@@ -37,9 +44,9 @@ describe("ManifestCache", { timeout: 60_000 }, () => {
     const dir = await tenant(t, FILES);
     const cache = new ManifestCache();
     const first = await loadDesiredState(dir, { cache });
-    assert.deepEqual(cache.stats, { parsed: 4, reused: 0 });
+    assert.deepEqual([cache.stats.parsed, cache.stats.reused], [4, 0]);
     const again = await loadDesiredState(dir, { cache });
-    assert.deepEqual(cache.stats, { parsed: 4, reused: 4 });
+    assert.deepEqual([cache.stats.parsed, cache.stats.reused], [4, 4]);
     assert.deepEqual(again, first);
     assert.deepEqual(again, await loadDesiredState(dir));
   });
@@ -50,7 +57,7 @@ describe("ManifestCache", { timeout: 60_000 }, () => {
     await loadDesiredState(dir, { cache });
     await writeFile(path.join(dir, "roles/b.yaml"), role("b", "changed"));
     const after = await loadDesiredState(dir, { cache });
-    assert.deepEqual(cache.stats, { parsed: 5, reused: 3 });
+    assert.deepEqual([cache.stats.parsed, cache.stats.reused], [5, 3]);
     assert.deepEqual(after, await loadDesiredState(dir));
     assert.equal(after.roles.get("b")?.description, "changed");
   });
@@ -61,7 +68,7 @@ describe("ManifestCache", { timeout: 60_000 }, () => {
     await loadDesiredState(dir, { cache });
     await rename(path.join(dir, "roles/c.yaml"), path.join(dir, "roles/d.yaml"));
     const after = await loadDesiredState(dir, { cache });
-    assert.deepEqual(cache.stats, { parsed: 5, reused: 3 });
+    assert.deepEqual([cache.stats.parsed, cache.stats.reused], [5, 3]);
     assert.deepEqual(after, await loadDesiredState(dir));
     assert.equal(after.roles.get("c")?.source.file, "roles/d.yaml");
   });
@@ -76,7 +83,7 @@ describe("ManifestCache", { timeout: 60_000 }, () => {
     // Written back with the same bytes: parsed again, since the sweep dropped it.
     await writeFile(path.join(dir, "roles/a.yaml"), role("a"));
     await loadDesiredState(dir, { cache });
-    assert.deepEqual(cache.stats, { parsed: 5, reused: 6 });
+    assert.deepEqual([cache.stats.parsed, cache.stats.reused], [5, 6]);
   });
 
   test("errors are the same from a reused file, positions included", async (t) => {
@@ -106,5 +113,69 @@ describe("ManifestCache", { timeout: 60_000 }, () => {
     assert.throws(() => {
       (doc.value as { spec: { description: string } }).spec.description = "tampered";
     }, TypeError);
+  });
+
+  test("an OpenAPI import is reused while its spec is the same file with the same bytes", async (t) => {
+    const dir = await tenant(t, { ...FILES, "source.yaml": SOURCE, "specs/orders.yaml": ORDERS_SPEC });
+    const cache = new ManifestCache();
+    const first = await loadDesiredState(dir, { cache });
+    const again = await loadDesiredState(dir, { cache });
+    assert.equal(cache.stats.imported, 1);
+    assert.equal(cache.stats.importsReused, 1);
+    assert.deepEqual(again, first);
+    assert.deepEqual(again, await loadDesiredState(dir));
+
+    // A changed spec is imported again, and the state follows it.
+    await writeFile(
+      path.join(dir, "specs/orders.yaml"),
+      ORDERS_SPEC.replace("    delete:\n      responses: { '204': { description: gone } }\n", ""),
+    );
+    const changed = await loadDesiredState(dir, { cache });
+    assert.equal(cache.stats.imported, 2);
+    assert.deepEqual(changed, await loadDesiredState(dir));
+    assert.notDeepEqual(changed.apis.get("orders")?.scopes, first.apis.get("orders")?.scopes);
+  });
+
+  test("a spec behind a symlink turned to another file is imported again, even with the same bytes", async (t) => {
+    const dir = await tenant(t, {
+      ...FILES,
+      "source.yaml": SOURCE,
+      "specs/a.yaml": ORDERS_SPEC,
+      "specs/b.yaml": ORDERS_SPEC,
+    });
+    await symlink("a.yaml", path.join(dir, "specs/orders.yaml"));
+    const cache = new ManifestCache();
+    await loadDesiredState(dir, { cache });
+    await rm(path.join(dir, "specs/orders.yaml"));
+    await symlink("b.yaml", path.join(dir, "specs/orders.yaml"));
+    await loadDesiredState(dir, { cache });
+    assert.deepEqual([cache.stats.imported, cache.stats.importsReused], [2, 0]);
+  });
+
+  test("a failed import is not kept: the next load imports again and fails the same way", async (t) => {
+    const dir = await tenant(t, {
+      ...FILES,
+      "source.yaml": SOURCE,
+      "specs/orders.yaml": "openapi: 3.0.3\ninfo: { title: x, version: '1' }\n",
+    });
+    const cache = new ManifestCache();
+    const fresh = await errorsOf(loadDesiredState(dir));
+    assert.deepEqual(await errorsOf(loadDesiredState(dir, { cache })), fresh);
+    assert.deepEqual(await errorsOf(loadDesiredState(dir, { cache })), fresh);
+    assert.deepEqual([cache.stats.imported, cache.stats.importsReused], [2, 0]);
+  });
+
+  test("schema checks of unchanged documents are kept, and an invalid document's errors come back the same", async (t) => {
+    const dir = await tenant(t, FILES);
+    const cache = new ManifestCache();
+    await loadDesiredState(dir, { cache });
+    await writeFile(
+      path.join(dir, "roles/b.yaml"),
+      yaml("apiVersion: scopectl/v1", "kind: Role", "metadata: { name: b }", "spec: { colour: red }"),
+    );
+    const fresh = await errorsOf(loadDesiredState(dir));
+    assert.deepEqual(await errorsOf(loadDesiredState(dir, { cache })), fresh);
+    await writeFile(path.join(dir, "roles/b.yaml"), role("b"));
+    assert.deepEqual(await loadDesiredState(dir, { cache }), await loadDesiredState(dir));
   });
 });

@@ -15,6 +15,7 @@ import { isManagementPermission } from "../../model/management.ts";
 import { isReservedScopeName } from "../../model/names.ts";
 import { importSpec } from "../../openapi/index.ts";
 import type { SpecImport } from "../../openapi/types.ts";
+import type { ManifestCache } from "../cache.ts";
 import { diagnosticAt, formatPlace } from "../diagnostics.ts";
 import type { ManifestDocument, Place } from "../documents.ts";
 import { isInside } from "../files.ts";
@@ -94,6 +95,7 @@ export async function resolveOpenApiSources(
   ctx: Resolution,
   apis: Map<string, DesiredApi>,
   settings: DesiredSettings,
+  cache?: ManifestCache,
 ): Promise<OpenApiResolution> {
   const out: OpenApiResolution = {
     sources: new Map(),
@@ -168,7 +170,8 @@ export async function resolveOpenApiSources(
   const results = await Promise.allSettled(
     jobs.map((job) => {
       const manualScopes = new Set(apis.get(job.api)?.scopes.map((s) => s.name));
-      return importSpec(job.abs, { root: job.root, manualScopes });
+      const options = { root: job.root, manualScopes };
+      return cache ? cache.importSpec(job.abs, options, importSpec) : importSpec(job.abs, options);
     }),
   );
 

@@ -3,6 +3,7 @@
  * it is valid, so that references to them are not reported as unknown as well: one mistake, one error.
  */
 import type { Diagnostic } from "../../model/diagnostics.ts";
+import type { ManifestCache } from "../cache.ts";
 import type { FieldPath, FileNamer, ManifestDocument, ManifestSet, OversizedFile } from "../documents.ts";
 import type { ManifestByKind, ManifestKind } from "../schemas/index.ts";
 import { schemaErrors } from "./ajv.ts";
@@ -59,7 +60,11 @@ export function validateDocument(
   return name === undefined ? { diagnostics } : { invalid: { kind, name, doc }, diagnostics };
 }
 
-export function validateDocuments(set: ManifestSet): ValidatedSet {
+/**
+ * `cache`: a process's earlier loads; a document it handed out again (its file unchanged) keeps the
+ * check it had (cache.ts), since a document's check depends on that document alone.
+ */
+export function validateDocuments(set: ManifestSet, cache?: ManifestCache): ValidatedSet {
   const out: ValidatedSet = {
     root: set.root,
     name: set.name,
@@ -70,7 +75,7 @@ export function validateDocuments(set: ManifestSet): ValidatedSet {
     diagnostics: [...set.diagnostics],
   };
   for (const doc of set.manifests) {
-    const result = validateDocument(doc);
+    const result = cache ? cache.check(doc, () => validateDocument(doc)) : validateDocument(doc);
     if ("valid" in result) {
       out.documents.push(result.valid);
       continue;
