@@ -9,7 +9,8 @@ import { checkIssuer } from "../model/uris.ts";
 import { formatPlace } from "./diagnostics.ts";
 import { namesFrom } from "./files.ts";
 import { loadLayer } from "./overlay.ts";
-import { SETTINGS_DEFAULTS, type SettingsManifest } from "./schemas/settings.ts";
+import type { SettingsManifest } from "./schemas/settings.ts";
+import { SETTINGS_DEFAULTS } from "./schemas/settings-defaults.ts";
 import { validateDocuments } from "./validate/index.ts";
 
 export type FolderIssuer =

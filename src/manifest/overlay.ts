@@ -110,7 +110,7 @@ export async function loadLayer(root: string, options: LayerOptions = {}): Promi
     );
   }
   const overlayDoc = overlays[0] as ManifestDocument;
-  const checked = await validateDocument(overlayDoc);
+  const checked = validateDocument(overlayDoc);
   if (!("valid" in checked)) {
     return { ...set, manifests: own, diagnostics: [...diagnostics, ...checked.diagnostics] };
   }

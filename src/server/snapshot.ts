@@ -5,7 +5,7 @@
  * whole (see snapshot-source.ts), so a request never sees half of an apply.
  */
 
-import { defaultManagementAudience, SETTINGS_DEFAULTS } from "../manifest/schemas/settings.ts";
+import { defaultManagementAudience, SETTINGS_DEFAULTS } from "../manifest/schemas/settings-defaults.ts";
 import type { ApplicationType, ScopeOrigin } from "../model/desired.ts";
 import {
   type ApplicationProps,

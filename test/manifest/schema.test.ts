@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { parse } from "yaml";
-import { MANIFEST_KINDS, manifestSchema } from "../../src/manifest/index.ts";
+import { MANIFEST_KINDS, manifestSchema } from "../../src/manifest/schemas/index.ts";
 
 const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule.default }).default;
 

@@ -6,7 +6,7 @@
 import type { Diagnostic } from "../../model/diagnostics.ts";
 import { fieldDiagnostic, formatPlace } from "../diagnostics.ts";
 import type { ManifestDocument } from "../documents.ts";
-import { MANIFEST_KINDS, type ManifestKind } from "../schemas/index.ts";
+import { MANIFEST_KINDS, type ManifestKind } from "../schemas/kinds.ts";
 import type { ValidatedSet } from "../validate/index.ts";
 import type { Declaration, NameTables } from "./context.ts";
 

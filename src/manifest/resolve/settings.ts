@@ -2,7 +2,7 @@
 import type { DesiredSettings } from "../../model/desired.ts";
 import { checkAudience, checkIssuer } from "../../model/uris.ts";
 import { quoteShort } from "../diagnostics.ts";
-import { defaultManagementAudience, SETTINGS_DEFAULTS } from "../schemas/settings.ts";
+import { defaultManagementAudience, SETTINGS_DEFAULTS } from "../schemas/settings-defaults.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
 
 export function resolveSettings(ctx: Resolution): DesiredSettings {

@@ -7,7 +7,7 @@ import { ScopectlError } from "../../core/errors.ts";
 import { type ApiManifest, ApiManifestSchema } from "./api.ts";
 import { type ApiKeyManifest, ApiKeyManifestSchema } from "./api-key.ts";
 import { type ApplicationManifest, ApplicationManifestSchema } from "./application.ts";
-import { API_VERSION } from "./common.ts";
+import { API_VERSION, isManifestKind, MANIFEST_KINDS, type ManifestKind } from "./kinds.ts";
 import { type OpenApiSourceManifest, OpenApiSourceManifestSchema } from "./openapi-source.ts";
 import { type OverlayManifest, OverlayManifestSchema } from "./overlay.ts";
 import { type RoleManifest, RoleManifestSchema } from "./role.ts";
@@ -17,29 +17,12 @@ import { type UserManifest, UserManifestSchema } from "./user.ts";
 export type { ApiManifest } from "./api.ts";
 export type { ApiKeyManifest } from "./api-key.ts";
 export type { ApplicationManifest } from "./application.ts";
-export { API_VERSION } from "./common.ts";
+export { API_VERSION, isManifestKind, MANIFEST_KINDS, type ManifestKind } from "./kinds.ts";
 export type { OpenApiSourceManifest } from "./openapi-source.ts";
 export type { OverlayManifest } from "./overlay.ts";
 export type { RoleManifest } from "./role.ts";
 export type { SettingsManifest } from "./settings.ts";
 export type { UserManifest } from "./user.ts";
-
-/** In the order they are resolved and listed: what others refer to comes first. */
-export const MANIFEST_KINDS = [
-  "Api",
-  "OpenApiSource",
-  "Role",
-  "User",
-  "Application",
-  "ApiKey",
-  "Settings",
-  "Overlay",
-] as const;
-export type ManifestKind = (typeof MANIFEST_KINDS)[number];
-
-export function isManifestKind(value: unknown): value is ManifestKind {
-  return typeof value === "string" && (MANIFEST_KINDS as readonly string[]).includes(value);
-}
 
 /** The TypeScript type of a valid document of each kind. */
 export interface ManifestByKind {

@@ -1,22 +1,10 @@
 /** `kind: Settings`: tenant-wide settings of the token service. At most one per folder. */
 import { type Static, Type } from "@sinclair/typebox";
-import type { SigningAlg } from "../../model/desired.ts";
 import { TokenLifetime } from "./application.ts";
 import { AUDIENCE_PATTERN, ISSUER_PATTERN, manifestDocument, StringEnum } from "./common.ts";
+import { SETTINGS_DEFAULTS, SIGNING_ALGS } from "./settings-defaults.ts";
 
-export const SIGNING_ALGS = ["RS256", "ES256", "EdDSA"] as const satisfies readonly SigningAlg[];
-
-/** What applies when there is no Settings document, or a field is left out. */
-export const SETTINGS_DEFAULTS = {
-  issuer: "http://localhost:8080",
-  signingAlg: "RS256",
-  accessTokenLifetimeSeconds: 3600,
-} as const satisfies { issuer: string; signingAlg: SigningAlg; accessTokenLifetimeSeconds: number };
-
-/** `<issuer>/v1`: the built-in management API lives under the issuer. */
-export function defaultManagementAudience(issuer: string): string {
-  return `${issuer.replace(/\/+$/, "")}/v1`;
-}
+export { defaultManagementAudience, SETTINGS_DEFAULTS, SIGNING_ALGS } from "./settings-defaults.ts";
 
 export const SettingsSpecSchema = Type.Object(
   {

@@ -7,7 +7,7 @@ import { didYouMean } from "../../model/did-you-mean.ts";
 import { RESOURCE_NAME } from "../../model/names.ts";
 import { describeValue, fieldDiagnostic } from "../diagnostics.ts";
 import type { ManifestDocument } from "../documents.ts";
-import { API_VERSION, isManifestKind, MANIFEST_KINDS, type ManifestKind } from "../schemas/index.ts";
+import { API_VERSION, isManifestKind, MANIFEST_KINDS, type ManifestKind } from "../schemas/kinds.ts";
 
 export type EnvelopeCheck = { ok: true; kind: ManifestKind } | { ok: false; diagnostics: Diagnostic[] };
 

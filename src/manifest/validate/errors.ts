@@ -8,7 +8,7 @@ import type { Diagnostic } from "../../model/diagnostics.ts";
 import { didYouMean } from "../../model/did-you-mean.ts";
 import { describeValue, diagnosticAt } from "../diagnostics.ts";
 import type { FieldPath, ManifestDocument, PathSegment } from "../documents.ts";
-import { PATTERN_HINTS } from "../schemas/common.ts";
+import { PATTERN_HINTS } from "../schemas/patterns.ts";
 
 const FORMAT_HINTS: Readonly<Record<string, string>> = {
   email: "must be an email address",

@@ -3,7 +3,7 @@
  * signing key stays published for that long, so that every token it signed still verifies until it
  * expires.
  */
-import { SETTINGS_DEFAULTS } from "../../manifest/schemas/settings.ts";
+import { SETTINGS_DEFAULTS } from "../../manifest/schemas/settings-defaults.ts";
 import type { StoredResource } from "../../model/resources.ts";
 
 /** The max of the Settings' access token lifetime (3600 s without a Settings row) and every Application's. */
