@@ -10,44 +10,10 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
 import { prettyFactory } from "pino-pretty";
-import { ScopectlError } from "../core/errors.ts";
+import { chooseLogFormat, logOutput } from "./log-output.ts";
 
+export { chooseLogFormat, LOG_FORMATS, type LogFormat, setLogOutput } from "./log-output.ts";
 export type { Logger };
-
-export const LOG_FORMATS = ["json", "pretty"] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
-
-const isLogFormat = (value: string): value is LogFormat => (LOG_FORMATS as readonly string[]).includes(value);
-
-/**
- * The log format: the option when given, else $SCOPECTL_LOG_FORMAT when set, else pretty on a terminal
- * and JSON otherwise. A value that is neither format is refused, naming where it came from.
- */
-export function chooseLogFormat(
-  option: string | undefined,
-  env: NodeJS.ProcessEnv,
-  stdoutIsTTY: boolean,
-): LogFormat {
-  for (const [value, where] of [
-    [option, "--log-format"],
-    [env.SCOPECTL_LOG_FORMAT || undefined, "SCOPECTL_LOG_FORMAT"],
-  ] as const) {
-    if (value === undefined) continue;
-    if (isLogFormat(value)) return value;
-    throw new ScopectlError(
-      "option.invalid",
-      `${where} must be one of ${LOG_FORMATS.join(", ")}, not "${value}"`,
-    );
-  }
-  return stdoutIsTTY ? "pretty" : "json";
-}
-
-/** How loggers made without a destination write; the CLI sets it once, before a command runs. */
-let output: { format: LogFormat; colorize: boolean } | undefined;
-
-export function setLogOutput(format: LogFormat, colorize: boolean): void {
-  output = { format, colorize };
-}
 
 /**
  * A destination that turns each JSON line into one human-readable line (time, level, message, then
@@ -95,6 +61,7 @@ export function createLogger(
     },
   };
   if (destination) return pino(options, destination);
+  const output = logOutput();
   if (output) {
     return pino(options, output.format === "pretty" ? prettyDestination(output.colorize) : process.stdout);
   }
