@@ -11,20 +11,19 @@
  * The official schemas are written for that form: wherever a `$ref` may stand they accept a Reference
  * Object, and the `$ref`s themselves are checked by refs.ts (and bundle.ts for other files). The
  * validators are precompiled (validators/build.ts): compiling them costs each process about as much as
- * validating a 20 MB spec.
+ * validating a 20 MB spec. Each is loaded on first use: the three are 640 KB of code, about 30 ms for a
+ * process to load, and a folder's specs are usually of one version (docs/benchmarks.md#cli-start-up).
  *
  * What we give up: swagger-parser's extra Swagger-2.0-only checks (validators/spec.js: duplicate
  * operationIds, path parameters matching the path template, one body parameter). They need the
  * dereferenced document and say nothing about which operations exist, which is all scopes depend on.
  */
+import { createRequire } from "node:module";
 import type { ErrorObject } from "ajv";
 import { type Diagnostic, InputError } from "../model/diagnostics.ts";
 import { diagnostic } from "./errors.ts";
 import { formatField, pointerSegments, typedSegments } from "./pointer.ts";
 import type { ParsedSource } from "./source.ts";
-import validateOpenApi30 from "./validators/openapi-3.0.generated.ts";
-import validateOpenApi31 from "./validators/openapi-3.1.generated.ts";
-import validateSwagger20 from "./validators/swagger-2.0.generated.ts";
 
 export type SpecKind = "swagger-2.0" | "openapi-3.0" | "openapi-3.1";
 
@@ -33,11 +32,24 @@ export const MAX_SCHEMA_PROBLEMS = 10;
 
 type ValidateFunction = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
-const VALIDATORS: Record<SpecKind, ValidateFunction> = {
-  "swagger-2.0": validateSwagger20 as ValidateFunction,
-  "openapi-3.0": validateOpenApi30 as ValidateFunction,
-  "openapi-3.1": validateOpenApi31 as ValidateFunction,
+// Required, synchronously, where validateStructure needs one (require of an ES module without top-level
+// await: Node 20.19, 22.12 and later); the paths are literal so that a bundler of the library sees them.
+const require = createRequire(import.meta.url);
+const LOADERS: Record<SpecKind, () => { default: unknown }> = {
+  "swagger-2.0": () => require("./validators/swagger-2.0.generated.js"),
+  "openapi-3.0": () => require("./validators/openapi-3.0.generated.js"),
+  "openapi-3.1": () => require("./validators/openapi-3.1.generated.js"),
 };
+const loaded = new Map<SpecKind, ValidateFunction>();
+
+function validatorOf(kind: SpecKind): ValidateFunction {
+  let validate = loaded.get(kind);
+  if (!validate) {
+    validate = LOADERS[kind]().default as ValidateFunction;
+    loaded.set(kind, validate);
+  }
+  return validate;
+}
 
 const KIND_NAMES: Record<SpecKind, string> = {
   "swagger-2.0": "Swagger 2.0",
@@ -47,7 +59,7 @@ const KIND_NAMES: Record<SpecKind, string> = {
 
 /** Throws an InputError listing the schema problems of `doc` (the document of `source`, maybe bundled). */
 export function validateStructure(source: ParsedSource, doc: unknown, kind: SpecKind): void {
-  const validate = VALIDATORS[kind];
+  const validate = validatorOf(kind);
   let valid: boolean;
   try {
     valid = validate(doc);
