@@ -5,7 +5,8 @@
  * that no served store holds), so it is refused, naming the file.
  */
 import type { Store } from "../store/store.ts";
-import { refuseMissingStore, type StoreOption, withStore } from "./reconcile.ts";
+import type { StoreOption } from "./options.ts";
+import { refuseMissingStore, withStore } from "./reconcile.ts";
 
 export async function withExistingStore<T>(
   options: StoreOption,

@@ -9,37 +9,19 @@
  * with --json on the command line, jsonUsageErrors makes commander throw them instead of printing them,
  * and printJsonError prints them the same way, as `{"error": ...}` alone: commander's errors carry no
  * code of ours (scripts already read them that way).
+ *
+ * Every command's declaration wraps its action with withJsonErrors, so this module loads only
+ * commander's types; the printing (json-error-print.ts: the error classes, the exit codes) is loaded
+ * when there is an error to print (docs/benchmarks.md#cli-start-up).
  */
 import type { Command, CommanderError } from "commander";
-import { ScopectlError } from "../core/errors.ts";
-import { ManagementConflictError } from "../engine/management/errors.ts";
-import { InputError } from "../model/diagnostics.ts";
-import { failureOutcome } from "./exit-codes.ts";
-import { out } from "./output.ts";
-
-/**
- * Prints `error` as the one JSON document of a failed --json command, and sets its exit code
- * (exit-codes.ts). A ScopectlError adds its `code` (and the code's `hint`, if any) beside `error`.
- */
-export function printJsonError(error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  const { exitCode, hint } = failureOutcome(error);
-  const answer: Record<string, unknown> = { error: message };
-  if (error instanceof ScopectlError) answer.code = error.code;
-  if (hint !== undefined) answer.hint = hint;
-  if (error instanceof InputError) answer.diagnostics = error.diagnostics;
-  // A refusal because scopes are still granted lists who grants them (openapi upload's 409).
-  if (error instanceof ManagementConflictError && error.holders.length > 0) answer.holders = error.holders;
-  out(JSON.stringify(answer, null, 2));
-  process.exitCode = exitCode;
-}
 
 export async function withJsonErrors(json: boolean | undefined, action: () => Promise<void>): Promise<void> {
   if (!json) return action();
   try {
     await action();
   } catch (error) {
-    printJsonError(error);
+    (await import("./json-error-print.ts")).printJsonError(error);
   }
 }
 
@@ -65,8 +47,8 @@ export function jsonUsageErrors(program: Command): void {
  * What a CommanderError thrown under jsonUsageErrors comes to: help and --version (exit code 0, already
  * printed on stdout) end quietly; a usage error is printed as JSON without commander's `error: `.
  */
-export function reportUsageError(error: CommanderError): number {
+export async function reportUsageError(error: CommanderError): Promise<number> {
   if (error.exitCode === 0) return 0;
-  printJsonError(new Error(error.message.replace(/^error: /, "")));
+  (await import("./json-error-print.ts")).printJsonError(new Error(error.message.replace(/^error: /, "")));
   return 1;
 }

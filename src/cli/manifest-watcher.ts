@@ -6,7 +6,6 @@
  * folders and re-arms on renames.
  */
 import path from "node:path";
-import { watch } from "chokidar";
 
 /** How long the folder must stay quiet before an apply: one editor save or a "save all" is one apply. */
 export const QUIET_MS = 250;
@@ -82,6 +81,8 @@ export async function watchFolder(
   onChange: () => void,
   onError: (error: Error) => void,
 ): Promise<FolderWatcher> {
+  // Loaded here, not at the top: `up`'s declaration reads QUIET_MS, and help should not load chokidar.
+  const { watch } = await import("chokidar");
   const watcher = watch(root, {
     ignoreInitial: true,
     ignored: (file) => isIgnored(root, file),

@@ -13,7 +13,7 @@ import path from "node:path";
 import { ScopectlError } from "../core/errors.ts";
 import { redactUrls } from "../core/redact.ts";
 import { folderIssuer } from "../manifest/folder-issuer.ts";
-import { SETTINGS_DEFAULTS } from "../manifest/schemas/settings.ts";
+import { SETTINGS_DEFAULTS } from "../manifest/schemas/settings-defaults.ts";
 import { findSpecOwners, type SpecOwner } from "../manifest/spec-owners.ts";
 import { RESOURCE_NAME } from "../model/names.ts";
 import { checkIssuer } from "../model/uris.ts";
@@ -21,6 +21,7 @@ import { type AnnotatedSpec, annotateSpec } from "../openapi/annotate.ts";
 import { specError } from "../openapi/errors.ts";
 import { displayPath, formatOf, type SpecFormat } from "../openapi/files.ts";
 import { type LoadedSpec, loadSpec } from "../openapi/load.ts";
+import { DEFAULT_MANIFEST_FOLDER } from "./options.ts";
 import { note, out, warn } from "./output.ts";
 
 export interface AnnotateOptions {
@@ -29,9 +30,6 @@ export interface AnnotateOptions {
   out?: string;
   root?: string;
 }
-
-/** The manifest folder looked in when `--root` is not given, as for `openapi preview`. */
-export const DEFAULT_MANIFEST_FOLDER = "config";
 
 async function isFolder(dir: string): Promise<boolean> {
   return stat(dir).then(

@@ -1,16 +1,15 @@
 /**
  * `scopectl openapi route FILE METHOD PATH`: which operation of a spec a concrete request is, and which
  * scope it needs, decided by the resource-server library's matcher (the one the middleware uses), so an
- * API team can ask "what does GET /catalog/products/42 need?" without running anything.
+ * API team can ask "what does GET /catalog/products/42 need?" without running anything. The command's
+ * work; declared in commands/openapi.ts, which loads this module only when it runs.
  */
-import type { Command } from "commander";
 import { noOperation } from "../resource-server/errors.ts";
 import type { RouteMatch, RouteTable } from "../resource-server/route-table.ts";
 import { routeTableOfFile } from "../resource-server/spec-routes.ts";
-import { withJsonErrors } from "./json-errors.ts";
 import { colors, out, table } from "./output.ts";
 
-interface RouteOptions {
+export interface RouteOptions {
   root?: string;
   basePath?: string[];
   json?: boolean;
@@ -75,7 +74,12 @@ function printMatch(method: string, path: string, match: RouteMatch, routes: Rou
   }
 }
 
-async function runRoute(file: string, method: string, target: string, options: RouteOptions): Promise<void> {
+export async function runRoute(
+  file: string,
+  method: string,
+  target: string,
+  options: RouteOptions,
+): Promise<void> {
   const routes = await routeTableOfFile(file, {
     ...(options.root ? { root: options.root } : {}),
     ...(options.basePath ? { basePaths: options.basePath } : {}),
@@ -92,38 +96,4 @@ async function runRoute(file: string, method: string, target: string, options: R
   }
   if (options.json) out(JSON.stringify(toJson(method, path, match), null, 2));
   else printMatch(method, path, match, routes);
-}
-
-export function registerRouteCommand(openapi: Command): void {
-  openapi
-    .command("route")
-    .description(
-      "show which operation of a spec a request is, and the scope it needs (as the middleware decides)",
-    )
-    .argument("<file>", "OpenAPI 3.x or Swagger 2.0 file (.json, .yaml, .yml)")
-    .argument("<method>", "the request's HTTP method: GET, POST, ...")
-    .argument("<path>", "the request's path as sent (percent-encoded), or a whole URL")
-    .option("--root <dir>", "the folder the spec and its $refs must stay inside (default: the spec's folder)")
-    .option(
-      "--base-path <path...>",
-      "where the spec's paths start on the wire, instead of its servers / basePath (e.g. / for an API mounted at the root)",
-    )
-    .option(
-      "--json",
-      'print {"operation","scope","basePath","params",...} as JSON; errors too, as {"error": ...}',
-    )
-    .addHelpText(
-      "after",
-      `
-Matching: a concrete template wins over a templated one (/users/me over /users/{id}); when the most
-concrete template lacks the method, less concrete ones are tried; HEAD needs GET's scope only when no HEAD
-operation matches. Exit code 1 when no operation matches.
-
-Examples:
-  scopectl openapi route config/specs/catalog.openapi.yaml GET /catalog/products/42
-  scopectl openapi route openapi.yaml DELETE https://api.example.com/v1/users/me --json`,
-    )
-    .action((file: string, method: string, target: string, options: RouteOptions) =>
-      withJsonErrors(options.json, () => runRoute(file, method, target, options)),
-    );
 }

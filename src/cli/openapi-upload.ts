@@ -14,12 +14,10 @@ import { specError } from "../openapi/errors.ts";
 import { displayPath, formatOf, MAX_SPEC_BYTES } from "../openapi/files.ts";
 import { EXIT_CHANGES } from "./exit-codes.ts";
 import { describeLogEntry, logCounts } from "./import-log-text.ts";
+import { AUDIENCE_ENV } from "./options.ts";
 import { colors, out } from "./output.ts";
 import { type SpecToUpload, type UploadAnswer, uploadSpec } from "./upload-client.ts";
 import { credentialsFromEnv, parseServerUrl } from "./upload-options.ts";
-
-export const AUDIENCE_ENV = "SCOPECTL_AUDIENCE";
-export const DEFAULT_TIMEOUT_SECONDS = 120;
 
 export interface UploadOptions {
   api: string;

@@ -2,9 +2,14 @@
  * Everything the CLI prints goes through here, so that colour appears only on a terminal (and never
  * with NO_COLOR), and every failure reads as one clear sentence per problem.
  */
-import pc from "picocolors";
+import { createRequire } from "node:module";
 import { type Diagnostic, formatDiagnostic, InputError } from "../model/diagnostics.ts";
 import { failureOutcome } from "./exit-codes.ts";
+import { stdoutClosed } from "./pipes.ts";
+
+// picocolors is CommonJS: required, as program.ts requires commander, rather than imported through
+// Node's CommonJS-in-ESM translation, which costs a short command several milliseconds.
+const pc = createRequire(import.meta.url)("picocolors") as typeof import("picocolors");
 
 const useColor = (stream: NodeJS.WriteStream): boolean =>
   Boolean(stream.isTTY) && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
@@ -13,33 +18,8 @@ export const useColorOnStdout = useColor(process.stdout);
 export const colors = pc.createColors(useColorOnStdout);
 const errColors = pc.createColors(useColor(process.stderr));
 
-/** Set once stdout's reader has gone (`scopectl history | head -1`): nothing more is written there. */
-let stdoutClosed = false;
-
 export function out(line = ""): void {
-  if (!stdoutClosed) process.stdout.write(`${line}\n`);
-}
-
-const isBrokenPipe = (error: NodeJS.ErrnoException): boolean =>
-  error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED";
-
-/**
- * A closed stdout ends the CLI quietly, as SIGPIPE ends a C program: no stack, exit code 0 (or the one
- * already set). A long-running command (up, serve, sync) has a SIGTERM handler; it gets SIGTERM instead,
- * so in-flight requests finish and the store closes. A closed stderr is ignored: there is nowhere left to
- * report anything, and stdout may still be read. Any other stream error is still a crash, as before.
- */
-export function exitQuietlyOnClosedPipes(): void {
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (!isBrokenPipe(error)) throw error;
-    if (stdoutClosed) return;
-    stdoutClosed = true;
-    if (process.listenerCount("SIGTERM") > 0) process.kill(process.pid, "SIGTERM");
-    else process.exit(process.exitCode ?? 0);
-  });
-  process.stderr.on("error", (error: NodeJS.ErrnoException) => {
-    if (!isBrokenPipe(error)) throw error;
-  });
+  if (!stdoutClosed()) process.stdout.write(`${line}\n`);
 }
 
 /** Progress and notes go to stderr, so stdout stays the command's result (JSON, Markdown, a plan). */

@@ -1,10 +1,9 @@
 /**
- * What the commands that read or write the store share: the `--store` option, the store it names, and
- * the `--take-over` help. Planning a folder is engine/plan-folder.ts.
+ * What the commands that read or write the store share: the store their `--store` option (options.ts)
+ * names, opened. Planning a folder is engine/plan-folder.ts.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { Command } from "commander";
 import { ScopectlError } from "../core/errors.ts";
 import {
   defaultStoreLocation,
@@ -14,22 +13,8 @@ import {
 } from "../store/location.ts";
 import { openStore } from "../store/open.ts";
 import { type Store, StoreUnavailableError } from "../store/store.ts";
+import type { StoreOption } from "./options.ts";
 import { note } from "./output.ts";
-
-export interface StoreOption {
-  store?: string;
-}
-
-export const TAKE_OVER_HELP =
-  "manage declared rows that another manager (e.g. a Pulumi stack) holds, instead of refusing them";
-
-/** `--store FILE|URL`: every command that reads or writes the store takes it. */
-export function addStoreOption(command: Command): Command {
-  return command.option(
-    "--store <file|url>",
-    "the store: an SQLite file, or a postgres:// URL (default: $SCOPECTL_STORE, else .scopectl/store.db); give a URL with a password in $SCOPECTL_STORE or $PGPASSWORD, where `ps` does not show it",
-  );
-}
 
 let warnedAboutArgvPassword = false;
 

@@ -2,7 +2,6 @@
  * What `serve` and `up` share: the listening options, the port a local issuer implies, and running the
  * token service until SIGTERM or SIGINT, then shutting it down gracefully (in-flight requests finish).
  */
-import type { Command } from "commander";
 import { pino } from "pino";
 import { ScopectlError } from "../core/errors.ts";
 import { redactUrls } from "../core/redact.ts";
@@ -12,36 +11,8 @@ import { createLogger } from "../server/logger.ts";
 import { startTokenServer, type TokenServer } from "../server/server.ts";
 import { settingsOf } from "../server/snapshot.ts";
 import type { Store } from "../store/store.ts";
+import type { ServeOptions } from "./options.ts";
 import { note } from "./output.ts";
-
-export interface ServeOptions {
-  port?: string;
-  host: string;
-  issuer?: string;
-  pollInterval: string;
-  logLevel?: string;
-  tokenReuse: string;
-}
-
-export function addServeOptions(command: Command): Command {
-  return command
-    .option("--port <port>", "port to listen on (default: the issuer's port when it is local, else 8080)")
-    .option("--host <host>", "address to listen on (0.0.0.0 to accept other hosts)", "127.0.0.1")
-    .option(
-      "--issuer <url>",
-      "the token issuer and base of discovery URLs (default: Settings.issuer in the store)",
-    )
-    .option("--poll-interval <ms>", "how often to check the store for a new revision", "500")
-    .option(
-      "--token-reuse <seconds>",
-      "identical client credentials requests within this window (at most a tenth of the token lifetime) get the same token; 0 signs every time",
-      "60",
-    )
-    .option(
-      "--log-level <level>",
-      "JSON log level: fatal, error, warn, info, debug (default: $SCOPECTL_LOG_LEVEL or info)",
-    );
-}
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 

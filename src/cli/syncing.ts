@@ -14,6 +14,7 @@ import { verifyCommitSignature } from "../gitops/signatures.ts";
 import { type SecretsSink, SyncLoop } from "../gitops/sync.ts";
 import type { Logger } from "../server/logger.ts";
 import type { Store } from "../store/store.ts";
+import { SYNC_REPO_ENV } from "./options.ts";
 import { SecretsFile } from "./secrets-file.ts";
 
 export interface SyncSettings {
@@ -46,13 +47,6 @@ export interface RawSyncOptions {
   cloneDir?: string;
   secretsOut?: string;
 }
-
-/**
- * The environment variable `sync --repo` and `serve --sync-repo` read when the flag is not given: a URL
- * with credentials in argv is readable by every local user (`ps`, /proc/PID/cmdline); the environment
- * of a process is readable only by its user (and root).
- */
-export const SYNC_REPO_ENV = "SCOPECTL_SYNC_REPO";
 
 /** `30s`, `5m`, `500ms`, or a number of seconds; at least a second. */
 function parseInterval(value: string, option: string): number {

@@ -11,13 +11,14 @@ import { isErrorCode, ScopectlError } from "../core/errors.ts";
 import { redactUrls } from "../core/redact.ts";
 import { ManagementConflictError, type ScopeHolder } from "../engine/management/errors.ts";
 import type { ImportAnswer } from "../engine/management/openapi-import.ts";
-import { defaultManagementAudience } from "../manifest/schemas/settings.ts";
+import { defaultManagementAudience } from "../manifest/schemas/settings-defaults.ts";
 import { type Diagnostic, InputError } from "../model/diagnostics.ts";
 import type { SpecFormat } from "../openapi/files.ts";
 import { uploadName } from "../server/http/spec-formats.ts";
 import { bearerChallengeParams } from "./bearer-challenge.ts";
+import { CLIENT_ID_ENV, CLIENT_SECRET_ENV } from "./options.ts";
 import { exchange, objectOf, type RemoteAnswer } from "./remote-http.ts";
-import { CLIENT_ID_ENV, CLIENT_SECRET_ENV, type ClientCredentials } from "./upload-options.ts";
+import type { ClientCredentials } from "./upload-options.ts";
 
 /** What a first upload needs; a replacement also needs delete:api_scopes (docs/management-api.md). */
 const UPLOAD_NEEDS =

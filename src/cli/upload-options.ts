@@ -5,9 +5,7 @@
 import { ScopectlError } from "../core/errors.ts";
 import { redactUrls } from "../core/redact.ts";
 import { LOOPBACK_HOSTS } from "../model/uris.ts";
-
-export const CLIENT_ID_ENV = "SCOPECTL_CLIENT_ID";
-export const CLIENT_SECRET_ENV = "SCOPECTL_CLIENT_SECRET";
+import { CLIENT_ID_ENV, CLIENT_SECRET_ENV } from "./options.ts";
 
 export interface ClientCredentials {
   clientId: string;

@@ -1,24 +1,18 @@
-/** `scopectl validate [DIR]`: load every manifest and spec of a folder and report all problems at once. */
+/**
+ * The work of `scopectl validate [DIR]`: load every manifest and spec of a folder and report all problems
+ * at once. Declared in ../commands/validate.ts, which loads this module only when the command runs.
+ */
 import path from "node:path";
-import type { Command } from "commander";
 import { loadDesiredState } from "../../manifest/index.ts";
 import type { DesiredState } from "../../model/desired.ts";
 import { colors, note, out } from "../output.ts";
 
-export function registerValidateCommand(program: Command): void {
-  program
-    .command("validate")
-    .description(
-      "check the manifests of a folder: schemas, references and OpenAPI specs; exit 1 on any error",
-    )
-    .argument("[dir]", "folder of manifests", "config")
-    .action(async (dir: string) => {
-      // Errors name files from the working directory, so that the terminal and editors open them.
-      const state = await loadDesiredState(path.resolve(dir), { displayBase: process.cwd() });
-      out(`${colors.green("valid:")} ${dir}: ${summarize(state)}`);
-      const unchecked = uncheckedNotice(state);
-      if (unchecked) note(unchecked);
-    });
+export async function validate(dir: string): Promise<void> {
+  // Errors name files from the working directory, so that the terminal and editors open them.
+  const state = await loadDesiredState(path.resolve(dir), { displayBase: process.cwd() });
+  out(`${colors.green("valid:")} ${dir}: ${summarize(state)}`);
+  const unchecked = uncheckedNotice(state);
+  if (unchecked) note(unchecked);
 }
 
 /**

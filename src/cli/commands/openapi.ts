@@ -9,41 +9,19 @@
  * `scopectl openapi annotate FILE --api NAME`: a copy of the spec whose operations require their
  * generated scopes in `security`, for other validators (its work: ../openapi-annotate.ts).
  */
-import { stat } from "node:fs/promises";
-import path from "node:path";
-import { type Command, Option } from "commander";
-import { findSpecOwners, type SpecOwner } from "../../manifest/spec-owners.ts";
-import { importSpec } from "../../openapi/index.ts";
-import type { SpecImport } from "../../openapi/types.ts";
-import { describeLogEntry, logCounts } from "../import-log-text.ts";
+import type { Command } from "commander";
 import { withJsonErrors } from "../json-errors.ts";
-import { type AnnotateOptions, DEFAULT_MANIFEST_FOLDER, runAnnotate } from "../openapi-annotate.ts";
-import { registerRouteCommand } from "../openapi-route.ts";
-import { AUDIENCE_ENV, DEFAULT_TIMEOUT_SECONDS, runUpload, type UploadOptions } from "../openapi-upload.ts";
-import { colors, out, table } from "../output.ts";
-import { CLIENT_ID_ENV, CLIENT_SECRET_ENV } from "../upload-options.ts";
+import type { AnnotateOptions } from "../openapi-annotate.ts";
+import type { RouteOptions } from "../openapi-route.ts";
+import type { UploadOptions } from "../openapi-upload.ts";
+import { AUDIENCE_ENV, CLIENT_ID_ENV, CLIENT_SECRET_ENV, DEFAULT_MANIFEST_FOLDER } from "../options.ts";
 
-/** The manifest folder a preview looks in when `--root` is not given. */
-const DEFAULT_FOLDER = "config";
+/** How long `openapi upload` waits for each answer of the server, by default. */
+const DEFAULT_TIMEOUT_SECONDS = 120;
 
-/** Whose import the preview is: an OpenApiSource of the manifest folder, or none (the spec alone). */
-type Context = { owner: SpecOwner; others: SpecOwner[] } | { owner?: undefined; why: string };
-
-async function isFolder(dir: string): Promise<boolean> {
-  return stat(dir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-}
-
-async function previewContext(absFile: string, root: string | undefined): Promise<Context> {
-  const folder = root ?? ((await isFolder(DEFAULT_FOLDER)) ? DEFAULT_FOLDER : undefined);
-  if (folder === undefined) {
-    return { why: `no manifest folder (${DEFAULT_FOLDER}/ does not exist here; give --root)` };
-  }
-  const [owner, ...others] = await findSpecOwners(folder, absFile);
-  if (!owner) return { why: `no OpenApiSource in ${folder} reads this file` };
-  return { owner, others };
+export interface PreviewOptions {
+  root?: string;
+  json?: boolean;
 }
 
 export function registerOpenApiCommand(program: Command): void {
@@ -54,25 +32,16 @@ export function registerOpenApiCommand(program: Command): void {
     .argument("<file>", "OpenAPI 3.x or Swagger 2.0 file (.json, .yaml, .yml)")
     .option(
       "--root <dir>",
-      `the manifest folder (default: ${DEFAULT_FOLDER}, when it exists): when an OpenApiSource there reads the file, preview that import, with its Api's manual scopes; otherwise the folder the spec and its $refs must stay inside (default: the spec's folder)`,
+      `the manifest folder (default: ${DEFAULT_MANIFEST_FOLDER}, when it exists): when an OpenApiSource there reads the file, preview that import, with its Api's manual scopes; otherwise the folder the spec and its $refs must stay inside (default: the spec's folder)`,
     )
     .option(
       "--json",
       'print {"source":{...}|null,"scopes":[...],"log":[...]} as JSON; errors too, as {"error": ...}',
     )
-    .action((file: string, options: { root?: string; json?: boolean }) =>
-      withJsonErrors(options.json, async () => {
-        const absFile = path.resolve(file);
-        const context = await previewContext(absFile, options.root);
-        const root = context.owner?.root ?? path.resolve(options.root ?? path.dirname(absFile));
-        const manualScopes = new Set(context.owner?.manualScopes ?? []);
-        const result = await importSpec(absFile, { root, manualScopes });
-        if (options.json) {
-          out(JSON.stringify(toJson(result, context), null, 2));
-          return;
-        }
-        printPreview(result, context);
-      }),
+    .action((file: string, options: PreviewOptions) =>
+      withJsonErrors(options.json, async () =>
+        (await import("../actions/openapi-preview.ts")).preview(file, options),
+      ),
     );
   registerUploadCommand(openapi);
   registerAnnotateCommand(openapi);
@@ -97,10 +66,12 @@ function registerUploadCommand(openapi: Command): void {
       "show the import log the upload would make, write nothing; exit 2 when it would change something",
     )
     .addOption(
-      new Option(
-        "--audience <url>",
-        "the management audience to ask a token for (default: {issuer}/v1, the issuer from the server's discovery document)",
-      ).env(AUDIENCE_ENV),
+      openapi
+        .createOption(
+          "--audience <url>",
+          "the management audience to ask a token for (default: {issuer}/v1, the issuer from the server's discovery document)",
+        )
+        .env(AUDIENCE_ENV),
     )
     .option(
       "--timeout <seconds>",
@@ -125,59 +96,10 @@ Examples:
   scopectl openapi upload build/openapi.yaml --api orders --server https://auth.example.com`,
     )
     .action((file: string, options: UploadOptions) =>
-      withJsonErrors(options.json, () => runUpload(file, options)),
+      withJsonErrors(options.json, async () =>
+        (await import("../openapi-upload.ts")).runUpload(file, options),
+      ),
     );
-}
-
-function toJson(result: SpecImport, context: Context) {
-  const owner = context.owner;
-  return {
-    source: owner
-      ? { name: owner.source, api: owner.api, file: owner.where, manualScopes: owner.manualScopes ?? null }
-      : null,
-    scopes: result.scopes.map(({ name, description, method, path }) => ({ name, description, method, path })),
-    log: result.log,
-  };
-}
-
-/** One line that says whose import this is, and what the preview cannot know (the store). */
-function contextLine(context: Context): string {
-  if (!context.owner) return `${context.why}: no Api's manual scopes are counted`;
-  const { owner, others } = context;
-  const head = `Api "${owner.api}" (OpenApiSource "${owner.source}", ${owner.where})`;
-  const also = others.map((o) => `; also read by OpenApiSource "${o.source}" of Api "${o.api}"`).join("");
-  if (owner.manualScopes === undefined) {
-    return `${head}: its document is invalid, so its manual scopes are not counted (see scopectl validate)${also}`;
-  }
-  const n = owner.manualScopes.length;
-  const manual =
-    n === 0
-      ? "it lists no manual scopes"
-      : `it lists ${n} manual scope${n === 1 ? "" : "s"}: an operation that generates one is a duplicate, as in the import`;
-  return `${head}: ${manual}${also}`;
-}
-
-function printPreview(result: SpecImport, context: Context): void {
-  out(
-    `${colors.bold(result.file.path)} (${result.specVersion}, ${result.file.size} bytes, sha256 ${result.file.sha256})`,
-  );
-  out(contextLine(context));
-  out(
-    colors.dim(
-      "Scopes the store already holds show as duplicates in scopectl plan, which compares with the store.",
-    ),
-  );
-  out();
-  const rows = [["SCOPE", "OPERATION", "DESCRIPTION"]];
-  for (const s of result.scopes) rows.push([s.name, `${s.method.toUpperCase()} ${s.path}`, s.description]);
-  for (const line of table(rows)) out(line);
-  const notable = result.log.filter((e) => e.action !== "created");
-  if (notable.length > 0) {
-    out();
-    for (const entry of notable) out(colors.yellow(describeLogEntry(entry)));
-  }
-  out();
-  out(logCounts(result.log));
 }
 
 /** `openapi annotate`: the spec with the generated scopes as `security`, for other validators (../openapi-annotate.ts). */
@@ -216,5 +138,44 @@ Examples:
   scopectl openapi annotate config/specs/catalog.openapi.yaml --api catalog > catalog.annotated.yaml
   scopectl openapi annotate build/openapi.json --api orders --server https://auth.example.com --out build/openapi.secured.json`,
     )
-    .action((file: string, options: AnnotateOptions) => runAnnotate(file, options));
+    .action(async (file: string, options: AnnotateOptions) =>
+      (await import("../openapi-annotate.ts")).runAnnotate(file, options),
+    );
+}
+
+/** `openapi route`: which operation a request is, and its scope (../openapi-route.ts). */
+function registerRouteCommand(openapi: Command): void {
+  openapi
+    .command("route")
+    .description(
+      "show which operation of a spec a request is, and the scope it needs (as the middleware decides)",
+    )
+    .argument("<file>", "OpenAPI 3.x or Swagger 2.0 file (.json, .yaml, .yml)")
+    .argument("<method>", "the request's HTTP method: GET, POST, ...")
+    .argument("<path>", "the request's path as sent (percent-encoded), or a whole URL")
+    .option("--root <dir>", "the folder the spec and its $refs must stay inside (default: the spec's folder)")
+    .option(
+      "--base-path <path...>",
+      "where the spec's paths start on the wire, instead of its servers / basePath (e.g. / for an API mounted at the root)",
+    )
+    .option(
+      "--json",
+      'print {"operation","scope","basePath","params",...} as JSON; errors too, as {"error": ...}',
+    )
+    .addHelpText(
+      "after",
+      `
+Matching: a concrete template wins over a templated one (/users/me over /users/{id}); when the most
+concrete template lacks the method, less concrete ones are tried; HEAD needs GET's scope only when no HEAD
+operation matches. Exit code 1 when no operation matches.
+
+Examples:
+  scopectl openapi route config/specs/catalog.openapi.yaml GET /catalog/products/42
+  scopectl openapi route openapi.yaml DELETE https://api.example.com/v1/users/me --json`,
+    )
+    .action((file: string, method: string, target: string, options: RouteOptions) =>
+      withJsonErrors(options.json, async () =>
+        (await import("../openapi-route.ts")).runRoute(file, method, target, options),
+      ),
+    );
 }

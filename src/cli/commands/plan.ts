@@ -1,13 +1,9 @@
 /** `scopectl plan [DIR]`: what an apply of the folder would change in the store, and who it affects. */
 import type { Command } from "commander";
-import { planFolder } from "../../engine/plan-folder.ts";
-import { writePlanFile } from "../../plan/plan-file.ts";
-import { renderJson, renderMarkdown, renderText } from "../../plan/render.ts";
 import { withJsonErrors } from "../json-errors.ts";
-import { note, out, useColorOnStdout, warn } from "../output.ts";
-import { addStoreOption, type StoreOption, TAKE_OVER_HELP, withStore } from "../reconcile.ts";
+import { addStoreOption, type StoreOption, TAKE_OVER_HELP } from "../options.ts";
 
-interface PlanOptions extends StoreOption {
+export interface PlanOptions extends StoreOption {
   json?: boolean;
   markdown?: boolean;
   out?: string;
@@ -26,25 +22,7 @@ export function registerPlanCommand(program: Command): void {
       .option("--out <file>", "also save the plan, for `scopectl apply FILE`")
       .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
       .option("--take-over", TAKE_OVER_HELP),
-  ).action((dir: string, options: PlanOptions) => withJsonErrors(options.json, () => plan(dir, options)));
-}
-
-async function plan(dir: string, options: PlanOptions): Promise<void> {
-  if (options.json && options.markdown) throw new Error("choose one of --json and --markdown");
-  const { plan, commit } = await withStore(options, (store) =>
-    planFolder(store, dir, { takeOver: options.takeOver ?? false }),
+  ).action((dir: string, options: PlanOptions) =>
+    withJsonErrors(options.json, async () => (await import("../actions/plan.ts")).plan(dir, options)),
   );
-  if (!commit) warn(`${dir} is not in a git repository: the plan records no commit`);
-  else if (commit.dirty)
-    warn(
-      `${dir} has uncommitted changes: the plan is of the working tree, not of ${commit.sha.slice(0, 12)}`,
-    );
-  // Saved even when it has conflicts: the file says it cannot be applied, and why (plan/plan-file.ts).
-  if (options.out) await writePlanFile(options.out, plan);
-  if (options.json) out(renderJson(plan));
-  else if (options.markdown) out(renderMarkdown(plan));
-  else out(renderText(plan, { color: useColorOnStdout }));
-  if (options.out) note(`Saved the plan to ${options.out}; apply it with: scopectl apply ${options.out}`);
-  if (plan.conflicts.length > 0) process.exitCode = 1;
-  else if (options.detailedExitcode && plan.changes.length > 0) process.exitCode = 2;
 }

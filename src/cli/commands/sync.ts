@@ -1,13 +1,9 @@
 /** `scopectl sync`: follow a git branch and apply each new commit of its manifest folder. */
-import { type Command, Option } from "commander";
-import { createLogger } from "../../server/logger.ts";
-import { note, out } from "../output.ts";
-import { addStoreOption, openStoreWaiting, type StoreOption, storeFolder } from "../reconcile.ts";
-import { checkLogLevel } from "../serving.ts";
-import { checkSyncOptions, createSyncLoop, type RawSyncOptions, SYNC_REPO_ENV } from "../syncing.ts";
-import { describeStatus } from "./status.ts";
+import type { Command } from "commander";
+import { addStoreOption, type StoreOption, SYNC_REPO_ENV } from "../options.ts";
+import type { RawSyncOptions } from "../syncing.ts";
 
-interface SyncCommandOptions extends RawSyncOptions, StoreOption {
+export interface SyncCommandOptions extends RawSyncOptions, StoreOption {
   once?: boolean;
   logLevel?: string;
 }
@@ -18,10 +14,11 @@ export function registerSyncCommand(program: Command): void {
       .command("sync")
       .description("follow a git branch: fetch, and apply each new commit of its manifest folder, in order")
       .addOption(
-        new Option(
-          "--repo <url|path>",
-          "the git repository to follow (a URL or a local path); a URL with a token is better given in the environment, where `ps` does not show it",
-        )
+        program
+          .createOption(
+            "--repo <url|path>",
+            "the git repository to follow (a URL or a local path); a URL with a token is better given in the environment, where `ps` does not show it",
+          )
           .env(SYNC_REPO_ENV)
           .makeOptionMandatory(),
       )
@@ -53,34 +50,5 @@ same loop beside the token service and also syncs on POST /hooks/git.
 One loop leads a store's sync (\`status\` names it): while another leads, this one stands by, logs who
 leads, and takes over when it is gone; with --once it exits 1 instead (code sync.led-elsewhere).`,
       ),
-  ).action(async (options: SyncCommandOptions) => {
-    const settings = await checkSyncOptions(options, (name) => `--${name}`);
-    checkLogLevel(options.logLevel);
-    const store = await openStoreWaiting(options);
-    const loop = createSyncLoop(store, storeFolder(options), settings, createLogger(options.logLevel));
-    try {
-      if (options.once) {
-        const status = await loop.syncOnce();
-        for (const line of describeStatus(status)) out(line);
-        if (status.state === "Failed") process.exitCode = 1;
-        return;
-      }
-      note(
-        `scopectl sync: following ${settings.branch} of ${settings.repo} (${settings.path}/) every ${options.interval}`,
-      );
-      loop.start(settings.intervalMs);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off("SIGTERM", stop);
-          process.off("SIGINT", stop);
-          resolve();
-        };
-        process.on("SIGTERM", stop);
-        process.on("SIGINT", stop);
-      });
-    } finally {
-      await loop.stop();
-      await store.close();
-    }
-  });
+  ).action(async (options: SyncCommandOptions) => (await import("../actions/sync.ts")).sync(options));
 }

@@ -4,48 +4,7 @@
  * hashes. Neither the password nor its hash is ever printed.
  */
 import type { Command } from "commander";
-import { read } from "read";
-import { ScopectlError } from "../../core/errors.ts";
-import { checkNewPassword, hashPassword } from "../../server/login/password.ts";
-import type { Store } from "../../store/store.ts";
-import { note, out } from "../output.ts";
-import { addStoreOption, refuseMissingStore, type StoreOption, withStore } from "../reconcile.ts";
-
-/** The User whose email is `email`, compared case-insensitively (as `validate` keeps them unique). */
-async function userByEmail(store: Store, email: string) {
-  const wanted = email.toLowerCase();
-  return (await store.list("User")).find((user) => user.props.email.toLowerCase() === wanted);
-}
-
-/** Removes one line ending (`\n` or `\r\n`) at the end, as `echo` or a file adds. */
-function withoutTrailingNewline(text: string): string {
-  if (text.endsWith("\r\n")) return text.slice(0, -2);
-  if (text.endsWith("\n")) return text.slice(0, -1);
-  return text;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/**
- * On a terminal: asked twice, hidden (echoed as `*`), on stderr so that stdout stays the result. Else
- * all of stdin, less one trailing line ending.
- */
-async function readNewPassword(): Promise<string> {
-  if (!process.stdin.isTTY) return withoutTrailingNewline(await readStdin());
-  const ask = (prompt: string) =>
-    read({ prompt, silent: true, replace: "*", input: process.stdin, output: process.stderr });
-  const password = await ask("New password: ");
-  // Refused before the confirmation, so that a too-short password is not typed twice.
-  checkNewPassword(password);
-  if ((await ask("Repeat the password: ")) !== password) {
-    throw new ScopectlError("password.rejected", "the two passwords do not match; nothing was changed");
-  }
-  return password;
-}
+import { addStoreOption, type StoreOption } from "../options.ts";
 
 export function registerUsersCommand(program: Command): void {
   const users = program
@@ -67,26 +26,7 @@ A password has 8 to 128 characters and no control characters; nothing else is re
 stored as an argon2id hash and never printed. A disabled user may get a password but cannot sign in
 while disabled.`,
       ),
-  ).action(async (email: string, options: StoreOption) => {
-    refuseMissingStore(
-      options,
-      (file) => `there is no store at ${file}: apply the manifests (with a User for ${email}) first`,
-    );
-    await withStore(options, async (store) => {
-      const user = await userByEmail(store, email);
-      if (!user) {
-        throw new ScopectlError(
-          "store.not-found",
-          `no User in the store ${store.description} has the email address ${email}; add a User manifest for it and apply it first`,
-        );
-      }
-      const password = await readNewPassword();
-      checkNewPassword(password);
-      await store.setPassword(user.id, await hashPassword(password), new Date().toISOString());
-      out(`password set for ${user.id} (${user.props.email})`);
-      if (user.props.disabled) {
-        note(`note: ${user.id} is disabled: they cannot sign in until the User is enabled again.`);
-      }
-    });
-  });
+  ).action(async (email: string, options: StoreOption) =>
+    (await import("../actions/users.ts")).setPassword(email, options),
+  );
 }
