@@ -8,6 +8,7 @@
 import path from "node:path";
 import { PlanConflictError } from "../../engine/apply.ts";
 import { reconcile } from "../../engine/reconcile.ts";
+import { ManifestCache } from "../../manifest/cache.ts";
 import { summaryLine } from "../../plan/render-words.ts";
 import type { OneTimeSecret } from "../../providers/types.ts";
 import { openStore } from "../../store/open.ts";
@@ -27,10 +28,10 @@ interface Reconciled {
  * Plans DIR against the store and applies it; throws (changing nothing) on invalid manifests or
  * conflicts. No confirmation and no secrets file: up prints the new secrets itself (printApplications).
  */
-async function reconcileDir(store: Store, dir: string): Promise<Reconciled> {
+async function reconcileDir(store: Store, dir: string, cache: ManifestCache): Promise<Reconciled> {
   const result = await reconcile(
     store,
-    { folder: dir },
+    { folder: dir, cache },
     {
       actor: "scopectl up",
       // Uncommitted changes are applied (up is for trying things out), with a note; a plan refused for
@@ -100,10 +101,15 @@ async function example(store: Store, issuer: string, secrets: readonly OneTimeSe
  * Applies `dir` again after every burst of changes below `root` settles, one apply at a time. A change
  * that does not validate or apply is reported; the service keeps serving the last good state.
  */
-async function followChanges(store: Store, dir: string, root: string): Promise<() => Promise<void>> {
+async function followChanges(
+  store: Store,
+  dir: string,
+  root: string,
+  cache: ManifestCache,
+): Promise<() => Promise<void>> {
   const applies = coalesce(async () => {
     try {
-      const again = await reconcileDir(store, dir);
+      const again = await reconcileDir(store, dir, cache);
       if (again.secrets.length > 0) await printApplications(store, again.secrets);
     } catch (error) {
       reportFailure(error);
@@ -124,7 +130,9 @@ export async function up(dir: string, options: UpOptions): Promise<void> {
   const settings = checkServeOptions(options);
   const store = await openStore(storeLocation(options));
   try {
-    const first = await reconcileDir(store, dir);
+    // Every apply after an edit parses only the files that changed (manifest/cache.ts).
+    const manifests = new ManifestCache();
+    const first = await reconcileDir(store, dir, manifests);
     await printApplications(store, first.secrets);
     const server = await startServing(store, settings);
     const issuer = server.snapshot().issuer;
@@ -135,7 +143,7 @@ export async function up(dir: string, options: UpOptions): Promise<void> {
     await example(store, server.url, first.secrets);
     let stopWatching = async () => {};
     if (options.watch) {
-      stopWatching = await followChanges(store, dir, root);
+      stopWatching = await followChanges(store, dir, root, manifests);
       out(`Watching ${root} for changes; press Ctrl+C to stop.`);
     }
     await untilSignal(server, () => stopWatching());
