@@ -17,7 +17,13 @@
  *   text (`~`, `True`, `0x1F`, `007`, `1.0`): js-yaml turns such a key into the string of its value,
  *   the careful parses keep its text (or, for null, an empty string);
  * - a key that could reach a prototype: `__proto__`, `constructor`, `prototype`;
- * - an implicit key over 1000 characters (YAML's limit is 1024; js-yaml has none).
+ * - an implicit key over 1000 characters (YAML's limit is 1024; js-yaml has none);
+ * - what the property test (test/core/yaml-fast-load.property.test.ts) found js-yaml reading otherwise
+ *   than `yaml`, or accepting where `yaml` refuses, each with its comment below: a byte order mark, a
+ *   lone CR, `---a` and `... x`, an unknown directive, a comment with no space before it, flow
+ *   collections and quoted scalars indented too little, an escaped line break before an empty line,
+ *   block scalars at the top or with blank lines counted differently, an empty list entry before a line
+ *   indented less, a block collection on the line of `---`, and a text of comments only.
  *
  * Plain scalars resolve by YAML 1.2's core schema, the careful parse's default, with the same patterns
  * and conversions (below); test/core/yaml-fast-load*.test.ts holds the two parsers to the same values.
@@ -206,6 +212,97 @@ function positionOf(state: State, offset: number): { line: number; column: numbe
 }
 
 /**
+ * What the text alone shows the two parsers read differently, before js-yaml reads it:
+ * - a byte order mark: js-yaml drops one at the start (its offsets are then one less than the text's)
+ *   and reads one elsewhere as text, where `yaml` may skip it; and `yaml` refuses a block sequence
+ *   after one at the start;
+ * - a CR not followed by LF: js-yaml takes it for a line break, `yaml` for part of the line;
+ * - a line that starts with `---` or `...` and goes on without a space (`---a`, `----`): js-yaml reads
+ *   a document marker and more, `yaml` a plain scalar; or `...` and more than a comment (`... x`),
+ *   which `yaml` refuses;
+ * - `[#c`, `{#c`, `,#c`: js-yaml reads a comment where `yaml` wants a space before it (`"a"#c` and
+ *   `[a]#c` are caught as their node closes). It may be text, which costs only speed.
+ */
+function textReason(text: string): string | undefined {
+  if (text.includes("\ufeff")) return "a byte order mark";
+  if (text.includes("\r") && /\r(?!\n)/.test(text)) return "a CR without LF";
+  if (/^(?:---|\.\.\.)[^ \t\r\n]|^\.\.\.[ \t]+[^ \t\r\n#]/m.test(text))
+    return "a line starting with --- or ... and more";
+  if (/[[{,]#/.test(text)) return "a comment right after [, { or ,";
+  return undefined;
+}
+
+/**
+ * Whether every line after the first of the flow collection or quoted scalar from `nl` (its first line
+ * break) to `end` is indented more than `parent`, the column of the block collection holding it, as
+ * `yaml` requires and js-yaml does not check (`key: [a,\nb]`). Lines of nothing but spaces pass (a
+ * quoted scalar's empty lines); a tab does not count as indentation. (`yaml` lets a closing bracket or
+ * a comment line be less indented: those are declined, which costs only speed.)
+ */
+function continuationIndented(input: string, nl: number, end: number, parent: number): boolean {
+  for (let at = nl; at !== -1 && at < end; at = input.indexOf("\n", at + 1)) {
+    let p = at + 1;
+    while (input.charCodeAt(p) === SPACE) p++;
+    if (p - at - 1 > parent) continue;
+    const c = input.charCodeAt(p);
+    if (c !== LF && !(c === CR && input.charCodeAt(p + 1) === LF)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the two parsers read the blank lines (spaces, tabs, nothing) of the block scalar at
+ * `start`..`end`, and those right after it, alike. They do not when such a line holds a tab (`yaml`
+ * refuses one indented less than the text, js-yaml reads an empty line); when the header gives the
+ * indentation (`|2`) and such a line holds spaces (they count them differently after the text); and
+ * when leading lines of spaces are longer than the first line of text (`yaml` refuses that without
+ * `|2`) or no text follows them (`yaml` reads empty lines, js-yaml keeps spaces beyond the indentation).
+ */
+function blockScalarBlanksAgree(input: string, start: number, end: number): boolean {
+  const headerEnd = input.indexOf("\n", start);
+  if (headerEnd === -1) return true;
+  const indicator = /^[|>][-+]?[1-9]/.test(input.slice(start, start + 3));
+  let longest = 0;
+  let leading = true;
+  // The blank lines right after it too: `yaml` counts them in, js-yaml may not.
+  for (let p = headerEnd + 1; p > 0 && p < input.length; p = input.indexOf("\n", p) + 1) {
+    let q = p;
+    while (input.charCodeAt(q) === SPACE) q++;
+    let r = q;
+    while (input.charCodeAt(r) === SPACE || input.charCodeAt(r) === TAB) r++;
+    const c = input.charCodeAt(r);
+    const blank = c === LF || (c === CR && input.charCodeAt(r + 1) === LF) || r >= input.length;
+    if (!blank) {
+      if (p >= end) break;
+      if (leading && q - p < longest) return false;
+      leading = false;
+      continue;
+    }
+    if (r > q) return false; // a tab
+    if (indicator && q > p) return false;
+    if (leading) longest = Math.max(longest, q - p);
+  }
+  return !leading || longest === 0;
+}
+
+/** Whether a line of `start`..`end` holds text (not a comment) at a column less than `column`. */
+function spansLineIndentedLess(input: string, start: number, end: number, column: number): boolean {
+  for (let nl = input.indexOf("\n", start); nl !== -1 && nl < end; nl = input.indexOf("\n", nl + 1)) {
+    let p = nl + 1;
+    while (input.charCodeAt(p) === SPACE && p - nl - 1 < column) p++;
+    if (p - nl - 1 >= column || p >= end) continue;
+    const c = input.charCodeAt(p);
+    if (c !== LF && c !== CR && c !== HASH) return true;
+  }
+  return false;
+}
+
+/** The column of `offset`, counted from 0. */
+function columnOf(input: string, offset: number): number {
+  return offset - input.lastIndexOf("\n", offset - 1) - 1;
+}
+
+/**
  * Every document of `text` as plain data (null for an empty document), or the reason the careful parse
  * must decide. Never throws for any input.
  */
@@ -214,6 +311,8 @@ export function fastLoadAll(text: string): FastLoad {
   const positions: { line: number; column: number }[] = [];
   if (EXPLICIT_KEY_ON_A_LATER_LINE.test(text))
     return { ok: false, reason: "an explicit key after a comment" };
+  const early = textReason(text);
+  if (early !== undefined) return { ok: false, reason: early };
   // The nodes open now, innermost last: where each starts and what its first character says it is.
   const openStarts: number[] = [];
   const openKinds: number[] = [];
@@ -239,6 +338,56 @@ export function fastLoadAll(text: string): FastLoad {
     openKinds.pop();
     if (state.anchor !== null) throw new Decline("an anchor");
     const { result, kind } = state;
+    const first = input.charCodeAt(start);
+    if (kind === "scalar" && (first === 0x7c || first === 0x3e)) {
+      // `|1` at the top: js-yaml indents its text one less than `yaml` does. No manifest or spec is a
+      // block scalar, so every one at the top is declined.
+      if (state.depth === 1) throw new Decline("a document that is a block scalar");
+      if (!blockScalarBlanksAgree(input, start, state.position))
+        throw new Decline("a block scalar's blank lines");
+    }
+    // `-\n - \n- b`: after an empty entry (`-` and a line break) js-yaml goes on with the list even on a
+    // line indented less, so `- b` joins the inner list. Such a list, with a null in it, spans a line of
+    // text indented less than its `-` (no line of a good one does).
+    if (kind === "sequence" && first === 0x2d && Array.isArray(result) && result.includes(null)) {
+      const column = columnOf(input, start);
+      if (column > 0 && spansLineIndentedLess(input, start, state.position, column))
+        throw new Decline("an empty list entry before a line indented less");
+    }
+    // `--- a: 1`: `yaml` refuses a block collection on the line of `---`, js-yaml does not.
+    if (
+      state.depth === 1 &&
+      first !== OPEN_BRACE &&
+      first !== OPEN_BRACKET &&
+      (kind === "mapping" || kind === "sequence")
+    ) {
+      if (input.startsWith("---", start - columnOf(input, start)))
+        throw new Decline("a block collection on the line of ---");
+    }
+    // A flow collection, or a quoted scalar (a block map whose first key is quoted starts with a quote
+    // too: `kind` tells them apart).
+    const flow = (first === OPEN_BRACE || first === OPEN_BRACKET) && kind !== "scalar";
+    if (flow || (kind === "scalar" && (first === 0x22 || first === 0x27))) {
+      // `"a"#c`: `yaml` wants a space before a comment, js-yaml does not.
+      if (input.charCodeAt(state.position) === HASH) throw new Decline("a comment right after a node");
+      const nl = input.indexOf("\n", start);
+      if (nl !== -1 && nl < state.position) {
+        // An escaped line break followed by empty lines: js-yaml drops the empty lines, `yaml` keeps some.
+        if (first === 0x22 && /\\\r?\n[ \t]*\r?\n/.test(input.slice(start, state.position)))
+          throw new Decline("an escaped line break before an empty line");
+        // The outermost such node in a block collection (a block collection is never inside a flow one):
+        // its lines must be indented more than that collection, whose start is its column. Open nodes
+        // that start where this one does are not it: js-yaml reads a node in a node of its own while it
+        // tries whether the node is a block map's first key.
+        let p = openStarts.length - 1;
+        while (p >= 0 && openStarts[p] === start) p--;
+        const parent = openStarts[p];
+        if (parent !== undefined && openKinds[p] === OTHER) {
+          if (!continuationIndented(input, nl, state.position, columnOf(input, parent)))
+            throw new Decline("a line of a flow collection or quoted scalar indented too little");
+        }
+      }
+    }
     if (kind === "mapping" && result !== null && typeof result === "object") {
       for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(result, key)) throw new Decline(`the key ${key}`);
     }
@@ -254,7 +403,19 @@ export function fastLoadAll(text: string): FastLoad {
       throw new Decline("a plain key that is not a string");
   };
   try {
-    const documents = jsYaml.loadAll(text, undefined, { schema: CORE_SCHEMA, listener }) as unknown[];
+    const onWarning = (warning: Error): void => {
+      // An unknown directive (`%FOO`), which `yaml` warns of too, or "deficient indentation" (a flow
+      // collection's line indented no more than its block collection, `key: [a,\nb]`), which it refuses.
+      throw new Decline(`js-yaml: ${warning.message}`);
+    };
+    const documents = jsYaml.loadAll(text, undefined, {
+      schema: CORE_SCHEMA,
+      listener,
+      onWarning,
+    }) as unknown[];
+    // Only comments: one empty document here, none in `yaml`.
+    if (documents.length > 0 && documents.every((d) => d === null || d === undefined))
+      return { ok: false, reason: "no document with content" };
     // An empty document opens no node in some spellings; its start is then unknown.
     if (starts.length !== documents.length) return { ok: false, reason: "documents without a start" };
     for (const [i, doc] of documents.entries()) if (doc === null || doc === undefined) starts[i] = -1;
