@@ -3,6 +3,8 @@
  * unusable as YAML is reported by the careful parse here, with its position: syntax errors, duplicate keys, unknown tags,
  * non-string keys, keys that could tamper with JavaScript prototypes, alias bombs, empty files.
  */
+
+import { isDeepStrictEqual } from "node:util";
 import {
   type Document,
   isAlias,
@@ -97,8 +99,23 @@ function yamlErrorMessage(error: YAMLError, doc: Document.Parsed): string {
  */
 export function parseManifestText(text: string, origin: Origin): ParsedText {
   const fast = parseFast(text, origin, () => parseCarefully(text, origin).documents.map((d) => d.locate));
-  if (fast) return { ...fast, diagnostics: [] };
-  return parseCarefully(text, origin);
+  if (!fast) return parseCarefully(text, origin);
+  // The tests' cross-check (SCOPECTL_YAML_CROSSCHECK=1, set by `npm run test:unit`): every file the fast
+  // path read is read carefully too, and must give the same role, documents and document places.
+  if (process.env.SCOPECTL_YAML_CROSSCHECK === "1") {
+    const careful = parseCarefully(text, origin);
+    const shape = (p: ParsedText | typeof fast) =>
+      p.documents.map((d) => [d.value, d.index, d.place.line, d.place.column]);
+    const problem =
+      careful.diagnostics[0]?.message ??
+      (careful.role !== fast.role ? `read as a ${careful.role}, not a ${fast.role}` : undefined) ??
+      (isDeepStrictEqual(shape(careful), shape(fast)) ? undefined : "other documents or places");
+    if (problem !== undefined)
+      throw new Error(
+        `YAML cross-check: the fast path read ${origin.file}, the careful parse differs: ${problem}`,
+      );
+  }
+  return { ...fast, diagnostics: [] };
 }
 
 /** The careful parse: `yaml`'s document model, with every check and the position of every node. */
