@@ -30,7 +30,8 @@ export { type FileNamer, namesFrom } from "./files.ts";
 export { type LayerOptions, loadLayer, mergePatch } from "./overlay.ts";
 export { collectDocuments, readManifestFiles } from "./read.ts";
 export { type Resolved, resolveDesiredState } from "./resolve/index.ts";
-export { MANIFEST_KINDS, type ManifestKind, manifestSchema } from "./schemas/index.ts";
+// The kinds without their schemas: the schemas (manifestSchema, schemas/index.ts) load TypeBox.
+export { MANIFEST_KINDS, type ManifestKind } from "./schemas/kinds.ts";
 export {
   type InvalidDocument,
   type ValidatedSet,
