@@ -19,16 +19,24 @@
  * - a key that could reach a prototype: `__proto__`, `constructor`, `prototype`;
  * - an implicit key over 1000 characters (YAML's limit is 1024; js-yaml has none);
  * - what the property test (test/core/yaml-fast-load.property.test.ts) found js-yaml reading otherwise
- *   than `yaml`, or accepting where `yaml` refuses, each with its comment below: a byte order mark, a
- *   lone CR, `---a` and `... x`, an unknown directive, a comment with no space before it, flow
- *   collections and quoted scalars indented too little, an escaped line break before an empty line,
- *   block scalars at the top or with blank lines counted differently, an empty list entry before a line
- *   indented less, a block collection on the line of `---`, and a text of comments only.
+ *   than `yaml`, or accepting where `yaml` refuses, each with its comment here or in yaml-fast-text.ts:
+ *   a byte order mark, a lone CR, `---a` and `... x`, an unknown directive or deficient indentation, a
+ *   comment with no space before it, flow collections and quoted scalars indented too little, an
+ *   escaped line break before an empty line, block scalars at the top or with blank lines counted
+ *   differently, an empty list entry before a line indented less, a block collection on the line of
+ *   `---`, and a text of comments only.
  *
  * Plain scalars resolve by YAML 1.2's core schema, the careful parse's default, with the same patterns
  * and conversions (below); test/core/yaml-fast-load*.test.ts holds the two parsers to the same values.
  */
 import jsYaml, { type State } from "js-yaml";
+import {
+  blockScalarBlanksAgree,
+  columnOf,
+  continuationIndented,
+  spansLineIndentedLess,
+  textReason,
+} from "./yaml-fast-text.ts";
 
 export type FastLoad =
   | {
@@ -209,97 +217,6 @@ function positionOf(state: State, offset: number): { line: number; column: numbe
     lineStart = nl + 1;
   }
   return { line, column: offset - lineStart + 1 };
-}
-
-/**
- * What the text alone shows the two parsers read differently, before js-yaml reads it:
- * - a byte order mark: js-yaml drops one at the start (its offsets are then one less than the text's)
- *   and reads one elsewhere as text, where `yaml` may skip it; and `yaml` refuses a block sequence
- *   after one at the start;
- * - a CR not followed by LF: js-yaml takes it for a line break, `yaml` for part of the line;
- * - a line that starts with `---` or `...` and goes on without a space (`---a`, `----`): js-yaml reads
- *   a document marker and more, `yaml` a plain scalar; or `...` and more than a comment (`... x`),
- *   which `yaml` refuses;
- * - `[#c`, `{#c`, `,#c`: js-yaml reads a comment where `yaml` wants a space before it (`"a"#c` and
- *   `[a]#c` are caught as their node closes). It may be text, which costs only speed.
- */
-function textReason(text: string): string | undefined {
-  if (text.includes("\ufeff")) return "a byte order mark";
-  if (text.includes("\r") && /\r(?!\n)/.test(text)) return "a CR without LF";
-  if (/^(?:---|\.\.\.)[^ \t\r\n]|^\.\.\.[ \t]+[^ \t\r\n#]/m.test(text))
-    return "a line starting with --- or ... and more";
-  if (/[[{,]#/.test(text)) return "a comment right after [, { or ,";
-  return undefined;
-}
-
-/**
- * Whether every line after the first of the flow collection or quoted scalar from `nl` (its first line
- * break) to `end` is indented more than `parent`, the column of the block collection holding it, as
- * `yaml` requires and js-yaml does not check (`key: [a,\nb]`). Lines of nothing but spaces pass (a
- * quoted scalar's empty lines); a tab does not count as indentation. (`yaml` lets a closing bracket or
- * a comment line be less indented: those are declined, which costs only speed.)
- */
-function continuationIndented(input: string, nl: number, end: number, parent: number): boolean {
-  for (let at = nl; at !== -1 && at < end; at = input.indexOf("\n", at + 1)) {
-    let p = at + 1;
-    while (input.charCodeAt(p) === SPACE) p++;
-    if (p - at - 1 > parent) continue;
-    const c = input.charCodeAt(p);
-    if (c !== LF && !(c === CR && input.charCodeAt(p + 1) === LF)) return false;
-  }
-  return true;
-}
-
-/**
- * Whether the two parsers read the blank lines (spaces, tabs, nothing) of the block scalar at
- * `start`..`end`, and those right after it, alike. They do not when such a line holds a tab (`yaml`
- * refuses one indented less than the text, js-yaml reads an empty line); when the header gives the
- * indentation (`|2`) and such a line holds spaces (they count them differently after the text); and
- * when leading lines of spaces are longer than the first line of text (`yaml` refuses that without
- * `|2`) or no text follows them (`yaml` reads empty lines, js-yaml keeps spaces beyond the indentation).
- */
-function blockScalarBlanksAgree(input: string, start: number, end: number): boolean {
-  const headerEnd = input.indexOf("\n", start);
-  if (headerEnd === -1) return true;
-  const indicator = /^[|>][-+]?[1-9]/.test(input.slice(start, start + 3));
-  let longest = 0;
-  let leading = true;
-  // The blank lines right after it too: `yaml` counts them in, js-yaml may not.
-  for (let p = headerEnd + 1; p > 0 && p < input.length; p = input.indexOf("\n", p) + 1) {
-    let q = p;
-    while (input.charCodeAt(q) === SPACE) q++;
-    let r = q;
-    while (input.charCodeAt(r) === SPACE || input.charCodeAt(r) === TAB) r++;
-    const c = input.charCodeAt(r);
-    const blank = c === LF || (c === CR && input.charCodeAt(r + 1) === LF) || r >= input.length;
-    if (!blank) {
-      if (p >= end) break;
-      if (leading && q - p < longest) return false;
-      leading = false;
-      continue;
-    }
-    if (r > q) return false; // a tab
-    if (indicator && q > p) return false;
-    if (leading) longest = Math.max(longest, q - p);
-  }
-  return !leading || longest === 0;
-}
-
-/** Whether a line of `start`..`end` holds text (not a comment) at a column less than `column`. */
-function spansLineIndentedLess(input: string, start: number, end: number, column: number): boolean {
-  for (let nl = input.indexOf("\n", start); nl !== -1 && nl < end; nl = input.indexOf("\n", nl + 1)) {
-    let p = nl + 1;
-    while (input.charCodeAt(p) === SPACE && p - nl - 1 < column) p++;
-    if (p - nl - 1 >= column || p >= end) continue;
-    const c = input.charCodeAt(p);
-    if (c !== LF && c !== CR && c !== HASH) return true;
-  }
-  return false;
-}
-
-/** The column of `offset`, counted from 0. */
-function columnOf(input: string, offset: number): number {
-  return offset - input.lastIndexOf("\n", offset - 1) - 1;
 }
 
 /**
