@@ -37,7 +37,11 @@ const median = (values: number[]) => {
 };
 
 await mkdir(outDir, { recursive: true });
-if (!existsSync(path.join(base, "apikeys.yaml")) || process.env.BENCH_REGENERATE) {
+if (
+  !existsSync(path.join(base, "apikeys.yaml")) ||
+  !existsSync(path.join(changed, "apikeys.yaml")) ||
+  process.env.BENCH_REGENERATE
+) {
   process.stderr.write("generating the tenant...\n");
   await writeTenant(base, "base");
   await writeTenant(changed, "changed");
