@@ -20,6 +20,7 @@ const SPEC = path.join(REPO_ROOT, "config/specs/catalog.openapi.yaml");
 const ALLOWED_PACKAGES = new Set([
   "jose",
   "yaml",
+  "js-yaml",
   "ajv",
   "fast-deep-equal",
   "json-schema-traverse",
