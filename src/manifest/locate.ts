@@ -2,21 +2,22 @@
  * Field path → line and column, answered from the YAML node tree (not from the plain data, which has
  * no positions). Aliases are followed, so a value that comes from an anchor is placed at the anchor.
  */
-import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node, type Pair } from "yaml";
+import type { Document, LineCounter, Node, Pair } from "yaml";
+import { yaml } from "../core/yaml-careful.ts";
 import type { FieldPath, LocateTarget, Place } from "./documents.ts";
 
 type Origin = Omit<Place, "line" | "column">;
 
 /** The key of a map entry as the plain data has it (`toJS` turns scalar keys into strings). */
 export function keyString(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (yaml().isScalar(key)) return String(key.value);
   return undefined;
 }
 
 /** The node an alias points to; anything else unchanged. Bounded, so alias chains cannot loop. */
 function follow(doc: Document.Parsed, node: unknown): unknown {
   let current = node;
-  for (let i = 0; i < 32 && isAlias(current); i++) current = current.resolve(doc);
+  for (let i = 0; i < 32 && yaml().isAlias(current); i++) current = current.resolve(doc);
   return current;
 }
 
@@ -28,7 +29,7 @@ function rangeStart(node: unknown): number | undefined {
 /** A `key:` with nothing after it has an empty null scalar as value: point at the key instead. */
 function isEmptyValue(node: unknown): boolean {
   if (node === null || node === undefined) return true;
-  if (!isScalar(node) || node.value !== null) return false;
+  if (!yaml().isScalar(node) || node.value !== null) return false;
   const range = node.range;
   return !range || range[0] === range[1];
 }
@@ -51,7 +52,7 @@ export function makeLocator(
     for (let i = 0; i < path.length; i++) {
       const segment = path[i];
       const last = i === path.length - 1;
-      if (isMap(node)) {
+      if (yaml().isMap(node)) {
         const pair = (node.items as Pair[]).find((p) => keyString(p.key) === String(segment));
         if (!pair) break;
         if ((last && at === "key") || isEmptyValue(pair.value)) {
@@ -59,7 +60,7 @@ export function makeLocator(
           break;
         }
         node = follow(doc, pair.value);
-      } else if (isSeq(node)) {
+      } else if (yaml().isSeq(node)) {
         const item = node.items[Number(segment)];
         if (item === undefined) break;
         node = follow(doc, item);

@@ -5,17 +5,8 @@
  */
 
 import { isDeepStrictEqual } from "node:util";
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  LineCounter,
-  parseAllDocuments,
-  visit,
-  type YAMLError,
-} from "yaml";
+import type { Document, YAMLError } from "yaml";
+import { yaml } from "../core/yaml-careful.ts";
 import type { Diagnostic } from "../model/diagnostics.ts";
 import { diagnosticAt } from "./diagnostics.ts";
 import type { ParsedDocument, Place } from "./documents.ts";
@@ -42,7 +33,7 @@ export interface ParsedText {
 
 /** `---` with nothing after it (a trailing separator) is an empty document: nothing to load. */
 function isEmptyDocument(doc: Document.Parsed): boolean {
-  return doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+  return doc.contents === null || (yaml().isScalar(doc.contents) && doc.contents.value === null);
 }
 
 /**
@@ -54,7 +45,7 @@ function isEmptyDocument(doc: Document.Parsed): boolean {
 function isSpecFile(docs: readonly Document.Parsed[]): boolean {
   const documents = docs.filter((doc) => !isEmptyDocument(doc));
   const doc = documents[0];
-  if (documents.length !== 1 || !doc || !isMap(doc.contents)) return false;
+  if (documents.length !== 1 || !doc || !yaml().isMap(doc.contents)) return false;
   const keys = new Set(doc.contents.items.map((pair) => keyString(pair.key)));
   return (keys.has("openapi") || keys.has("swagger")) && !keys.has("apiVersion") && !keys.has("kind");
 }
@@ -62,11 +53,11 @@ function isSpecFile(docs: readonly Document.Parsed[]): boolean {
 /** The key that starts at `offset` (a duplicate key error gives only the key's position). */
 function keyAt(doc: Document.Parsed, offset: number): string | undefined {
   let found: string | undefined;
-  visit(doc, {
+  yaml().visit(doc, {
     Pair(_, pair) {
       if ((pair.key as { range?: [number] } | null)?.range?.[0] === offset) {
         found = keyString(pair.key);
-        return visit.BREAK;
+        return yaml().visit.BREAK;
       }
     },
   });
@@ -120,7 +111,7 @@ export function parseManifestText(text: string, origin: Origin): ParsedText {
 
 /** The careful parse: `yaml`'s document model, with every check and the position of every node. */
 export function parseCarefully(text: string, origin: Origin): ParsedText {
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yaml().LineCounter)();
   const diagnostics: Diagnostic[] = [];
   const placeAt = (offset: number | undefined): Place => {
     if (offset === undefined) return { ...origin };
@@ -130,7 +121,7 @@ export function parseCarefully(text: string, origin: Origin): ParsedText {
 
   // uniqueKeys: a duplicate key is an error, not "the last one wins". stringKeys: `? [a]: 1` is an error,
   // not a key silently stringified. prettyErrors off: we place errors ourselves, in our format.
-  const docs = parseAllDocuments(text, {
+  const docs = yaml().parseAllDocuments(text, {
     lineCounter,
     uniqueKeys: true,
     stringKeys: true,
@@ -153,9 +144,9 @@ export function parseCarefully(text: string, origin: Origin): ParsedText {
     let forbidden = false;
     let firstAlias: number | undefined;
     let unresolved: { name: string; offset: number | undefined } | undefined;
-    visit(doc, {
+    yaml().visit(doc, {
       Pair(_, pair) {
-        const key = isPair(pair) ? keyString(pair.key) : undefined;
+        const key = yaml().isPair(pair) ? keyString(pair.key) : undefined;
         if (key !== undefined && FORBIDDEN_KEYS.has(key)) {
           forbidden = true;
           diagnostics.push(
@@ -167,7 +158,7 @@ export function parseCarefully(text: string, origin: Origin): ParsedText {
         }
       },
       Alias(_, node) {
-        if (!isAlias(node)) return;
+        if (!yaml().isAlias(node)) return;
         firstAlias ??= node.range?.[0];
         if (!unresolved && node.resolve(doc) === undefined)
           unresolved = { name: node.source, offset: node.range?.[0] };

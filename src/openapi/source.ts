@@ -8,7 +8,8 @@
  * use), so a valid 20 MB spec pays nothing for them.
  */
 import { isUtf8 } from "node:buffer";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
+import type { Document, LineCounter } from "yaml";
+import { yaml } from "../core/yaml-careful.ts";
 import { fastLoadAll } from "../core/yaml-fast-load.ts";
 import { type Position, positionAt, specError } from "./errors.ts";
 import type { ReadFile, SpecFormat } from "./files.ts";
@@ -122,9 +123,9 @@ function parseYaml(file: ReadFile, text: string): ParsedSource {
 
 /** The value of the one document in `text` with `yaml`, or the InputError of its first problem. */
 function parseYamlCarefully(file: ReadFile, text: string): unknown {
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yaml().LineCounter)();
   // prettyErrors off: we want yaml's plain sentence and compute the position ourselves.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
     const [start, end] = first.pos;
@@ -170,9 +171,9 @@ function yamlSource(file: ReadFile, text: string, value: unknown): ParsedSource 
     value,
     locate(path, options) {
       if (!located) {
-        const again = new LineCounter();
+        const again = new (yaml().LineCounter)();
         located = {
-          doc: parseDocument(text, { lineCounter: again, prettyErrors: false }),
+          doc: yaml().parseDocument(text, { lineCounter: again, prettyErrors: false }),
           lineCounter: again,
         };
       }
@@ -192,11 +193,11 @@ function keyAt(text: string, start: number, end: number): string {
 /** Where the first alias without an anchor is (yaml's error for it has no position). */
 function firstUnresolvedAlias(doc: YamlDocument, lineCounter: LineCounter): Position | undefined {
   let position: Position | undefined;
-  visit(doc, {
+  yaml().visit(doc, {
     Alias(_, node) {
       if (!node.resolve(doc) && node.range) {
         position = toPosition(lineCounter.linePos(node.range[0]));
-        return visit.BREAK;
+        return yaml().visit.BREAK;
       }
       return undefined;
     },
@@ -208,7 +209,7 @@ function toPosition(pos: { line: number; col: number }): Position {
   return { line: pos.line, column: pos.col };
 }
 
-type YamlDocument = ReturnType<typeof parseDocument>;
+type YamlDocument = Document.Parsed;
 
 /** Walks the YAML syntax tree along `path` (through aliases) and reports where the deepest hit starts. */
 function locateYaml(
@@ -220,17 +221,17 @@ function locateYaml(
   let node: unknown = doc.contents;
   let keyNode: unknown;
   for (const segment of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
+    if (yaml().isAlias(node)) node = node.resolve(doc);
+    if (yaml().isMap(node)) {
       let hit: { key: unknown; value: unknown } | undefined;
       for (const pair of node.items) {
-        const k = isScalar(pair.key) ? pair.key.value : pair.key;
+        const k = yaml().isScalar(pair.key) ? pair.key.value : pair.key;
         if (String(k) === String(segment)) hit = pair;
       }
       if (!hit) break;
       keyNode = hit.key;
       node = hit.value ?? hit.key;
-    } else if (isSeq(node)) {
+    } else if (yaml().isSeq(node)) {
       const item = node.items[Number(segment)];
       if (item === undefined) break;
       keyNode = item;
