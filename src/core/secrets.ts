@@ -9,8 +9,11 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 export const API_KEY_PREFIX = "sck_";
 export const CLIENT_SECRET_PREFIX = "scs_";
 
-export function sha256Hex(value: string): string {
-  return createHash("sha256").update(value, "utf8").digest("hex");
+/** SHA-256 in hex of a string (as UTF-8) or of bytes. */
+export function sha256Hex(value: string | Uint8Array): string {
+  return typeof value === "string"
+    ? createHash("sha256").update(value, "utf8").digest("hex")
+    : createHash("sha256").update(value).digest("hex");
 }
 
 export function generateClientSecret(): string {

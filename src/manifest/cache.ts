@@ -9,8 +9,8 @@
  * hit hands out again. A load keeps what it used and drops the rest (`sweep`), so the cache holds one
  * folder's worth of files, whatever the history of edits.
  */
-import { createHash } from "node:crypto";
 import { readFile, realpath } from "node:fs/promises";
+import { sha256Hex } from "../core/secrets.ts";
 import type { ImportOptions } from "../openapi/index.ts";
 import type { SpecImport } from "../openapi/types.ts";
 import type { ManifestDocument, Place } from "./documents.ts";
@@ -25,15 +25,11 @@ interface ImportEntry {
   generation: number;
 }
 
-function sha256Of(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
 /** Where the file at `abs` really is now and the SHA-256 of its bytes, or undefined if unreadable. */
 async function readNow(abs: string): Promise<{ real: string; sha256: string } | undefined> {
   try {
     const [real, bytes] = await Promise.all([realpath(abs), readFile(abs)]);
-    return { real, sha256: sha256Of(bytes) };
+    return { real, sha256: sha256Hex(bytes) };
   } catch {
     return undefined;
   }
@@ -109,7 +105,7 @@ export class ManifestCache {
 
   /** The parse of `text` at `origin`: remembered when the same bytes were parsed there before. */
   parse(text: string, origin: Origin, parse: () => ParsedText): ParsedText {
-    const sha256 = sha256Of(text);
+    const sha256 = sha256Hex(text);
     const entry = this.#entries.get(origin.abs);
     if (entry && entry.sha256 === sha256 && entry.file === origin.file && entry.root === origin.root) {
       entry.generation = this.#generation;

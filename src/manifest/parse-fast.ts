@@ -35,19 +35,15 @@ export function parseFast(
 ): FastParsed | undefined {
   const fast = fastLoadAll(text);
   if (!fast.ok) return undefined;
-  const kept: { value: Record<string, unknown>; index: number; start: number; place: Place }[] = [];
+  const kept: { value: Record<string, unknown>; index: number; place: Place }[] = [];
   for (const [index, value] of fast.documents.entries()) {
     if (value === null || value === undefined) continue;
     if (!isPlainObject(value)) return undefined;
     const at = fast.positions[index];
-    kept.push({
-      value,
-      index,
-      start: fast.starts[index] ?? -1,
-      place: { ...origin, line: at?.line, column: at?.column },
-    });
+    if (!at || (fast.starts[index] ?? -1) < 0) return undefined; // no start known: place it carefully
+    kept.push({ value, index, place: { ...origin, line: at.line, column: at.column } });
   }
-  if (kept.length === 0 || kept.some((d) => d.start < 0)) return undefined;
+  if (kept.length === 0) return undefined;
 
   // parse.ts's rule for a spec file (one document, `openapi` or `swagger`, neither apiVersion nor kind).
   const only = kept.length === 1 ? kept[0]?.value : undefined;
