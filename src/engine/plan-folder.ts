@@ -13,6 +13,7 @@ import type { Plan } from "../plan/types.ts";
 import { uploadedReferenceProblems } from "../plan/uploaded-references.ts";
 import type { Store } from "../store/store.ts";
 import { commitOf } from "./folder-commit.ts";
+import type { RowsAtRevision, StoreRowsMemo } from "./store-rows.ts";
 
 export interface PlannedFolder {
   plan: Plan;
@@ -30,6 +31,8 @@ export interface PlanFolderOptions {
   displayBase?: string;
   /** Parsed files of this process's earlier plans of the folder (manifest/cache.ts). */
   cache?: ManifestCache;
+  /** The store's rows as this process's earlier plans read them, by revision (store-rows.ts). */
+  rows?: StoreRowsMemo;
 }
 
 /** How often the reads are retried while other writers keep moving the store (then the plan is stale). */
@@ -40,13 +43,20 @@ const READ_ATTEMPTS = 5;
  * when it moved (another writer, such as an upload over HTTP, committed meanwhile). Otherwise a plan
  * could pair older rows with the newer revision, and its apply would pass the stale-revision check.
  */
-async function readAtOneRevision(store: Store) {
+async function readAtOneRevision(store: Store, memo?: StoreRowsMemo): Promise<RowsAtRevision> {
   let revision = await store.revision();
   for (let attempt = 1; ; attempt++) {
+    const kept = memo?.at(store, revision);
+    if (kept) return kept;
     const [current, imports] = await Promise.all([store.listAll(), store.imports()]);
     const after = await store.revision();
+    if (after === revision) {
+      const rows = { current, imports, revision };
+      memo?.keep(store, rows);
+      return rows;
+    }
     // Still moving after the last attempt: plan against the first revision, which apply will refuse.
-    if (after === revision || attempt === READ_ATTEMPTS) return { current, imports, revision };
+    if (attempt === READ_ATTEMPTS) return { current, imports, revision };
     revision = after;
   }
 }
@@ -65,7 +75,10 @@ export async function planFolder(
     ...(options.cache ? { cache: options.cache } : {}),
   });
   const desired = desiredResources(state, process.env);
-  const [{ current, imports, revision }, commit] = await Promise.all([readAtOneRevision(store), commitRead]);
+  const [{ current, imports, revision }, commit] = await Promise.all([
+    readAtOneRevision(store, options.rows),
+    commitRead,
+  ]);
   const plan = makePlan({
     desired,
     current,

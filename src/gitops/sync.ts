@@ -15,6 +15,7 @@ import { redactDeep } from "../core/redact.ts";
 import { PlanConflictError } from "../engine/apply.ts";
 import { planFolder } from "../engine/plan-folder.ts";
 import type { ReconcileSource } from "../engine/reconcile.ts";
+import { StoreRowsMemo } from "../engine/store-rows.ts";
 import { ManifestCache } from "../manifest/index.ts";
 import type { CommitInfo } from "../model/resources.ts";
 import type { Plan } from "../plan/types.ts";
@@ -77,8 +78,8 @@ export class SyncLoop {
   readonly #seat: LeaderSeat;
   /** The leadership the running pass holds (passes never overlap). */
   #leadership: SyncLeadership | undefined;
-  /** The manifests of earlier passes: a commit that changes one file parses one file. */
-  readonly #manifests = new ManifestCache();
+  /** What earlier passes read, so that only what changed is read again (manifest/cache.ts, store-rows.ts). */
+  readonly #earlier = { cache: new ManifestCache(), rows: new StoreRowsMemo() };
 
   constructor(options: SyncOptions) {
     this.#options = options;
@@ -257,7 +258,7 @@ export class SyncLoop {
       if (refused !== undefined) throw new ScopectlError("sync.commit-refused", refused);
       await mirror.checkout(sha);
       const { plan, revision, secretsError } = await this.#reconcile(
-        { folder: this.#folder, displayBase: this.#folder, cache: this.#manifests },
+        { folder: this.#folder, displayBase: this.#folder, ...this.#earlier },
         { actor: ACTOR, commit: info, sha, conflictError: everyConflict },
       );
       const recorded = revision ?? (await this.#revisionOf(sha));
@@ -344,7 +345,7 @@ export class SyncLoop {
       await mirror.checkout(applied);
       const { plan } = await planFolder(store, this.#folder, {
         displayBase: this.#folder,
-        cache: this.#manifests,
+        ...this.#earlier,
       });
       const drift: DriftEntry[] = plan.changes.map((change) => ({
         action: change.action,

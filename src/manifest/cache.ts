@@ -10,6 +10,7 @@
  * folder's worth of files, whatever the history of edits.
  */
 import { readFile, realpath } from "node:fs/promises";
+import { deepFreeze } from "../core/deep-freeze.ts";
 import { sha256Hex } from "../core/secrets.ts";
 import type { ImportOptions } from "../openapi/index.ts";
 import type { SpecImport } from "../openapi/types.ts";
@@ -42,12 +43,6 @@ interface Entry {
   parsed: ParsedText;
   /** The load that used it last. */
   generation: number;
-}
-
-function deepFreeze(value: unknown): void {
-  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
 }
 
 export class ManifestCache {

@@ -8,6 +8,7 @@
 import path from "node:path";
 import { PlanConflictError } from "../../engine/apply.ts";
 import { reconcile } from "../../engine/reconcile.ts";
+import { StoreRowsMemo } from "../../engine/store-rows.ts";
 import { ManifestCache } from "../../manifest/cache.ts";
 import { summaryLine } from "../../plan/render-words.ts";
 import type { OneTimeSecret } from "../../providers/types.ts";
@@ -24,14 +25,20 @@ interface Reconciled {
   secrets: OneTimeSecret[];
 }
 
+/** What this process's earlier plans of DIR read: parsed files and the store's rows. */
+interface EarlierPlans {
+  cache: ManifestCache;
+  rows: StoreRowsMemo;
+}
+
 /**
  * Plans DIR against the store and applies it; throws (changing nothing) on invalid manifests or
  * conflicts. No confirmation and no secrets file: up prints the new secrets itself (printApplications).
  */
-async function reconcileDir(store: Store, dir: string, cache: ManifestCache): Promise<Reconciled> {
+async function reconcileDir(store: Store, dir: string, earlier: EarlierPlans): Promise<Reconciled> {
   const result = await reconcile(
     store,
-    { folder: dir, cache },
+    { folder: dir, ...earlier },
     {
       actor: "scopectl up",
       // Uncommitted changes are applied (up is for trying things out), with a note; a plan refused for
@@ -105,11 +112,11 @@ async function followChanges(
   store: Store,
   dir: string,
   root: string,
-  cache: ManifestCache,
+  earlier: EarlierPlans,
 ): Promise<() => Promise<void>> {
   const applies = coalesce(async () => {
     try {
-      const again = await reconcileDir(store, dir, cache);
+      const again = await reconcileDir(store, dir, earlier);
       if (again.secrets.length > 0) await printApplications(store, again.secrets);
     } catch (error) {
       reportFailure(error);
@@ -130,9 +137,10 @@ export async function up(dir: string, options: UpOptions): Promise<void> {
   const settings = checkServeOptions(options);
   const store = await openStore(storeLocation(options));
   try {
-    // Every apply after an edit parses only the files that changed (manifest/cache.ts).
-    const manifests = new ManifestCache();
-    const first = await reconcileDir(store, dir, manifests);
+    // Every apply after an edit parses only the files that changed (manifest/cache.ts), and reads the
+    // store's rows again only when the revision moved (engine/store-rows.ts).
+    const earlier: EarlierPlans = { cache: new ManifestCache(), rows: new StoreRowsMemo() };
+    const first = await reconcileDir(store, dir, earlier);
     await printApplications(store, first.secrets);
     const server = await startServing(store, settings);
     const issuer = server.snapshot().issuer;
@@ -143,7 +151,7 @@ export async function up(dir: string, options: UpOptions): Promise<void> {
     await example(store, server.url, first.secrets);
     let stopWatching = async () => {};
     if (options.watch) {
-      stopWatching = await followChanges(store, dir, root, manifests);
+      stopWatching = await followChanges(store, dir, root, earlier);
       out(`Watching ${root} for changes; press Ctrl+C to stop.`);
     }
     await untilSignal(server, () => stopWatching());
