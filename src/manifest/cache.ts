@@ -81,17 +81,20 @@ export class ManifestCache {
   ): Promise<SpecImport> {
     const key = [abs, options.root, ...[...(options.manualScopes ?? [])].sort()].join("\0");
     const entry = this.#imports.get(key);
-    const now = await readNow(abs);
+    // Only a kept import needs the bytes read now, to compare; without one, the import reads and hashes
+    // them itself, and its real path is all that is kept beside its result.
+    const now = entry ? await readNow(abs) : undefined;
     if (entry && now && now.real === entry.real && now.sha256 === entry.result.file.sha256) {
       entry.generation = this.#generation;
       this.stats.importsReused++;
       return entry.result;
     }
+    const real = now?.real ?? (await realpath(abs).catch(() => undefined));
     this.stats.imported++;
     const result = await run(abs, options);
-    if (now && result.filesRead.length === 1 && result.filesRead[0] === abs) {
+    if (real !== undefined && result.filesRead.length === 1 && result.filesRead[0] === abs) {
       deepFreeze(result);
-      this.#imports.set(key, { real: now.real, result, generation: this.#generation });
+      this.#imports.set(key, { real, result, generation: this.#generation });
     } else {
       this.#imports.delete(key);
     }
