@@ -20,9 +20,8 @@ import jsYaml from "js-yaml";
 import pg from "pg";
 import { parseAllDocuments } from "yaml";
 import { applyPlan } from "../../src/engine/apply.ts";
-import { planFolder } from "../../src/engine/plan-folder.ts";
-import { StoreRowsMemo } from "../../src/engine/store-rows.ts";
-import { loadDesiredState, ManifestCache } from "../../src/manifest/index.ts";
+import { earlierPlans, planFolder } from "../../src/engine/plan-folder.ts";
+import { loadDesiredState } from "../../src/manifest/index.ts";
 import { kindValidators } from "../../src/manifest/validate/validators.ts";
 import { RECONCILER } from "../../src/model/resources.ts";
 import { desiredResources } from "../../src/plan/desired-resources.ts";
@@ -115,26 +114,25 @@ async function replan(): Promise<Record<string, number>> {
     await cp(dir, copy, { recursive: true });
     const store = await openStore(storeFile);
     try {
-      const cache = new ManifestCache();
-      const rows = new StoreRowsMemo();
+      const earlier = earlierPlans();
       let started = performance.now();
-      const first = await planFolder(store, copy, { cache, rows });
+      const first = await planFolder(store, copy, earlier);
       const firstMs = performance.now() - started;
-      const parsedFirst = cache.stats.parsed;
+      const parsedFirst = earlier.cache.stats.parsed;
       const edited = path.join(copy, EDITED_FILE);
       const text = await readFile(edited, "utf8");
       const changedText = text.replace(/^( {2}name: )(User .*)$/m, "$1$2 (renamed)");
       if (changedText === text) throw new Error(`no display name to change in ${EDITED_FILE}`);
       await writeFile(edited, changedText);
       started = performance.now();
-      const again = await planFolder(store, copy, { cache, rows });
+      const again = await planFolder(store, copy, earlier);
       const replanMs = performance.now() - started;
       return {
         firstMs,
         replanMs,
         firstChanges: first.plan.changes.length,
         changes: again.plan.changes.length,
-        parsedAgain: cache.stats.parsed - parsedFirst,
+        parsedAgain: earlier.cache.stats.parsed - parsedFirst,
       };
     } finally {
       await store.close();

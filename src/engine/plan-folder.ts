@@ -4,7 +4,7 @@
  * to scopes only uploads create are checked here, against the store (plan/uploaded-references.ts).
  */
 import path from "node:path";
-import { loadDesiredState, type ManifestCache } from "../manifest/index.ts";
+import { loadDesiredState, ManifestCache } from "../manifest/index.ts";
 import { InputError } from "../model/diagnostics.ts";
 import { type CommitInfo, RECONCILER } from "../model/resources.ts";
 import { desiredResources } from "../plan/desired-resources.ts";
@@ -13,7 +13,7 @@ import type { Plan } from "../plan/types.ts";
 import { uploadedReferenceProblems } from "../plan/uploaded-references.ts";
 import type { Store } from "../store/store.ts";
 import { commitOf } from "./folder-commit.ts";
-import type { RowsAtRevision, StoreRowsMemo } from "./store-rows.ts";
+import { type RowsAtRevision, StoreRowsMemo } from "./store-rows.ts";
 
 export interface PlannedFolder {
   plan: Plan;
@@ -33,6 +33,16 @@ export interface PlanFolderOptions {
   cache?: ManifestCache;
   /** The store's rows as this process's earlier plans read them, by revision (store-rows.ts). */
   rows?: StoreRowsMemo;
+}
+
+/**
+ * What a process that plans one folder again and again (`up`, the sync loop) keeps from plan to plan:
+ * parsed files and the store's rows, so that a plan reads again only what changed. Pass it whole.
+ */
+export type EarlierPlans = Required<Pick<PlanFolderOptions, "cache" | "rows">>;
+
+export function earlierPlans(): EarlierPlans {
+  return { cache: new ManifestCache(), rows: new StoreRowsMemo() };
 }
 
 /** How often the reads are retried while other writers keep moving the store (then the plan is stale). */

@@ -13,10 +13,8 @@ import path from "node:path";
 import { ScopectlError } from "../core/errors.ts";
 import { redactDeep } from "../core/redact.ts";
 import { PlanConflictError } from "../engine/apply.ts";
-import { planFolder } from "../engine/plan-folder.ts";
+import { earlierPlans, planFolder } from "../engine/plan-folder.ts";
 import type { ReconcileSource } from "../engine/reconcile.ts";
-import { StoreRowsMemo } from "../engine/store-rows.ts";
-import { ManifestCache } from "../manifest/index.ts";
 import type { CommitInfo } from "../model/resources.ts";
 import type { Plan } from "../plan/types.ts";
 import { StaleRevisionError } from "../store/resources.ts";
@@ -79,7 +77,7 @@ export class SyncLoop {
   /** The leadership the running pass holds (passes never overlap). */
   #leadership: SyncLeadership | undefined;
   /** What earlier passes read, so that only what changed is read again (manifest/cache.ts, store-rows.ts). */
-  readonly #earlier = { cache: new ManifestCache(), rows: new StoreRowsMemo() };
+  readonly #earlier = earlierPlans();
 
   constructor(options: SyncOptions) {
     this.#options = options;

@@ -7,9 +7,8 @@
  */
 import path from "node:path";
 import { PlanConflictError } from "../../engine/apply.ts";
+import { type EarlierPlans, earlierPlans } from "../../engine/plan-folder.ts";
 import { reconcile } from "../../engine/reconcile.ts";
-import { StoreRowsMemo } from "../../engine/store-rows.ts";
-import { ManifestCache } from "../../manifest/cache.ts";
 import { summaryLine } from "../../plan/render-words.ts";
 import type { OneTimeSecret } from "../../providers/types.ts";
 import { openStore } from "../../store/open.ts";
@@ -23,12 +22,6 @@ import { checkServeOptions, startServing, untilSignal } from "../serving.ts";
 interface Reconciled {
   revision?: number;
   secrets: OneTimeSecret[];
-}
-
-/** What this process's earlier plans of DIR read: parsed files and the store's rows. */
-interface EarlierPlans {
-  cache: ManifestCache;
-  rows: StoreRowsMemo;
 }
 
 /**
@@ -139,7 +132,7 @@ export async function up(dir: string, options: UpOptions): Promise<void> {
   try {
     // Every apply after an edit parses only the files that changed (manifest/cache.ts), and reads the
     // store's rows again only when the revision moved (engine/store-rows.ts).
-    const earlier: EarlierPlans = { cache: new ManifestCache(), rows: new StoreRowsMemo() };
+    const earlier = earlierPlans();
     const first = await reconcileDir(store, dir, earlier);
     await printApplications(store, first.secrets);
     const server = await startServing(store, settings);
