@@ -9,6 +9,7 @@ import { InputError } from "../model/diagnostics.ts";
 import { type CommitInfo, RECONCILER } from "../model/resources.ts";
 import { desiredResources } from "../plan/desired-resources.ts";
 import { makePlan } from "../plan/plan.ts";
+import { PlanMemo } from "../plan/plan-memo.ts";
 import type { Plan } from "../plan/types.ts";
 import { uploadedReferenceProblems } from "../plan/uploaded-references.ts";
 import type { Store } from "../store/store.ts";
@@ -33,16 +34,19 @@ export interface PlanFolderOptions {
   cache?: ManifestCache;
   /** The store's rows as this process's earlier plans read them, by revision (store-rows.ts). */
   rows?: StoreRowsMemo;
+  /** Desired rows and comparisons of this process's earlier plans (plan/plan-memo.ts). */
+  plans?: PlanMemo;
 }
 
 /**
  * What a process that plans one folder again and again (`up`, the sync loop) keeps from plan to plan:
- * parsed files and the store's rows, so that a plan reads again only what changed. Pass it whole.
+ * parsed and resolved files, the store's rows, desired rows and comparisons, so that a plan reads,
+ * resolves and compares again only what changed. Pass it whole.
  */
-export type EarlierPlans = Required<Pick<PlanFolderOptions, "cache" | "rows">>;
+export type EarlierPlans = Required<Pick<PlanFolderOptions, "cache" | "rows" | "plans">>;
 
 export function earlierPlans(): EarlierPlans {
-  return { cache: new ManifestCache(), rows: new StoreRowsMemo() };
+  return { cache: new ManifestCache(), rows: new StoreRowsMemo(), plans: new PlanMemo() };
 }
 
 /** How often the reads are retried while other writers keep moving the store (then the plan is stale). */
@@ -84,7 +88,7 @@ export async function planFolder(
     displayBase: options.displayBase ?? process.cwd(),
     ...(options.cache ? { cache: options.cache } : {}),
   });
-  const desired = desiredResources(state, process.env);
+  const desired = desiredResources(state, process.env, options.plans);
   const [{ current, imports, revision }, commit] = await Promise.all([
     readAtOneRevision(store, options.rows),
     commitRead,
@@ -98,6 +102,7 @@ export async function planFolder(
     managedBy: RECONCILER,
     desiredState: state,
     takeOver: options.takeOver ?? false,
+    ...(options.plans ? { memo: options.plans } : {}),
   });
   const problems = uploadedReferenceProblems(state.uploadedScopeReferences, current, plan);
   if (problems.length > 0) throw new InputError(problems);

@@ -3,7 +3,8 @@
  * watcher, the sync loop): a commit that changes one file parses one file. Every file is still read
  * (reading is cheap; parsing is not), and its text is hashed: a file is reused only when its bytes, its
  * name and its folder are what they were, so a hit gives exactly what a parse would. What depends on
- * more than one file (overlays, references, the OpenAPI imports) is never cached here.
+ * more than one file (overlays, references) is not kept here as such; the OpenAPI imports are kept by
+ * the spec's bytes, and resolutions (resolve/memo.ts) by document and by the names they resolve against.
  *
  * Also remembered per document: its schema check (validate/), keyed by the document object, which a
  * hit hands out again. A load keeps what it used and drops the rest (`sweep`), so the cache holds one
@@ -16,6 +17,7 @@ import type { ImportOptions } from "../openapi/index.ts";
 import type { SpecImport } from "../openapi/types.ts";
 import type { ManifestDocument, Place } from "./documents.ts";
 import type { ParsedText } from "./parse.ts";
+import { ResolutionMemo } from "./resolve/memo.ts";
 
 type Origin = Omit<Place, "line" | "column">;
 
@@ -52,6 +54,8 @@ export class ManifestCache {
   #imports = new Map<string, ImportEntry>();
   /** Files parsed and reused, and OpenAPI imports run and reused, by the loads so far (tests, benches). */
   readonly stats = { parsed: 0, reused: 0, imported: 0, importsReused: 0 };
+  /** Users and Roles resolved from the documents handed out here (resolve/memo.ts). */
+  readonly resolutions = new ResolutionMemo();
 
   /** Starts a load: what it does not use is dropped by `sweep`. */
   startLoad(): void {

@@ -20,6 +20,7 @@ import {
   type Resource,
   type StoredSecret,
 } from "../model/resources.ts";
+import type { PlanMemo } from "./plan-memo.ts";
 import {
   HOW_TO_MAKE_A_SECRET,
   MIN_SECRET_BITS,
@@ -124,18 +125,22 @@ function applicationProps(app: DesiredApplication, secret: StoredSecret): Applic
   };
 }
 
+const KIND_ORDER: ReadonlyMap<Resource["kind"], number> = new Map(RESOURCE_KINDS.map((kind, i) => [kind, i]));
+
 /** Resources sorted parents first (RESOURCE_KINDS order), then by id. */
 export function sortResources<R extends { kind: Resource["kind"]; id: string }>(resources: R[]): R[] {
   return resources.sort(
-    (a, b) => RESOURCE_KINDS.indexOf(a.kind) - RESOURCE_KINDS.indexOf(b.kind) || compareStrings(a.id, b.id),
+    (a, b) => (KIND_ORDER.get(a.kind) ?? 0) - (KIND_ORDER.get(b.kind) ?? 0) || compareStrings(a.id, b.id),
   );
 }
 
 /**
  * Every resource the manifests declare, in a deterministic order. Throws an InputError that lists
  * every application whose secret variable is missing, empty or too weak, so one run shows them all.
+ * `memo`: a re-plan's earlier rows of the Users and Roles resolved to the same objects (plan-memo.ts).
  */
-export function desiredResources(state: DesiredState, env: NodeJS.ProcessEnv): Resource[] {
+export function desiredResources(state: DesiredState, env: NodeJS.ProcessEnv, memo?: PlanMemo): Resource[] {
+  const kept = (entity: object, make: () => Resource) => (memo ? memo.desired(entity, make) : make());
   const out: Resource[] = [];
   const problems: Diagnostic[] = [];
 
@@ -194,29 +199,33 @@ export function desiredResources(state: DesiredState, env: NodeJS.ProcessEnv): R
   }
 
   for (const role of state.roles.values()) {
-    out.push({
-      kind: "Role",
-      id: role.name,
-      props: {
-        displayName: role.displayName,
-        description: role.description,
-        scopes: normalizeGrants(role.scopes),
-      },
-    });
+    out.push(
+      kept(role, () => ({
+        kind: "Role",
+        id: role.name,
+        props: {
+          displayName: role.displayName,
+          description: role.description,
+          scopes: normalizeGrants(role.scopes),
+        },
+      })),
+    );
   }
 
   for (const user of state.users.values()) {
-    out.push({
-      kind: "User",
-      id: user.name,
-      props: {
-        email: user.email,
-        displayName: user.displayName,
-        roles: sortedUnique(user.roles),
-        additionalScopes: normalizeGrants(user.additionalScopes),
-        disabled: user.disabled,
-      },
-    });
+    out.push(
+      kept(user, () => ({
+        kind: "User",
+        id: user.name,
+        props: {
+          email: user.email,
+          displayName: user.displayName,
+          roles: sortedUnique(user.roles),
+          additionalScopes: normalizeGrants(user.additionalScopes),
+          disabled: user.disabled,
+        },
+      })),
+    );
   }
 
   for (const app of state.applications.values()) {

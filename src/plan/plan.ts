@@ -33,6 +33,7 @@ import { diffProps } from "./diff.ts";
 import { HoldingsIndex, narrowingImpact, scopeDeletionImpact } from "./impact.ts";
 import { importLogFor } from "./import-log.ts";
 import { ownerMoveNote } from "./owners.ts";
+import { type PlanMemo, rowsByKey } from "./plan-memo.ts";
 import { findRenames } from "./renames.ts";
 import { replacementFields, replacementNote } from "./replace-rules.ts";
 import type { LeftAlone, Plan, PlanChange, PlanConflict, PlanSummary } from "./types.ts";
@@ -58,6 +59,8 @@ export interface PlanInput {
    * instead of conflicts: `--take-over`, an explicit decision by the operator.
    */
   takeOver?: boolean;
+  /** A re-plan's earlier comparisons (plan-memo.ts): the same pair of frozen rows is not compared again. */
+  memo?: PlanMemo;
 }
 
 const kindIndex = (kind: ResourceKind): number => RESOURCE_KINDS.indexOf(kind);
@@ -233,9 +236,8 @@ function summarize(changes: readonly PlanChange[]): PlanSummary {
 }
 
 export function makePlan(input: PlanInput): Plan {
-  const { desired, current, managedBy } = input;
-  const rows = new Map<string, StoredResource>();
-  for (const row of current) rows.set(resourceKey(row.kind, row.id), row);
+  const { desired, current, managedBy, memo } = input;
+  const rows = memo ? memo.rowsByKey(current) : rowsByKey(current);
 
   let changes: PlanChange[] = [];
   const conflicts: PlanConflict[] = [];
@@ -271,9 +273,10 @@ export function makePlan(input: PlanInput): Plan {
         managedBy: row.managedBy,
         message: conflictMessage(kind, id, row.managedBy, managedBy),
       });
-    } else {
+    } else if (!memo?.knownEqual(resource, row)) {
       const change = compare(resource, row);
       if (change) changes.push(change);
+      else memo?.noteEqual(resource, row);
     }
   }
 

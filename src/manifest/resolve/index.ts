@@ -34,14 +34,17 @@ export async function resolveDesiredState(set: ValidatedSet, cache?: ManifestCac
   const settings = resolveSettings(ctx);
   const apis = resolveApis(ctx, settings);
   const openapi = await resolveOpenApiSources(ctx, apis, settings, cache);
+  // From here on, the names that references resolve against are known.
+  const memo = cache?.resolutions;
+  memo?.startResolution(ctx);
   const state: DesiredState = {
     root: set.root,
     settings,
     apis,
     openApiSources: openapi.sources,
     uploadSources: openapi.uploads,
-    roles: resolveRoles(ctx),
-    users: resolveUsers(ctx),
+    roles: resolveRoles(ctx, memo),
+    users: resolveUsers(ctx, memo),
     applications: resolveApplications(ctx, settings),
     apiKeys: resolveApiKeys(ctx),
     uploadedScopeReferences: ctx.uploadedScopeReferences,

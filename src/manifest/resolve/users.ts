@@ -3,9 +3,11 @@ import type { DesiredUser } from "../../model/desired.ts";
 import { formatPlace } from "../diagnostics.ts";
 import type { ManifestDocument } from "../documents.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
+import { type ResolutionMemo, resolveDocument } from "./memo.ts";
 import { checkReference, checkScopeGrants, uniqueList } from "./references.ts";
 
-export function resolveUsers(ctx: Resolution): Map<string, DesiredUser> {
+/** `memo`: a re-plan's earlier resolutions (memo.ts); the email check runs on every user regardless. */
+export function resolveUsers(ctx: Resolution, memo?: ResolutionMemo): Map<string, DesiredUser> {
   const users = new Map<string, DesiredUser>();
   // Email addresses compare case-insensitively: identity providers treat them so.
   // The first document's place is looked up only when a second one needs it: a position costs a careful
@@ -25,19 +27,24 @@ export function resolveUsers(ctx: Resolution): Map<string, DesiredUser> {
       emails.set(email, { user: name, doc });
     }
 
-    const listed = spec.roles ?? [];
-    const roles = uniqueList(ctx, doc, ["spec", "roles"], listed, "role").filter((role) =>
-      checkReference(ctx, "Role", doc, ["spec", "roles", listed.indexOf(role)], role),
-    );
-    users.set(name, {
+    users.set(
       name,
-      email: spec.email,
-      displayName: spec.name ?? name,
-      roles,
-      additionalScopes: checkScopeGrants(ctx, doc, ["spec", "additionalScopes"], spec.additionalScopes),
-      disabled: spec.disabled ?? false,
-      source: sourcePosition(doc),
-    });
+      resolveDocument(ctx, memo, doc, (): DesiredUser => {
+        const listed = spec.roles ?? [];
+        const roles = uniqueList(ctx, doc, ["spec", "roles"], listed, "role").filter((role) =>
+          checkReference(ctx, "Role", doc, ["spec", "roles", listed.indexOf(role)], role),
+        );
+        return {
+          name,
+          email: spec.email,
+          displayName: spec.name ?? name,
+          roles,
+          additionalScopes: checkScopeGrants(ctx, doc, ["spec", "additionalScopes"], spec.additionalScopes),
+          disabled: spec.disabled ?? false,
+          source: sourcePosition(doc),
+        };
+      }),
+    );
   }
   return users;
 }
