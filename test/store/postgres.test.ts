@@ -188,6 +188,49 @@ describe("PostgreSQL store: replicas racing on one database", { timeout: SUITE_T
     );
   });
 
+  test("a token the replica minted itself (rotated without a read) is judged as after a read: replayed, revoked, expired, another client's", {
+    timeout: STORE_TEST_TIMEOUT_MS,
+  }, async () => {
+    const [first, second, url] = await twoReplicas();
+    await declareAlice(first);
+    const rotate = (store: Store, token: string, next: string, time: number, client = "web") =>
+      store.rotateRefreshToken(token, client, tokenOf(next, at(time), at(time + 60)), at(time));
+
+    // Replayed: first minted g1-r2; second spends it; first's own copy of g1-r2 presented again.
+    await signedIn(first, "g1");
+    assert.equal((await rotate(first, "g1-r1", "g1-r2", 5)).status, "ok");
+    assert.equal((await rotate(second, "g1-r2", "g1-r3", 6)).status, "ok");
+    assert.equal((await rotate(first, "g1-r2", "g1-r4", 7)).status, "reused");
+    assert.equal((await first.grant("g1"))?.revokedReason, "refresh token reused");
+
+    // Revoked by another writer since first minted the token.
+    await signedIn(first, "g2");
+    assert.equal((await rotate(first, "g2-r1", "g2-r2", 5)).status, "ok");
+    await sql(url, "UPDATE grants SET revoked_at = $1, revoked_reason = 'elsewhere' WHERE id = 'g2'", [
+      at(6),
+    ]);
+    assert.deepEqual(await rotate(first, "g2-r2", "g2-r3", 7), { status: "revoked" });
+
+    // Past the expiry it was minted with (60 s), and one whose row was made to expire early.
+    await signedIn(first, "g3");
+    assert.equal((await rotate(first, "g3-r1", "g3-r2", 5)).status, "ok");
+    assert.deepEqual(await rotate(first, "g3-r2", "g3-r3", 66), { status: "expired" });
+    await signedIn(first, "g4");
+    assert.equal((await rotate(first, "g4-r1", "g4-r2", 5)).status, "ok");
+    await sql(url, "UPDATE refresh_tokens SET expires = $1 WHERE token_sha256 = 'g4-r2'", [at(6)]);
+    assert.deepEqual(await rotate(first, "g4-r2", "g4-r3", 7), { status: "expired" });
+
+    // Presented by another client, then by its own, which still may.
+    await signedIn(first, "g5");
+    assert.equal((await rotate(first, "g5-r1", "g5-r2", 5)).status, "ok");
+    assert.deepEqual(await rotate(first, "g5-r2", "g5-x", 6, "other"), { status: "wrong_client" });
+    assert.equal((await rotate(first, "g5-r2", "g5-r3", 7)).status, "ok");
+    assert.deepEqual(
+      await sql(url, "SELECT token_sha256 FROM refresh_tokens WHERE used_at IS NULL AND grant_id = 'g5'"),
+      [["g5-r3"]],
+    );
+  });
+
   test("a single-statement write waiting on a row lock past the busy timeout fails as locked and never commits later", {
     timeout: STORE_TEST_TIMEOUT_MS,
   }, async () => {

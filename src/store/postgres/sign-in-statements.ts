@@ -84,8 +84,8 @@ const SQL_TEXT = {
     WHERE t.token_sha256 = $2`,
   /**
    * A rotation in one statement, done only if what it was decided on still holds: grant $4 is live
-   * (and its prune_after raised to $7) and token $2 unspent; then spends $2 at $1 and adds the next token
-   * ($3, $5, $6, expires $7). Answers the number of tokens spent: 0 when another rotation or a revocation
+   * (and its prune_after raised to $7) and token $2 its own, unspent and unexpired at $8 (the instant of
+   * $1); then spends $2 at $1 and adds the next token ($3, $5, $6, expires $7). Answers the number of tokens spent: 0 when another rotation or a revocation
    * got there first. Each UPDATE re-checks its condition on the row's newest version after waiting for
    * its lock (READ COMMITTED), and the spend runs on the grant update's output, so after it.
    */
@@ -94,7 +94,8 @@ const SQL_TEXT = {
       WHERE id = $4 AND revoked_at IS NULL RETURNING id),
     spent AS (
       UPDATE refresh_tokens SET used_at = $1
-      WHERE token_sha256 = $2 AND used_at IS NULL AND grant_id IN (SELECT id FROM live)
+      WHERE token_sha256 = $2 AND used_at IS NULL AND expires > $8::timestamptz
+        AND grant_id IN (SELECT id FROM live)
       RETURNING grant_id),
     added AS (
       INSERT INTO refresh_tokens (token_sha256, grant_id, created_at, expires_at, expires)
