@@ -11,7 +11,7 @@
  *     serve` on the PostgreSQL store, and with two sharing it and the load (two load generators at
  *     once, half the connections each). No target: replicas should cost no more CPU per token.
  * Each measurement runs in its own process. BENCH_SECONDS (default 10), BENCH_REPETITIONS (default 3,
- * the applies), BENCH_ALG (default RS256), BENCH_CONNECTIONS (default 16), BENCH_PARTS (default
+ * the applies), BENCH_REFRESH_RUNS (default 3, the refresh grant: the verdict is on the median), BENCH_ALG (default RS256), BENCH_CONNECTIONS (default 16), BENCH_PARTS (default
  * apply,refresh,replicas: which of the three run).
  */
 import { execFileSync } from "node:child_process";
@@ -38,6 +38,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const tenantDir = path.resolve(here, "../out/reconcile/tenant");
 const outDir = path.resolve(here, "../out/postgres");
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
+const REFRESH_RUNS = Number(process.env.BENCH_REFRESH_RUNS ?? 3);
 const ALG = process.env.BENCH_ALG ?? "RS256";
 const PARTS = new Set((process.env.BENCH_PARTS ?? "apply,refresh,replicas").split(",").map((p) => p.trim()));
 
@@ -155,20 +156,34 @@ async function applies(): Promise<void> {
   }
 }
 
-/** The refresh_token grant on each store, against sign + one row update. */
+/**
+ * The refresh_token grant on each store, against sign + one row update: REFRESH_RUNS runs of each, the
+ * baseline measured again before every run (on two cores the three processes of a run, server, load and
+ * database, move each other's figures by ±15%); the verdict is on the median ratio, every run printed.
+ */
 async function refreshes(): Promise<void> {
-  const sign = signRate(ALG, 1);
-  console.log(`\nrefresh_token grant (jose ${ALG} signing alone: ${sign.toFixed(0)}/s, 1 at a time)`);
+  console.log(
+    `\nrefresh_token grant, ${REFRESH_RUNS} runs per store (baseline: jose ${ALG} signing, 1 at a time, then one row update)`,
+  );
   for (const kind of ["sqlite", "postgres"] as const) {
-    const url = kind === "postgres" ? await cluster.database() : undefined;
-    const updates = updateRate(kind, url);
-    const baseline = 1 / (1 / sign + 1 / updates);
-    const refresh = await scopectlRefresh(ALG, kind === "postgres" ? await cluster.database() : undefined);
-    const ratio = refresh.peak.rate / baseline;
+    const ratios: number[] = [];
+    for (let run = 1; run <= REFRESH_RUNS; run++) {
+      const url = kind === "postgres" ? await cluster.database() : undefined;
+      const sign = signRate(ALG, 1);
+      const updates = updateRate(kind, url);
+      const baseline = 1 / (1 / sign + 1 / updates);
+      const refresh = await scopectlRefresh(ALG, kind === "postgres" ? await cluster.database() : undefined);
+      const ratio = refresh.peak.rate / baseline;
+      ratios.push(ratio);
+      console.log(
+        `  ${kind.padEnd(9)} run ${run}: ${refresh.peak.rate.toFixed(0).padStart(6)}/s p99 ${refresh.peak.p99} ms${refresh.peak.cpuPerRequest ? `, cpu ${refresh.peak.cpuPerRequest.toFixed(0)} us/req` : ""}; baseline ${baseline.toFixed(0)}/s (signing ${sign.toFixed(0)}/s, row updates ${updates.toFixed(0)}/s): ${(ratio * 100).toFixed(0)}%${refresh.peak.errors ? `  (${refresh.peak.errors} failed)` : ""}`,
+      );
+      if (refresh.peak.errors) met = false;
+    }
+    const ratio = median(ratios);
     console.log(
-      `  ${kind.padEnd(9)} ${refresh.peak.rate.toFixed(0).padStart(6)}/s p99 ${refresh.peak.p99} ms${refresh.peak.cpuPerRequest ? `, cpu ${refresh.peak.cpuPerRequest.toFixed(0)} us/req` : ""}; baseline ${baseline.toFixed(0)}/s (row updates alone ${updates.toFixed(0)}/s): ${(ratio * 100).toFixed(0)}%  target >= 70%: ${verdict(ratio >= 0.7)}${refresh.peak.errors ? `  (${refresh.peak.errors} failed)` : ""}`,
+      `  ${kind.padEnd(9)} median ${(ratio * 100).toFixed(0)}% of its baseline  target >= 70%: ${verdict(ratio >= 0.7)}`,
     );
-    if (refresh.peak.errors) met = false;
   }
 }
 
