@@ -12,6 +12,7 @@ import {
   MAX_SPEC_BYTES,
   MAX_YAML_ALIAS_COUNT,
 } from "../../src/openapi/index.ts";
+import { BOMB_TIMEOUT_MS } from "../support/timeouts.ts";
 import { minimalSpec, op, put, rejectsWith, tempRoot } from "./helpers.ts";
 
 const VALID_YAML = `openapi: 3.0.3
@@ -236,7 +237,7 @@ describe("parsing the spec", () => {
     });
   });
 
-  test("a YAML alias bomb is refused (yaml's maxAliasCount)", async (t) => {
+  test("a YAML alias bomb is refused (yaml's maxAliasCount)", { timeout: BOMB_TIMEOUT_MS }, async (t) => {
     const root = await tempRoot(t);
     const lol = [
       'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
@@ -251,12 +252,10 @@ describe("parsing the spec", () => {
       "",
     ].join("\n");
     const file = await put(root, "bomb.yaml", lol);
-    const started = performance.now();
     await rejectsWith(importSpec(file, { root }), {
       file: "bomb.yaml",
       message: new RegExp(`^expands YAML aliases more than ${MAX_YAML_ALIAS_COUNT} times, .*alias bombs`),
     });
-    assert.ok(performance.now() - started < 2000, "refused quickly");
   });
 
   test("a few YAML aliases are fine", async (t) => {

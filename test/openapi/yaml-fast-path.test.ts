@@ -13,6 +13,7 @@ import { parseDocument } from "yaml";
 import { fastLoadAll } from "../../src/core/yaml-fast-load.ts";
 import { importSpec, MAX_YAML_ALIAS_COUNT } from "../../src/openapi/index.ts";
 import { parseSource } from "../../src/openapi/source.ts";
+import { BOMB_TIMEOUT_MS } from "../support/timeouts.ts";
 import { FIXTURES, put, rejectsWith, tempRoot } from "./helpers.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -130,7 +131,7 @@ describe("a clean YAML spec goes through the fast path", () => {
 });
 
 describe("what the fast path declines is read carefully, with today's messages and positions", () => {
-  test("an alias bomb", async (t) => {
+  test("an alias bomb", { timeout: BOMB_TIMEOUT_MS }, async (t) => {
     const root = await tempRoot(t);
     // x-a holds 9 strings, x-b 9 aliases of x-a, ... x-i 9^9 strings once expanded.
     const rows = ['x-a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
@@ -144,12 +145,10 @@ describe("what the fast path declines is read carefully, with today's messages a
     }
     const text = `${HEAD}${rows.join("\n")}\n`;
     assert.equal(fastLoadAll(text).ok, false);
-    const started = performance.now();
     await rejectsWith(importSpec(await put(root, "bomb.yaml", text), { root }), {
       file: "bomb.yaml",
       message: new RegExp(`^expands YAML aliases more than ${MAX_YAML_ALIAS_COUNT} times, .*alias bombs`),
     });
-    assert.ok(performance.now() - started < 2000, "refused quickly");
   });
 
   test("a duplicate key, in a block and in a flow mapping", async (t) => {

@@ -6,3 +6,10 @@
  * something bounds that wait itself (test/support/wait.ts).
  */
 export const SUITE_TIMEOUT_MS = 600_000;
+
+/**
+ * The bound of a test that feeds an alias bomb (9^9 nodes once expanded) to a loader. It is a hang
+ * guard, not a speed check: a refused bomb takes milliseconds, an expanded one exhausts the heap or runs
+ * for many minutes, so no machine, however loaded, lands between the two.
+ */
+export const BOMB_TIMEOUT_MS = 60_000;
