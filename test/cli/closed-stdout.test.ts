@@ -12,14 +12,12 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { RECONCILER } from "../../src/model/resources.ts";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
-import { REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
 import { gitTenant } from "../support/git-tenant.ts";
 import { freePort } from "../support/net.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { waitFor } from "../support/wait.ts";
 
-const TSX = import.meta.resolve("tsx");
-const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 /** Far more than a pipe buffers (64 KiB on Linux), so the CLI is still writing when the pipe closes. */
 const LOG_ITEMS = 20_000;
 
@@ -66,7 +64,7 @@ async function readOneLineThenClose(
     until = /\n/,
   }: { cwd?: string; afterClose?: () => Promise<void>; until?: RegExp } = {},
 ) {
-  const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
+  const child = spawn(process.execPath, [...CLI_ARGV, ...args], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1" },

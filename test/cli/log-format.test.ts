@@ -13,11 +13,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chooseLogFormat, createLogger, prettyDestination } from "../../src/server/logger.ts";
-import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { waitFor } from "../support/wait.ts";
-
-const TSX = import.meta.resolve("tsx");
 
 describe("chooseLogFormat", { timeout: SUITE_TIMEOUT_MS }, () => {
   test("pretty on a terminal, JSON otherwise", () => {
@@ -78,17 +76,7 @@ describe("scopectl serve's log lines on a pipe", { timeout: SUITE_TIMEOUT_MS }, 
   ): Promise<{ line: string; all: string }> {
     const child: ChildProcess = spawn(
       process.execPath,
-      [
-        "--import",
-        TSX,
-        path.join(REPO_ROOT, "src/cli/main.ts"),
-        "serve",
-        "--port",
-        "0",
-        "--store",
-        path.join(dir, "store.db"),
-        ...args,
-      ],
+      [...CLI_ARGV, "serve", "--port", "0", "--store", path.join(dir, "store.db"), ...args],
       {
         cwd: dir,
         stdio: ["ignore", "pipe", "pipe"],

@@ -9,14 +9,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
 import { freePort } from "../support/net.ts";
 import { POSTGRES_PASSWORD, type PostgresCluster, startPostgres } from "../support/postgres.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { waitFor } from "../support/wait.ts";
-
-const TSX = import.meta.resolve("tsx");
-const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 
 describe("serve and an unreachable PostgreSQL store", { timeout: SUITE_TIMEOUT_MS }, () => {
   let cluster: PostgresCluster | undefined;
@@ -42,7 +39,7 @@ describe("serve and an unreachable PostgreSQL store", { timeout: SUITE_TIMEOUT_M
 
     await cluster.stop();
     const port = await freePort();
-    const child = spawn(process.execPath, ["--import", TSX, MAIN, "serve", "--port", String(port)], {
+    const child = spawn(process.execPath, [...CLI_ARGV, "serve", "--port", String(port)], {
       cwd: root,
       env: { ...process.env, SCOPECTL_STORE: url, NO_COLOR: "1" },
       stdio: ["ignore", "ignore", "pipe"],

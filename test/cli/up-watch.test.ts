@@ -13,13 +13,11 @@ import path from "node:path";
 import { after, before, describe, type TestContext, test } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import type { Store } from "../../src/store/store.ts";
-import { REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
 import { type GitTenant, gitTenant } from "../support/git-tenant.ts";
 import { freePort } from "../support/net.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { waitFor } from "../support/wait.ts";
-
-const TSX = import.meta.resolve("tsx");
 
 /**
  * Replaces `file` the way an editor's atomic save does: a temp file beside it, renamed over it at once
@@ -53,9 +51,7 @@ describe("scopectl up --watch", { timeout: SUITE_TIMEOUT_MS }, () => {
     child = spawn(
       process.execPath,
       [
-        "--import",
-        TSX,
-        path.join(REPO_ROOT, "src/cli/main.ts"),
+        ...CLI_ARGV,
         "up",
         "config",
         "--store",

@@ -10,12 +10,10 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
-import { REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
 import { gitTenant } from "../support/git-tenant.ts";
 import { freePort } from "../support/net.ts";
 import { basic, postForm } from "../support/token-server.ts";
-
-const TSX = import.meta.resolve("tsx");
 
 /** Collects a child's stdout and resolves when `pattern` matches it. */
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
@@ -41,19 +39,7 @@ test("scopectl up applies config/, prints the secrets, serves tokens and follows
   const issuer = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    [
-      "--import",
-      TSX,
-      path.join(REPO_ROOT, "src/cli/main.ts"),
-      "up",
-      "config",
-      "--store",
-      tenant.store,
-      "--port",
-      String(port),
-      "--issuer",
-      issuer,
-    ],
+    [...CLI_ARGV, "up", "config", "--store", tenant.store, "--port", String(port), "--issuer", issuer],
     {
       cwd: tenant.repo,
       stdio: ["ignore", "pipe", "pipe"],

@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { parseDocument } from "yaml";
-import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
 import { SPEC_V1, SPEC_V2 } from "../support/management-tenant.ts";
 import { markdownLinks } from "../support/markdown.ts";
 import { freePort } from "../support/net.ts";
@@ -23,8 +23,6 @@ import { serveTenant } from "../support/token-server.ts";
 import { assertNoSecrets } from "../support/upload-cli.ts";
 
 const RECIPE = path.join(REPO_ROOT, "examples/ci/api-repository");
-const TSX = import.meta.resolve("tsx");
-const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 const SERVER = "https://auth.example.com";
 const TEST_TIMEOUT_MS = 240_000;
 /** A GitHub Actions expression as the workflow spells it: `${{ name }}`. */
@@ -194,7 +192,7 @@ async function apiRepository(t: TestContext): Promise<{ root: string; repo: stri
     npx,
     `#!/bin/sh
 [ "$1" = --yes ] && shift
-case "$1" in scopectl|scopectl@*) shift; exec "${process.execPath}" --import "${TSX}" "${MAIN}" "$@";; esac
+case "$1" in scopectl|scopectl@*) shift; exec "${process.execPath}" ${CLI_ARGV.map((arg) => `"${arg}"`).join(" ")} "$@";; esac
 echo "this test's npx runs scopectl only, not: $*" >&2
 exit 127
 `,

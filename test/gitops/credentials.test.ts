@@ -20,7 +20,7 @@ import { checkSyncOptions, createSyncLoop } from "../../src/cli/syncing.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import type { SyncStatus } from "../../src/store/sync-status.ts";
-import { type CliResult, REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV, type CliResult, REPO_ROOT } from "../support/cli.ts";
 import { gitHttpServer } from "../support/git-http.ts";
 import { type GitRemote, gitRemote } from "../support/git-remote.ts";
 import { freePort } from "../support/net.ts";
@@ -58,9 +58,6 @@ async function storedStatus(file: string): Promise<SyncStatus | undefined> {
   }
 }
 
-const TSX = import.meta.resolve("tsx");
-const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
-
 /**
  * runCli, but without blocking this process: the git HTTP server the child talks to runs here. The
  * child is killed after 60 s (a hang fails the test rather than stalling it).
@@ -69,7 +66,7 @@ async function runCli(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
+  const child = spawn(process.execPath, [...CLI_ARGV, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -285,9 +282,7 @@ describe("credentials in the repository URL", { timeout: SUITE_TIMEOUT_MS }, () 
     const child: ChildProcess = spawn(
       process.execPath,
       [
-        "--import",
-        TSX,
-        MAIN,
+        ...CLI_ARGV,
         "serve",
         "--store",
         remote.store,

@@ -10,11 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { parseDocument } from "yaml";
-import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
 
 const CI = path.join(REPO_ROOT, "examples/ci");
-const TSX = import.meta.resolve("tsx");
-const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 /** A GitHub Actions expression as the workflow spells it: `${{ name }}`. */
 const expression = (name: string): string => `\${{ ${name} }}`;
 
@@ -268,7 +266,7 @@ async function sandbox(t: TestContext): Promise<Sandbox> {
   await writeFile(
     npx,
     `#!/bin/sh
-if [ "$1" = scopectl ]; then shift; exec "${process.execPath}" --import "${TSX}" "${MAIN}" "$@"; fi
+if [ "$1" = scopectl ]; then shift; exec "${process.execPath}" ${CLI_ARGV.map((arg) => `"${arg}"`).join(" ")} "$@"; fi
 echo "this test's npx runs scopectl only, not: $*" >&2
 exit 127
 `,

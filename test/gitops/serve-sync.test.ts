@@ -14,13 +14,12 @@ import path from "node:path";
 import { test } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import type { SyncStatus } from "../../src/store/sync-status.ts";
-import { REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
 import { type GitRemote, gitRemote } from "../support/git-remote.ts";
 import { freePort } from "../support/net.ts";
 import { basic, claimsOf, postForm } from "../support/token-server.ts";
 
 const FIXTURE = path.join(import.meta.dirname, "fixtures/tenant");
-const TSX = import.meta.resolve("tsx");
 const HOOK_SECRET = "hook-secret-for-tests";
 const CLIENT_SECRET = "scs_exporter-secret-for-the-sync-test-0123456789";
 const ORDERS = "https://api.example.com/orders";
@@ -46,9 +45,7 @@ function serve(remote: GitRemote, port: number): ChildProcess {
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      TSX,
-      path.join(REPO_ROOT, "src/cli/main.ts"),
+      ...CLI_ARGV,
       "serve",
       "--store",
       remote.store,

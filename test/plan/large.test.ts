@@ -19,7 +19,7 @@ import { desiredResources } from "../../src/plan/desired-resources.ts";
 import { renderMarkdown, renderText } from "../../src/plan/render.ts";
 import type { Plan } from "../../src/plan/types.ts";
 import type { ImportLogItem } from "../../src/store/resources.ts";
-import { REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { plan } from "./helpers.ts";
 
@@ -132,17 +132,13 @@ function runCliToFile(
 ): { status: number | null; stdout: string; stderr: string } {
   const fd = openSync(outFile, "w");
   try {
-    const result = spawnSync(
-      process.execPath,
-      ["--import", import.meta.resolve("tsx"), path.join(REPO_ROOT, "src/cli/main.ts"), ...args],
-      {
-        cwd,
-        env: { ...process.env, NO_COLOR: "1" },
-        stdio: ["ignore", fd, "pipe"],
-        encoding: "utf8",
-        timeout: 240_000,
-      },
-    );
+    const result = spawnSync(process.execPath, [...CLI_ARGV, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", fd, "pipe"],
+      encoding: "utf8",
+      timeout: 240_000,
+    });
     return { status: result.status, stdout: readFileSync(outFile, "utf8"), stderr: result.stderr };
   } finally {
     closeSync(fd);

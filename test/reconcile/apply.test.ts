@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import type { Store } from "../../src/store/store.ts";
-import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
 import { type GitTenant, gitTenant } from "../support/git-tenant.ts";
 
 function cli(tenant: GitTenant, ...args: string[]) {
@@ -211,16 +211,7 @@ describe("two applies at once", () => {
           new Promise<{ file: string; status: number | null; stderr: string }>((resolve) => {
             const child = spawn(
               process.execPath,
-              [
-                "--import",
-                import.meta.resolve("tsx"),
-                path.join(REPO_ROOT, "src/cli/main.ts"),
-                "apply",
-                path.join(dir, file),
-                "--yes",
-                "--store",
-                tenant.store,
-              ],
+              [...CLI_ARGV, "apply", path.join(dir, file), "--yes", "--store", tenant.store],
               {
                 cwd: tenant.repo,
                 env: { ...process.env, NO_COLOR: "1" },

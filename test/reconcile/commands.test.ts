@@ -6,11 +6,8 @@ import { cp, lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node
 import os from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
 import { type GitTenant, gitTenant } from "../support/git-tenant.ts";
-
-const TSX = import.meta.resolve("tsx");
-const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 
 function cli(tenant: GitTenant, ...args: string[]) {
   return runCli([...args, "--store", tenant.store], { cwd: tenant.repo });
@@ -22,7 +19,7 @@ function onTerminal(
   answer: string,
   ...args: string[]
 ): { status: number | null; output: string } {
-  const command = [process.execPath, "--import", TSX, MAIN, ...args, "--store", tenant.store]
+  const command = [process.execPath, ...CLI_ARGV, ...args, "--store", tenant.store]
     .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
     .join(" ");
   const result = spawnSync("script", ["-qec", command, "/dev/null"], {

@@ -9,13 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
-import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
 
 const RUNS = 50;
 const PARALLEL = 2;
 const USERS = 1_500;
-const TSX = import.meta.resolve("tsx");
-const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -53,7 +51,7 @@ async function snapshot(file: string): Promise<{ revision: number; rows: string 
 }
 
 function startApply(dir: string, store: string): ChildProcess {
-  return spawn(process.execPath, ["--import", TSX, MAIN, "apply", dir, "--yes", "--store", store], {
+  return spawn(process.execPath, [...CLI_ARGV, "apply", dir, "--yes", "--store", store], {
     env: { ...process.env, NO_COLOR: "1" },
     stdio: "ignore",
   });

@@ -24,7 +24,7 @@ import type { RouteOperation } from "../../src/resource-server/route-table.ts";
 import { hashPassword } from "../../src/server/login/password.ts";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import type { Store } from "../../src/store/store.ts";
-import { REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
 import { freePort } from "../support/net.ts";
 import { calculatePkce } from "../support/pkce.ts";
 import { signIn } from "../support/sign-in.ts";
@@ -32,8 +32,6 @@ import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { API_HEADER, basic, postForm } from "../support/token-server.ts";
 import { waitFor } from "../support/wait.ts";
 
-const TSX = import.meta.resolve("tsx");
-const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 const CATALOG = "https://api.example.com/catalog";
 const ORDERS = "https://api.example.com/orders";
 const ISSUER = "http://localhost:8080"; // config/settings.yaml: the tokens' iss
@@ -108,7 +106,7 @@ describe("resourceServer() against a real scopectl serve", { timeout: SUITE_TIME
     let stderr = "";
     serve = spawn(
       process.execPath,
-      ["--import", TSX, MAIN, "serve", "--port", String(port), "--poll-interval", "100"],
+      [...CLI_ARGV, "serve", "--port", String(port), "--poll-interval", "100"],
       {
         cwd: root,
         env: { ...process.env, NO_COLOR: "1", SCOPECTL_STORE: storeFile, SCOPECTL_LOG_LEVEL: "warn" },

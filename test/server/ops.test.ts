@@ -13,7 +13,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { describe, test } from "node:test";
 import { createLogger } from "../../src/server/logger.ts";
-import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
 import { freePort } from "../support/net.ts";
 import { API_HEADER, basic, postForm, type ServedTenant, serveTenant } from "../support/token-server.ts";
 
@@ -353,18 +353,7 @@ describe("graceful shutdown of scopectl serve", () => {
     const issuer = `http://127.0.0.1:${port}`;
     const child: ChildProcess = spawn(
       process.execPath,
-      [
-        "--import",
-        import.meta.resolve("tsx"),
-        path.join(REPO_ROOT, "src/cli/main.ts"),
-        "serve",
-        "--port",
-        String(port),
-        "--issuer",
-        issuer,
-        "--store",
-        storeFile,
-      ],
+      [...CLI_ARGV, "serve", "--port", String(port), "--issuer", issuer, "--store", storeFile],
       {
         cwd: REPO_ROOT,
         env: { ...process.env, NO_COLOR: "1", SCOPECTL_LOG_LEVEL: "info" },

@@ -10,10 +10,8 @@ import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
 import { API_HEADER, basic, claimsOf, postForm, serveTenant } from "../support/token-server.ts";
-
-const TSX = import.meta.resolve("tsx");
 
 const api = (scopes: string[]) =>
   `${API_HEADER("Api", "orders")}spec:\n  audience: https://orders.example\n  scopes:\n${scopes.map((s) => `    - name: "${s}"\n`).join("")}`;
@@ -34,11 +32,10 @@ interface Outcome {
 
 function applyInAnotherProcess(dir: string, store: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", TSX, path.join(REPO_ROOT, "src/cli/main.ts"), "apply", dir, "--yes", "--store", store],
-      { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } },
-    );
+    const child = spawn(process.execPath, [...CLI_ARGV, "apply", dir, "--yes", "--store", store], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let stderr = "";
     child.stderr.on("data", (chunk) => {
       stderr += chunk;

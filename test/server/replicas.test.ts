@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { decodeJwt } from "jose";
-import { REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
 import { freePort } from "../support/net.ts";
 import { postgresForFile } from "../support/postgres.ts";
 import { PASSWORD, signIn, WEB_REDIRECT } from "../support/sign-in.ts";
@@ -23,8 +23,6 @@ import { waitFor } from "../support/wait.ts";
 const ORDERS = "https://orders.example";
 const ROBOT_SECRET = "robot-secret-0123456789abcdef0123456789";
 const WEB_SECRET = "web-secret-0123456789abcdef0123456789abc";
-const TSX = import.meta.resolve("tsx");
-const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 
 function tenant(issuer: string, robotScopes: string[]): string {
   return [
@@ -57,7 +55,7 @@ async function applyTenant(robotScopes: string[]): Promise<void> {
 async function startReplica(port: number): Promise<Replica> {
   const child = spawn(
     process.execPath,
-    ["--import", TSX, MAIN, "serve", "--port", String(port), "--poll-interval", "60000"],
+    [...CLI_ARGV, "serve", "--port", String(port), "--poll-interval", "60000"],
     { cwd: root, env: { ...process.env, ...env, NO_COLOR: "1" }, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";

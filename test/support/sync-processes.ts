@@ -10,11 +10,8 @@ import { once } from "node:events";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import type { Store } from "../../src/store/store.ts";
-import { REPO_ROOT } from "./cli.ts";
+import { CLI_ARGV, REPO_ROOT } from "./cli.ts";
 import type { GitRemote } from "./git-remote.ts";
-
-const TSX = import.meta.resolve("tsx");
-const MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 
 export interface SyncProcess {
   readonly name: string;
@@ -40,7 +37,7 @@ export function startScopectl(
   store: string,
   env: NodeJS.ProcessEnv = {},
 ): SyncProcess {
-  const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
+  const child = spawn(process.execPath, [...CLI_ARGV, ...args], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
