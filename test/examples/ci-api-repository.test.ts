@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { parseDocument } from "yaml";
-import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_SHELL, REPO_ROOT, runCli } from "../support/cli.ts";
 import { SPEC_V1, SPEC_V2 } from "../support/management-tenant.ts";
 import { markdownLinks } from "../support/markdown.ts";
 import { freePort } from "../support/net.ts";
@@ -192,7 +192,7 @@ async function apiRepository(t: TestContext): Promise<{ root: string; repo: stri
     npx,
     `#!/bin/sh
 [ "$1" = --yes ] && shift
-case "$1" in scopectl|scopectl@*) shift; exec "${process.execPath}" ${CLI_ARGV.map((arg) => `"${arg}"`).join(" ")} "$@";; esac
+case "$1" in scopectl|scopectl@*) shift; exec ${CLI_SHELL} "$@";; esac
 echo "this test's npx runs scopectl only, not: $*" >&2
 exit 127
 `,

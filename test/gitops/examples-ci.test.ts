@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { parseDocument } from "yaml";
-import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_SHELL, REPO_ROOT, runCli } from "../support/cli.ts";
 
 const CI = path.join(REPO_ROOT, "examples/ci");
 /** A GitHub Actions expression as the workflow spells it: `${{ name }}`. */
@@ -266,7 +266,7 @@ async function sandbox(t: TestContext): Promise<Sandbox> {
   await writeFile(
     npx,
     `#!/bin/sh
-if [ "$1" = scopectl ]; then shift; exec "${process.execPath}" ${CLI_ARGV.map((arg) => `"${arg}"`).join(" ")} "$@"; fi
+if [ "$1" = scopectl ]; then shift; exec ${CLI_SHELL} "$@"; fi
 echo "this test's npx runs scopectl only, not: $*" >&2
 exit 127
 `,

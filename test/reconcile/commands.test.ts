@@ -6,7 +6,7 @@ import { cp, lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node
 import os from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, REPO_ROOT, runCli, shellCommand } from "../support/cli.ts";
 import { type GitTenant, gitTenant } from "../support/git-tenant.ts";
 
 function cli(tenant: GitTenant, ...args: string[]) {
@@ -19,9 +19,7 @@ function onTerminal(
   answer: string,
   ...args: string[]
 ): { status: number | null; output: string } {
-  const command = [process.execPath, ...CLI_ARGV, ...args, "--store", tenant.store]
-    .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
-    .join(" ");
+  const command = shellCommand([process.execPath, ...CLI_ARGV, ...args, "--store", tenant.store]);
   const result = spawnSync("script", ["-qec", command, "/dev/null"], {
     cwd: tenant.repo,
     input: `${answer}\n`,

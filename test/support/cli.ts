@@ -7,37 +7,32 @@ import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** The newest modification time of the files under `folder` (0 when there are none). */
-function newestUnder(folder: string): number {
+/** The newest modification time of `file`, or of the files under it when it is a folder (0: none). */
+function newestUnder(file: string): number {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) return stat?.mtimeMs ?? 0;
   let newest = 0;
-  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+  for (const entry of readdirSync(file, { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;
 }
 
+/** What `npm run build` makes dist/cli from: the sources and the build's own steps. */
+const BUILD_INPUTS = ["src", "tsconfig.build.json", "scripts/build-startup.mjs"];
+
 /**
  * What follows `node` to run the CLI: the built one (`bin/scopectl.js`, what users install) when dist/
- * was built after every file of src/ last changed, else the sources through tsx. A child through tsx
+ * was built after every build input last changed, else the sources through tsx. A child through tsx
  * costs about 1.4 s of CPU for `validate config` against 0.27 s built (it compiles the validators and
  * transforms each module), and the suite starts hundreds. `npm test` builds first, so it always runs
  * the built CLI; a test file run alone after an edit of src/ runs the sources, never a stale build.
  * `SCOPECTL_TEST_CLI=src` forces the sources.
  */
 function cliArgv(): readonly string[] {
-  const built = path.join(REPO_ROOT, "dist/cli/main.js");
-  const builtAt = (() => {
-    try {
-      return statSync(built).mtimeMs;
-    } catch {
-      return 0;
-    }
-  })();
-  if (
-    process.env.SCOPECTL_TEST_CLI !== "src" &&
-    builtAt > 0 &&
-    builtAt >= newestUnder(path.join(REPO_ROOT, "src"))
-  ) {
+  const builtAt = newestUnder(path.join(REPO_ROOT, "dist/cli/main.js"));
+  const inputsAt = Math.max(...BUILD_INPUTS.map((input) => newestUnder(path.join(REPO_ROOT, input))));
+  if (process.env.SCOPECTL_TEST_CLI !== "src" && builtAt > 0 && builtAt >= inputsAt) {
     return [path.join(REPO_ROOT, "bin/scopectl.js")];
   }
   // Resolved here, not from the child's working folder (a temp repository has no node_modules).
@@ -46,6 +41,14 @@ function cliArgv(): readonly string[] {
 
 /** `node ...CLI_ARGV ...args` runs the CLI: see cliArgv. */
 export const CLI_ARGV: readonly string[] = cliArgv();
+
+/** `words` as one POSIX shell command line: each word single-quoted, its own quotes escaped. */
+export function shellCommand(words: readonly string[]): string {
+  return words.map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(" ");
+}
+
+/** The CLI as a shell command line, for scripts that stand in for `npx scopectl`; append `"$@"`. */
+export const CLI_SHELL = shellCommand([process.execPath, ...CLI_ARGV]);
 
 export interface CliResult {
   status: number | null;
