@@ -15,10 +15,21 @@ import { serveConsole } from "./serve-console.ts";
 
 const TEST_TIMEOUT_MS = 180_000;
 
-/** Opens a page by its nav link and waits for its heading. */
+/**
+ * Waits until the page's main area shows no "Loading…" status: a page's heading is drawn before its
+ * answers arrive, so text read at the heading alone may still be the status (`Show` in components.tsx).
+ */
+async function loaded(page: Page): Promise<void> {
+  await page.getByRole("main").getByRole("status").filter({ hasText: "Loading…" }).first().waitFor({
+    state: "hidden",
+  });
+}
+
+/** Opens a page by its nav link and waits for its heading and its answers. */
 async function openNav(page: Page, link: string, heading: string | RegExp): Promise<void> {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link }).click();
   await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+  await loaded(page);
 }
 
 /** The text of each row of the table named `caption`. */
@@ -131,6 +142,7 @@ describe("the web console in a real browser", { timeout: SUITE_TIMEOUT_MS }, () 
     // One generated scope: the product's reason instead of editing controls, and its holders.
     await page.getByRole("link", { name: "get:products_productid_inventory" }).click();
     await page.getByRole("heading", { level: 1, name: "Scope get:products_productid_inventory" }).waitFor();
+    await loaded(page);
     assert.match(
       await page.locator(".message.note").innerText(),
       /Not editable here\. Generated from the OpenAPI spec of OpenApiSource "catalog-spec": change the spec/,
@@ -144,6 +156,7 @@ describe("the web console in a real browser", { timeout: SUITE_TIMEOUT_MS }, () 
     await page.getByRole("link", { name: "catalog", exact: true }).click();
     await page.getByRole("link", { name: "OpenAPI" }).click();
     await page.getByRole("heading", { level: 2, name: "Active file" }).waitFor();
+    await loaded(page);
     const main = page.getByRole("main");
     assert.match(await main.innerText(), /specs\/catalog\.openapi\.yaml/);
     assert.match(await main.innerText(), /SHA-256\s+[0-9a-f]{64}/);
