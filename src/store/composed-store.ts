@@ -8,6 +8,7 @@ import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { ResourceKind, StoredResource } from "./../model/resources.ts";
 import type { ChangeFeedStore, ChangeListener } from "./changes.ts";
 import type { DumpStore, StoreDump } from "./dump.ts";
+import type { PlanRecordStore, RowsVersion } from "./plan-records.ts";
 import type { RateLimiterSpec, RateLimitStore } from "./rate-limits.ts";
 import type {
   AuditRecord,
@@ -40,6 +41,7 @@ export interface StoreConcerns {
   changes: ChangeFeedStore;
   limits: RateLimitStore;
   dump: DumpStore;
+  plans: PlanRecordStore;
 }
 
 export class ComposedStore implements Store {
@@ -126,6 +128,17 @@ export class ComposedStore implements Store {
   }
   grant(grantId: string): Promise<GrantRecord | undefined> {
     return this.#c.signIn.grant(grantId);
+  }
+
+  // Plan records.
+  rowsVersion(): Promise<RowsVersion> {
+    return this.#c.plans.rowsVersion();
+  }
+  planRecord(key: string): Promise<string | undefined> {
+    return this.#c.plans.planRecord(key);
+  }
+  savePlanRecord(key: string, record: string): Promise<void> {
+    return this.#c.plans.savePlanRecord(key, record);
   }
 
   // Sync status.

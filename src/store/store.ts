@@ -13,7 +13,8 @@
  * - `sync-leader.ts`: which one sync loop may apply (a lock, and who holds it);
  * - `changes.ts`: notifications of new revisions and key rotations, for replicas to reload at once;
  * - `rate-limits.ts`: where the token service's failed-authentication limiters count;
- * - `dump.ts`: the whole store as data, read in one snapshot and written into an empty store (copy).
+ * - `dump.ts`: the whole store as data, read in one snapshot and written into an empty store (copy);
+ * - `plan-records.ts`: what the last plan of a folder found, and the digest of the rows plans read.
  * `sign-in-rules.ts` and `checks.ts` hold what every implementation must decide alike: which resource
  * writes end sign-ins, and which inputs a store refuses.
  *
@@ -29,6 +30,7 @@
 import { ScopectlError } from "../core/errors.ts";
 import type { ChangeFeedStore } from "./changes.ts";
 import type { DumpStore } from "./dump.ts";
+import type { PlanRecordStore } from "./plan-records.ts";
 import type { RateLimitStore } from "./rate-limits.ts";
 import type { ResourceStore } from "./resources.ts";
 import type { SignInStore } from "./sign-in.ts";
@@ -44,7 +46,8 @@ export interface Store
     SyncLeaderStore,
     ChangeFeedStore,
     RateLimitStore,
-    DumpStore {
+    DumpStore,
+    PlanRecordStore {
   /** What kind of store this is. */
   readonly kind: "sqlite" | "postgres";
   /** Where it is, for messages: a file path, or a URL without its password (describeStoreLocation). */

@@ -67,6 +67,7 @@ describe("SQLite store: file and migrations", { timeout: SUITE_TIMEOUT_MS }, () 
         "grants",
         "imports",
         "meta",
+        "plan_records",
         "refresh_tokens",
         "resources",
         "revisions",

@@ -213,6 +213,33 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: "plan_records, meta.row_writes",
+    sql: `
+      -- What the last plan (or apply) of a folder found, per manager (engine/plan-record.ts), and the
+      -- count of statements that wrote the tables a plan reads, by whatever wrote them (a hand edit in
+      -- SQL never moves the revision): a record answers only at the count it was made at. The count is
+      -- a column of the meta row, not a sequence: a transaction that writes rows holds the row's lock
+      -- until it commits, so the count and the rows are read in one snapshot.
+      CREATE TABLE plan_records (
+        key text PRIMARY KEY,
+        record text NOT NULL,
+        written_at text NOT NULL
+      );
+      ALTER TABLE meta ADD COLUMN row_writes bigint NOT NULL DEFAULT 0;
+      CREATE FUNCTION scopectl_count_row_writes() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          UPDATE meta SET row_writes = row_writes + 1 WHERE id = 1;
+          RETURN NULL;
+        END
+      $$;
+      CREATE TRIGGER resources_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resources
+        FOR EACH STATEMENT EXECUTE FUNCTION scopectl_count_row_writes();
+      CREATE TRIGGER imports_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON imports
+        FOR EACH STATEMENT EXECUTE FUNCTION scopectl_count_row_writes();
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's number. */

@@ -9,6 +9,7 @@ import { ComposedStore } from "../composed-store.ts";
 import { PostgresChanges } from "./changes.ts";
 import type { PostgresDatabase } from "./database.ts";
 import { PostgresDump } from "./dump.ts";
+import { PostgresPlanRecords } from "./plan-records.ts";
 import { PostgresRateLimits } from "./rate-limits.ts";
 import { PostgresResources } from "./resources.ts";
 import { PostgresSignIn } from "./sign-in.ts";
@@ -32,6 +33,7 @@ export class PostgresStore extends ComposedStore {
         changes: new PostgresChanges(db),
         limits: new PostgresRateLimits(db),
         dump: new PostgresDump(db),
+        plans: new PostgresPlanRecords(db),
       },
       // Waits for the writes already started, then ends the change feed's client and the pool.
       () => db.close(),

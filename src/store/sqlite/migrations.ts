@@ -250,6 +250,35 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    description: "plan_records, meta.row_writes",
+    sql: `
+      -- What the last plan (or apply) of a folder found, per manager (issue 18; engine/plan-record.ts):
+      -- JSON naming the inputs it read by digest, and the row-write count it was made at. Runtime state:
+      -- no revision, no audit row, not in dumps.
+      CREATE TABLE plan_records (
+        key TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        written_at TEXT NOT NULL
+      );
+      -- Every row written to the tables a plan reads, by whatever writes it (an apply, or a hand edit in
+      -- SQL, which never moves the revision): a record answers only at the count it was made at.
+      ALTER TABLE meta ADD COLUMN row_writes INTEGER NOT NULL DEFAULT 0;
+      CREATE TRIGGER resources_inserted AFTER INSERT ON resources
+        BEGIN UPDATE meta SET row_writes = row_writes + 1 WHERE id = 1; END;
+      CREATE TRIGGER resources_updated AFTER UPDATE ON resources
+        BEGIN UPDATE meta SET row_writes = row_writes + 1 WHERE id = 1; END;
+      CREATE TRIGGER resources_deleted AFTER DELETE ON resources
+        BEGIN UPDATE meta SET row_writes = row_writes + 1 WHERE id = 1; END;
+      CREATE TRIGGER imports_inserted AFTER INSERT ON imports
+        BEGIN UPDATE meta SET row_writes = row_writes + 1 WHERE id = 1; END;
+      CREATE TRIGGER imports_updated AFTER UPDATE ON imports
+        BEGIN UPDATE meta SET row_writes = row_writes + 1 WHERE id = 1; END;
+      CREATE TRIGGER imports_deleted AFTER DELETE ON imports
+        BEGIN UPDATE meta SET row_writes = row_writes + 1 WHERE id = 1; END;
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's number. */

@@ -9,6 +9,7 @@ import { ComposedStore } from "../composed-store.ts";
 import { SqliteChanges } from "./changes.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { SqliteDump } from "./dump.ts";
+import { SqlitePlanRecords } from "./plan-records.ts";
 import { SqliteRateLimits } from "./rate-limits.ts";
 import { SqliteResources } from "./resources.ts";
 import { SqliteSignIn } from "./sign-in.ts";
@@ -33,6 +34,7 @@ export class SqliteStore extends ComposedStore {
         changes: new SqliteChanges(),
         limits: new SqliteRateLimits(),
         dump: new SqliteDump(db),
+        plans: new SqlitePlanRecords(db),
       },
       // Waits for the writes already started, then closes both connections.
       () => db.close(),
