@@ -9,6 +9,7 @@ import { InputError } from "../model/diagnostics.ts";
 import type { ManifestCache } from "./cache.ts";
 import { sortDiagnostics } from "./diagnostics.ts";
 import { namesFrom } from "./files.ts";
+import type { InputLedger } from "./inputs.ts";
 import { loadLayer } from "./overlay.ts";
 import { resolveDesiredState } from "./resolve/index.ts";
 import { validateDocuments } from "./validate/index.ts";
@@ -27,6 +28,7 @@ export type {
   ReadResult,
 } from "./documents.ts";
 export { type FileNamer, namesFrom } from "./files.ts";
+export { InputLedger, inputsUnchanged, type RecordedInputs } from "./inputs.ts";
 export { type LayerOptions, loadLayer, mergePatch } from "./overlay.ts";
 export { collectDocuments, readManifestFiles } from "./read.ts";
 export { type Resolved, resolveDesiredState } from "./resolve/index.ts";
@@ -51,6 +53,8 @@ export interface LoadOptions {
    * sync loop) passes the same cache each time, and only changed files are parsed again (cache.ts).
    */
   cache?: ManifestCache;
+  /** Records what the load read, for a plan record (inputs.ts). */
+  inputs?: InputLedger;
 }
 
 /**
@@ -60,15 +64,16 @@ export interface LoadOptions {
 export async function loadDesiredState(root: string, options: LoadOptions = {}): Promise<DesiredState> {
   // Reading, then the overlay stage (a folder with an Overlay document is its bases plus its own).
   const name = options.displayBase === undefined ? undefined : namesFrom(options.displayBase);
-  const { cache } = options;
+  const { cache, inputs } = options;
   cache?.startLoad();
   try {
     const set = await loadLayer(path.resolve(root), {
       ...(name ? { name } : {}),
       ...(cache ? { cache } : {}),
+      ...(inputs ? { inputs } : {}),
     });
     const validated = validateDocuments(set, cache);
-    const { state, diagnostics } = await resolveDesiredState(validated, cache);
+    const { state, diagnostics } = await resolveDesiredState(validated, cache, inputs);
     if (diagnostics.length > 0) throw new InputError(sortDiagnostics(diagnostics));
     return state;
   } finally {

@@ -15,6 +15,7 @@ import type { Diagnostic } from "../model/diagnostics.ts";
 import type { ManifestCache } from "./cache.ts";
 import { fieldDiagnostic } from "./diagnostics.ts";
 import type { FieldPath, FileNamer, ManifestDocument, ManifestSet } from "./documents.ts";
+import type { InputLedger } from "./inputs.ts";
 import { collectDocuments, readManifestFiles } from "./read.ts";
 import type { OverlayManifest } from "./schemas/index.ts";
 import { validateDocument } from "./validate/index.ts";
@@ -77,6 +78,8 @@ export interface LayerOptions {
   chain?: readonly string[];
   /** Parsed files of earlier loads (cache.ts), for a process that loads again and again. */
   cache?: ManifestCache;
+  /** Records what every layer read (inputs.ts). */
+  inputs?: InputLedger;
 }
 
 /** Loads the folder `root` with its bases applied; every layer's files are named by one namer. */
@@ -85,6 +88,7 @@ export async function loadLayer(root: string, options: LayerOptions = {}): Promi
   const read = await readManifestFiles(root, {
     ...(options.name ? { name: options.name } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.inputs ? { inputs: options.inputs } : {}),
   });
   const set = collectDocuments(read);
   const name = read.name;
@@ -142,6 +146,7 @@ export async function loadLayer(root: string, options: LayerOptions = {}): Promi
       name,
       chain: [...chain, path.resolve(root)],
       ...(options.cache ? { cache: options.cache } : {}),
+      ...(options.inputs ? { inputs: options.inputs } : {}),
     });
     // concat, not push(...): a spread passes every element as an argument, and a large base overflows the stack.
     baseDocs = baseDocs.concat(base.manifests);

@@ -4,10 +4,12 @@
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { sha256Hex } from "../core/secrets.ts";
 import { InputError } from "../model/diagnostics.ts";
 import type { ManifestCache } from "./cache.ts";
 import type { ManifestSet, OversizedFile, ParsedFile, ReadResult } from "./documents.ts";
 import { displayPath, type FileNamer, findYamlFiles, readYamlFile } from "./files.ts";
+import type { InputLedger } from "./inputs.ts";
 import { parseManifestText } from "./parse.ts";
 
 /**
@@ -20,7 +22,7 @@ import { parseManifestText } from "./parse.ts";
  */
 export async function readManifestFiles(
   root: string,
-  options: { name?: FileNamer; cache?: ManifestCache } = {},
+  options: { name?: FileNamer; cache?: ManifestCache; inputs?: InputLedger } = {},
 ): Promise<ReadResult> {
   const absRoot = path.resolve(root);
   // An overlay's base is read with the namer of the folder the user loaded, not its own.
@@ -40,6 +42,7 @@ export async function readManifestFiles(
   }
 
   const found = await findYamlFiles(absRoot, name);
+  options.inputs?.walked(absRoot, found.files);
   const diagnostics = [...found.diagnostics];
   const files: ParsedFile[] = [];
   const oversized: OversizedFile[] = [];
@@ -61,6 +64,7 @@ export async function readManifestFiles(
       continue;
     }
     const { text } = read;
+    options.inputs?.read(abs, "text", sha256Hex(text));
     const parsed = options.cache
       ? options.cache.parse(text, origin, () => parseManifestText(text, origin))
       : parseManifestText(text, origin);

@@ -6,6 +6,7 @@
 import type { DesiredState } from "../../model/desired.ts";
 import type { Diagnostic } from "../../model/diagnostics.ts";
 import type { ManifestCache } from "../cache.ts";
+import type { InputLedger } from "../inputs.ts";
 import type { ValidatedSet } from "../validate/index.ts";
 import { resolveApiKeys } from "./api-keys.ts";
 import { resolveApis } from "./apis.ts";
@@ -25,15 +26,22 @@ export interface Resolved {
   diagnostics: Diagnostic[];
 }
 
-/** `cache`: a process's earlier loads, whose OpenAPI imports of unchanged specs are reused (cache.ts). */
-export async function resolveDesiredState(set: ValidatedSet, cache?: ManifestCache): Promise<Resolved> {
+/**
+ * `cache`: a process's earlier loads, whose OpenAPI imports of unchanged specs are reused (cache.ts).
+ * `inputs`: records the specs the imports read (../inputs.ts).
+ */
+export async function resolveDesiredState(
+  set: ValidatedSet,
+  cache?: ManifestCache,
+  inputs?: InputLedger,
+): Promise<Resolved> {
   const names = buildNameTables(set);
   const ctx = new Resolution(set.root, names.tables, set.name);
   for (const d of names.diagnostics) ctx.diagnostics.push(d);
 
   const settings = resolveSettings(ctx);
   const apis = resolveApis(ctx, settings);
-  const openapi = await resolveOpenApiSources(ctx, apis, settings, cache);
+  const openapi = await resolveOpenApiSources(ctx, apis, settings, cache, inputs);
   // From here on, the names that references resolve against are known.
   const memo = cache?.resolutions;
   memo?.startResolution(ctx);

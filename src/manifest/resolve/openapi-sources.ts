@@ -19,6 +19,7 @@ import type { ManifestCache } from "../cache.ts";
 import { diagnosticAt, formatPlace } from "../diagnostics.ts";
 import type { ManifestDocument, Place } from "../documents.ts";
 import { isInside } from "../files.ts";
+import type { InputLedger } from "../inputs.ts";
 import { reservedPermissionMessage } from "./apis.ts";
 import { type Resolution, sourcePosition } from "./context.ts";
 import { checkReference } from "./references.ts";
@@ -96,6 +97,7 @@ export async function resolveOpenApiSources(
   apis: Map<string, DesiredApi>,
   settings: DesiredSettings,
   cache?: ManifestCache,
+  inputs?: InputLedger,
 ): Promise<OpenApiResolution> {
   const out: OpenApiResolution = {
     sources: new Map(),
@@ -188,6 +190,10 @@ export async function resolveOpenApiSources(
     }
     const imported = result.value;
     for (const f of imported.filesRead) out.filesRead.add(path.resolve(f));
+    // The import hashes the spec's own bytes; the files its $refs pull in are read but not hashed each.
+    if (imported.filesRead.length === 1 && imported.filesRead[0] === job.abs) {
+      inputs?.read(job.abs, "bytes", imported.file.sha256);
+    } else inputs?.decline(`the spec ${job.abs} reads other files through $ref`);
     const api = apis.get(job.api);
     if (!api) return; // the Api's own document failed its schema: reported there
     // A generated name may be a management permission (DELETE /api-scopes gives delete:api_scopes).
