@@ -29,6 +29,10 @@ export interface StoreOption {
 export const TAKE_OVER_HELP =
   "manage declared rows that another manager (e.g. a Pulumi stack) holds, instead of refusing them";
 
+/** `--recompute` (plan, apply): docs/reconcile.md, "Plan records". */
+export const RECOMPUTE_HELP =
+  "plan from the files even when the store's plan record says nothing changed since the last plan or apply";
+
 /** `--store FILE|URL`: every command that reads or writes the store takes it. */
 export function addStoreOption(command: Command): Command {
   return command.option(

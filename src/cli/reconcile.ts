@@ -101,3 +101,7 @@ export function refuseMissingStore(options: StoreOption, message: (file: string)
     throw new ScopectlError("store.missing", message(location.file));
   }
 }
+
+/** Said when the store's plan record answered a plan (engine/plan-record.ts). */
+export const FROM_RECORD_NOTE =
+  "No file changed and the store is as the last plan or apply left it: answered from the store's plan record (--recompute plans in full).";

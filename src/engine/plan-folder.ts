@@ -13,12 +13,24 @@ import { PlanMemo } from "../plan/plan-memo.ts";
 import type { Plan } from "../plan/types.ts";
 import { uploadedReferenceProblems } from "../plan/uploaded-references.ts";
 import type { Store } from "../store/store.ts";
+import { codeIdentity } from "./code-identity.ts";
 import { commitOf } from "./folder-commit.ts";
+import {
+  hasNothingToDo,
+  keepRecord,
+  type PendingRecord,
+  recordedPlan,
+  startRecording,
+} from "./plan-record.ts";
 import { type RowsAtRevision, StoreRowsMemo } from "./store-rows.ts";
 
 export interface PlannedFolder {
   plan: Plan;
   commit?: CommitInfo;
+  /** The store's plan record answered: nothing was parsed (plan-record.ts). */
+  fromRecord?: true;
+  /** What a full plan with `record` read: an apply of it records what it leaves (reconcile.ts). */
+  pending?: PendingRecord;
 }
 
 export interface PlanFolderOptions {
@@ -36,6 +48,12 @@ export interface PlanFolderOptions {
   rows?: StoreRowsMemo;
   /** Desired rows and comparisons of this process's earlier plans (plan/plan-memo.ts). */
   plans?: PlanMemo;
+  /**
+   * Answer from the store's plan record while it still holds, and record a plan that has nothing to do
+   * (plan-record.ts): what the one-shot commands (`plan`, `apply`) ask. A process that plans again and
+   * again keeps its own memos instead (`earlierPlans`).
+   */
+  record?: boolean;
 }
 
 /**
@@ -84,11 +102,27 @@ export async function planFolder(
   // git runs in child processes: started first, it answers while the manifests are parsed.
   const commitRead = commitOf(root);
   commitRead.catch(() => {}); // awaited below; a failed load must not leave it unhandled
+  const displayBase = options.displayBase ?? process.cwd();
+  const scope = { root, displayBase, takeOver: options.takeOver ?? false, managedBy: RECONCILER };
+  if (options.record) {
+    const recorded = await recordedPlan(store, scope);
+    if (recorded) {
+      const commit = await commitRead;
+      return commit
+        ? { plan: { ...recorded, commit }, commit, fromRecord: true }
+        : { plan: recorded, fromRecord: true };
+    }
+  }
+  const recording = options.record ? startRecording(scope, process.env) : undefined;
+  if (recording) codeIdentity().catch(() => {}); // a record names it: computed while the files are read
   const state = await loadDesiredState(root, {
-    displayBase: options.displayBase ?? process.cwd(),
+    displayBase,
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(recording ? { inputs: recording.pending.ledger } : {}),
   });
-  const desired = desiredResources(state, process.env, options.plans);
+  // The real paths of what was read are looked up (on libuv's threads) while the plan computes.
+  recording?.pending.ledger.recorded().catch(() => {});
+  const desired = desiredResources(state, recording?.env ?? process.env, options.plans);
   const [{ current, imports, revision }, commit] = await Promise.all([
     readAtOneRevision(store, options.rows),
     commitRead,
@@ -106,5 +140,8 @@ export async function planFolder(
   });
   const problems = uploadedReferenceProblems(state.uploadedScopeReferences, current, plan);
   if (problems.length > 0) throw new InputError(problems);
-  return commit ? { plan, commit } : { plan };
+  if (!recording) return commit ? { plan, commit } : { plan };
+  if (hasNothingToDo(plan)) await keepRecord(store, recording.pending, revision, plan.leftAlone);
+  const { pending } = recording;
+  return commit ? { plan, commit, pending } : { plan, pending };
 }

@@ -18,6 +18,7 @@ import type { OneTimeSecret } from "../providers/types.ts";
 import type { Store } from "../store/store.ts";
 import { applyPlan } from "./apply.ts";
 import { type PlanFolderOptions, type PlannedFolder, planFolder } from "./plan-folder.ts";
+import { keepRecord } from "./plan-record.ts";
 
 /**
  * What to reconcile: a folder of manifests, planned now against the store, or a plan made earlier (a
@@ -106,13 +107,12 @@ export async function reconcile(
     });
     options.onApplied?.({ ...planned, revision });
     const applied = { ...planned, outcome: "applied" as const, revision, secrets };
-    if (!sink || secrets.length === 0) return applied;
-    try {
-      await sink.write(secrets);
-      return applied;
-    } catch (error) {
-      return { ...applied, secretsError: { error } };
-    }
+    let secretsError: { error: unknown } | undefined;
+    if (sink && secrets.length > 0)
+      await sink.write(secrets).catch((error: unknown) => (secretsError = { error }));
+    // After the secrets, which exist nowhere else: the record only saves the next plan its work.
+    if (planned.pending) await keepRecord(store, planned.pending, revision, plan.leftAlone);
+    return secretsError ? { ...applied, secretsError } : applied;
   } finally {
     await sink?.close();
   }

@@ -14,7 +14,7 @@ import { readPlanFile } from "../../plan/plan-file.ts";
 import { renderText } from "../../plan/render.ts";
 import type { ApplyOptions } from "../commands/apply.ts";
 import { colors, note, out, useColorOnStdout, warn } from "../output.ts";
-import { withStore } from "../reconcile.ts";
+import { FROM_RECORD_NOTE, withStore } from "../reconcile.ts";
 import { SecretsFile } from "../secrets-file.ts";
 
 async function isFile(target: string): Promise<boolean> {
@@ -91,11 +91,12 @@ export async function apply(target: string, options: ApplyOptions): Promise<void
       store,
       saved
         ? { plan: saved.plan, blockers: saved.blockers }
-        : { folder: target, takeOver: options.takeOver ?? false },
+        : { folder: target, takeOver: options.takeOver ?? false, record: !options.recompute },
       {
         actor: options.actor ?? "scopectl",
-        review: ({ plan }) => {
+        review: ({ plan, fromRecord }) => {
           checkCommit(target, plan.commit, options.allowDirty ?? false);
+          if (fromRecord) note(FROM_RECORD_NOTE);
           out(renderText(plan, { color: useColorOnStdout }));
         },
         openSecrets: () => openSecretsSink(options.secretsOut),

@@ -7,13 +7,14 @@ import { writePlanFile } from "../../plan/plan-file.ts";
 import { renderJson, renderMarkdown, renderText } from "../../plan/render.ts";
 import type { PlanOptions } from "../commands/plan.ts";
 import { note, out, useColorOnStdout, warn } from "../output.ts";
-import { withStore } from "../reconcile.ts";
+import { FROM_RECORD_NOTE, withStore } from "../reconcile.ts";
 
 export async function plan(dir: string, options: PlanOptions): Promise<void> {
   if (options.json && options.markdown) throw new Error("choose one of --json and --markdown");
-  const { plan, commit } = await withStore(options, (store) =>
-    planFolder(store, dir, { takeOver: options.takeOver ?? false }),
+  const { plan, commit, fromRecord } = await withStore(options, (store) =>
+    planFolder(store, dir, { takeOver: options.takeOver ?? false, record: !options.recompute }),
   );
+  if (fromRecord) note(FROM_RECORD_NOTE);
   if (!commit) warn(`${dir} is not in a git repository: the plan records no commit`);
   else if (commit.dirty)
     warn(

@@ -3,7 +3,7 @@
  * `scopectl plan --out`, to the store: all or nothing, and only if the store has not moved since the plan.
  */
 import type { Command } from "commander";
-import { addStoreOption, type StoreOption, TAKE_OVER_HELP } from "../options.ts";
+import { addStoreOption, RECOMPUTE_HELP, type StoreOption, TAKE_OVER_HELP } from "../options.ts";
 
 export interface ApplyOptions extends StoreOption {
   yes?: boolean;
@@ -11,6 +11,7 @@ export interface ApplyOptions extends StoreOption {
   secretsOut?: string;
   actor?: string;
   takeOver?: boolean;
+  recompute?: boolean;
 }
 
 export function registerApplyCommand(program: Command): void {
@@ -26,7 +27,8 @@ export function registerApplyCommand(program: Command): void {
         "write generated client secrets and API keys to this new file (mode 0600; never a link, never overwritten) instead of printing them",
       )
       .option("--actor <name>", "who applies, for the audit rows", process.env.USER ?? "scopectl")
-      .option("--take-over", TAKE_OVER_HELP),
+      .option("--take-over", TAKE_OVER_HELP)
+      .option("--recompute", RECOMPUTE_HELP),
   ).action(async (target: string, options: ApplyOptions) =>
     (await import("../actions/apply.ts")).apply(target, options),
   );

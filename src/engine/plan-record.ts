@@ -1,0 +1,167 @@
+/**
+ * Plan records: a fresh `scopectl plan` or `apply` of a folder that nothing has changed since its last
+ * plan or apply answers "no changes" without parsing a file (issue 18: the drift check a cron job or a
+ * CI pipeline runs, `plan --detailed-exitcode`, in a new process every time).
+ *
+ * A plan is a pure function of the files it reads, the environment variables it reads (secrets named
+ * by `fromEnv`), the store's rows and import history, the options (manager, `--take-over`, how files
+ * are named) and the code that plans (plan/plan.ts). A record keeps a digest of each, and the plan they
+ * gave when it had no changes and no conflicts; it answers only while every digest still matches:
+ *   - the inputs: every folder walked finds the same files, each file at the same real path with the
+ *     same bytes (manifest/inputs.ts); a load that read what it cannot vouch for is not recorded;
+ *   - the environment: the same values (by SHA-256) of the variables the plan read;
+ *   - the store: the revision and the count of row writes to the tables a plan reads, which triggers in
+ *     the schema keep (store/plan-records.ts), so a write by any means, even a hand edit in SQL, is seen;
+ *   - the code: the version and a digest of the running modules (code-identity.ts).
+ * Who can write a record can write the rows it vouches for, so a record adds no one who can change
+ * what a plan says. Records are written by a plan that found nothing to do and by an apply (which
+ * leaves the store as its plan's desired state: a plan after it has no changes, which the tests check
+ * against a full plan); `--recompute` plans in full whatever the record says.
+ *
+ * Left open: a hand edit of the rows landing between a plan's (or apply's) own read of them and the
+ * count read after it is recorded as if the plan had seen it. Such a writer can rewrite the record
+ * as well.
+ */
+import { sha256Hex } from "../core/secrets.ts";
+import { InputLedger, inputsUnchanged, type RecordedInputs } from "../manifest/index.ts";
+import type { ManagedBy } from "../model/resources.ts";
+import type { LeftAlone, Plan } from "../plan/types.ts";
+import type { RowsVersion } from "../store/plan-records.ts";
+import type { Store } from "../store/store.ts";
+import { codeIdentity } from "./code-identity.ts";
+
+const FORMAT = 1;
+
+/** What a record holds (JSON in the store's plan_records, one per manager). */
+interface PlanRecord {
+  format: typeof FORMAT;
+  code: string;
+  managedBy: ManagedBy;
+  root: string;
+  displayBase: string;
+  takeOver: boolean;
+  inputs: RecordedInputs;
+  /** The variables the plan read, with the SHA-256 of each value (null: unset). */
+  env: Array<[string, string | null]>;
+  /** The store's rows as the plan read them (or the apply left them). */
+  store: RowsVersion;
+  /** What the plan left alone: the only part of a plan without changes that is not empty. */
+  leftAlone: LeftAlone[];
+}
+
+/** What a plan of a folder is keyed by, besides its inputs. */
+export interface RecordScope {
+  root: string;
+  displayBase: string;
+  takeOver: boolean;
+  managedBy: ManagedBy;
+}
+
+function envDigest(value: string | undefined): string | null {
+  return value === undefined ? null : sha256Hex(value);
+}
+
+/** An environment that remembers which variables were read (desired-resources.ts reads `fromEnv`). */
+export function watchedEnv(env: NodeJS.ProcessEnv): {
+  env: NodeJS.ProcessEnv;
+  read: Map<string, string | null>;
+} {
+  const read = new Map<string, string | null>();
+  const watched = new Proxy(env, {
+    get(target, name) {
+      const value = Reflect.get(target, name) as string | undefined;
+      if (typeof name === "string") read.set(name, envDigest(value));
+      return value;
+    },
+  });
+  return { env: watched, read };
+}
+
+/**
+ * The plan the store's record gives for this folder now, or undefined when there is none or any of
+ * its digests no longer matches (then plan in full). The cheap checks come first, the files last.
+ */
+export async function recordedPlan(store: Store, scope: RecordScope): Promise<Plan | undefined> {
+  const text = await store.planRecord(scope.managedBy);
+  if (text === undefined) return undefined;
+  let record: PlanRecord;
+  try {
+    record = JSON.parse(text) as PlanRecord;
+  } catch {
+    return undefined;
+  }
+  if (
+    record.format !== FORMAT ||
+    record.root !== scope.root ||
+    record.displayBase !== scope.displayBase ||
+    record.takeOver !== scope.takeOver ||
+    record.managedBy !== scope.managedBy ||
+    record.code !== (await codeIdentity())
+  )
+    return undefined;
+  if (record.env.some(([name, digest]) => envDigest(process.env[name]) !== digest)) return undefined;
+  const rows = await store.rowsVersion();
+  if (rows.revision !== record.store.revision || rows.writes !== record.store.writes) return undefined;
+  if (!(await inputsUnchanged(record.inputs))) return undefined;
+  return {
+    formatVersion: 1,
+    revision: rows.revision,
+    createdAt: new Date().toISOString(),
+    managedBy: scope.managedBy,
+    changes: [],
+    leftAlone: record.leftAlone,
+    conflicts: [],
+    summary: { create: 0, update: 0, replace: 0, delete: 0 },
+  };
+}
+
+/** What a full plan read, to record once it is known to have no changes (or has been applied). */
+export interface PendingRecord {
+  scope: RecordScope;
+  ledger: InputLedger;
+  env: Map<string, string | null>;
+}
+
+export function startRecording(scope: RecordScope, env: NodeJS.ProcessEnv) {
+  const watched = watchedEnv(env);
+  const pending: PendingRecord = { scope, ledger: new InputLedger(), env: watched.read };
+  return { pending, env: watched.env };
+}
+
+/**
+ * Keeps a record that the folder's plan against the store as it is at `revision` has no changes and
+ * leaves `leftAlone` alone. Not kept when the store has moved past `revision` since (its rows are not
+ * the rows meant), or when the load read what the ledger cannot vouch for. Never fails the command:
+ * a store that refuses the write (read-only, locked) only goes without a record.
+ */
+export async function keepRecord(
+  store: Store,
+  pending: PendingRecord,
+  revision: number,
+  leftAlone: LeftAlone[],
+): Promise<boolean> {
+  try {
+    const read = await pending.ledger.recorded();
+    if (!("inputs" in read)) return false;
+    const rows = await store.rowsVersion();
+    if (rows.revision !== revision) return false;
+    const record: PlanRecord = {
+      format: FORMAT,
+      code: await codeIdentity(),
+      ...pending.scope,
+      inputs: read.inputs,
+      env: [...pending.env].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      store: rows,
+      leftAlone,
+    };
+    await store.savePlanRecord(pending.scope.managedBy, JSON.stringify(record));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A plan with nothing to apply: what a record may say. */
+export function hasNothingToDo(plan: Plan): boolean {
+  return plan.changes.length === 0 && plan.conflicts.length === 0;
+}
