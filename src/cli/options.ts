@@ -29,7 +29,7 @@ export interface StoreOption {
 export const TAKE_OVER_HELP =
   "manage declared rows that another manager (e.g. a Pulumi stack) holds, instead of refusing them";
 
-/** `--recompute` (plan, apply): docs/reconcile.md, "Plan records". */
+/** `--recompute` (plan, apply): docs/plan-and-apply.md#plan-records. */
 export const RECOMPUTE_HELP =
   "plan from the files even when the store's plan record says nothing changed since the last plan or apply";
 
