@@ -3,10 +3,13 @@
  *   parse DIR             baseline for plans: read every YAML (and spec) file of the tenant and parse it
  *                         with js-yaml (the fast path's parser; JSON with JSON.parse)
  *   parse-yaml DIR        the same with the `yaml` package (every file's parse before the fast path)
- *   plan DIR STORE        a full plan: load and check the manifests, read the store, diff
+ *   plan DIR STORE        a plan as `scopectl plan` makes it: the store's plan record answers when it
+ *                         still holds (engine/plan-record.ts); otherwise load, check, read the store, diff
+ *   plan-recompute DIR STORE  a full plan whatever the record says (`scopectl plan --recompute`)
  *   replan DIR STORE      in one process, as `up`'s watcher and the sync loop plan: a plan of a copy of
  *                         DIR, one file of the copy changed, a plan again with the same ManifestCache
- *   apply DIR STORE       a plan, then its apply (timed separately)
+ *   apply DIR STORE       a plan, then its apply and the plan record it leaves (timed apart), as
+ *                         `scopectl apply --yes` runs them
  *   raw-insert DIR STORE  baseline for apply: the same rows inserted into SQLite in one transaction
  *   raw-insert-pg DIR -   the same on PostgreSQL: one INSERT of the rows as column arrays (unnest), in
  *                         one transaction, into a table of the store's shape
@@ -21,6 +24,7 @@ import pg from "pg";
 import { parseAllDocuments } from "yaml";
 import { applyPlan } from "../../src/engine/apply.ts";
 import { earlierPlans, planFolder } from "../../src/engine/plan-folder.ts";
+import { keepRecord } from "../../src/engine/plan-record.ts";
 import { loadDesiredState } from "../../src/manifest/index.ts";
 import { kindValidators } from "../../src/manifest/validate/validators.ts";
 import { RECONCILER } from "../../src/model/resources.ts";
@@ -153,21 +157,32 @@ if (mode === "parse" || mode === "parse-yaml") {
   out.ms = await rawInsert();
 } else if (mode === "raw-insert-pg") {
   out.ms = await rawInsertPostgres();
-} else if (mode === "plan" || mode === "apply") {
+} else if (mode === "plan" || mode === "plan-recompute") {
+  // As `scopectl plan` runs: the store's plan record answers when it holds (`--recompute`: never).
   const store = await openStore(storeFile);
   const started = performance.now();
-  const { plan } = await planFolder(store, dir);
+  const { plan, fromRecord } = await planFolder(store, dir, { record: mode === "plan" });
   out.planMs = performance.now() - started;
   out.changes = plan.changes.length;
-  if (mode === "apply") {
-    const applyStarted = performance.now();
-    await applyPlan(store, plan, { actor: "bench", managedBy: RECONCILER });
-    out.applyMs = performance.now() - applyStarted;
-  }
+  out.fromRecord = fromRecord ? 1 : 0;
+  await store.close();
+} else if (mode === "apply") {
+  // As `scopectl apply --yes` runs it (engine/reconcile.ts): the plan, then the apply and the plan
+  // record it leaves, timed apart.
+  const store = await openStore(storeFile);
+  const started = performance.now();
+  const { plan, pending } = await planFolder(store, dir, { record: true });
+  out.planMs = performance.now() - started;
+  out.changes = plan.changes.length;
+  const applyStarted = performance.now();
+  const { revision } = await applyPlan(store, plan, { actor: "bench", managedBy: RECONCILER });
+  out.applyOnlyMs = performance.now() - applyStarted;
+  if (pending) out.recorded = (await keepRecord(store, pending, revision, plan.leftAlone)) ? 1 : 0;
+  out.applyMs = performance.now() - applyStarted;
   await store.close();
 } else {
   console.error(
-    "usage: measure.ts parse|parse-yaml|plan|replan|apply|raw-insert|raw-insert-pg DIR [STORE|-]",
+    "usage: measure.ts parse|parse-yaml|plan|plan-recompute|replan|apply|raw-insert|raw-insert-pg DIR [STORE|-]",
   );
   process.exit(2);
 }
