@@ -3,7 +3,6 @@
  * state of their own, so the reconciler and the Pulumi host can create them per call.
  */
 import { isDeepStrictEqual } from "node:util";
-import { ScopectlError } from "../core/errors.ts";
 import { generateApiKey, generateClientSecret, sha256Hex } from "../core/secrets.ts";
 import type { ApiKeyProps, ApplicationProps, PropsByKind, ResourceKind } from "../model/resources.ts";
 import { OUTPUT_FIELDS, replacementFields } from "./immutable.ts";
@@ -119,10 +118,8 @@ export function createProvider<K extends ResourceKind>(
 
     async create(inputs) {
       const id = inputs.resourceId;
-      if (await tx.get(kind, id))
-        throw new ScopectlError("store.exists", `${kind} "${id}" already exists in the store`);
       const props = withGeneratedSecrets(kind, id, inputs.props, session);
-      await tx.put(kind, id, props, ctx);
+      await tx.insert(kind, id, props, ctx); // ResourceExistsError when it is already there
       return { id, outs: { resourceId: id, props } };
     },
 

@@ -80,6 +80,12 @@ export interface StoreReader {
 export interface StoreTransaction extends StoreReader {
   /** Inserts or replaces a resource's props. */
   put(kind: ResourceKind, id: string, props: unknown, ctx: WriteContext): Promise<void>;
+  /**
+   * Inserts a resource that is not in the store yet; ResourceExistsError when it is. One call rather
+   * than a get and a put, so a store can answer both with one read of the row (an apply from empty
+   * creates every row: on SQLite, the second lookup per row was about a twentieth of the apply).
+   */
+  insert(kind: ResourceKind, id: string, props: unknown, ctx: WriteContext): Promise<void>;
   remove(kind: ResourceKind, id: string, ctx: WriteContext): Promise<void>;
   addImport(record: Omit<ImportRecord, "id" | "revision" | "time">): Promise<void>;
 }
@@ -101,6 +107,16 @@ export interface ResourceStore extends StoreReader {
     fn: (tx: StoreTransaction) => Promise<T>,
     options: TransactionOptions,
   ): Promise<{ result: T; revision: number }>;
+}
+
+export class ResourceExistsError extends ScopectlError {
+  static readonly code = "store.exists";
+  declare readonly code: typeof ResourceExistsError.code;
+
+  constructor(kind: ResourceKind, id: string) {
+    super(ResourceExistsError.code, `${kind} "${id}" already exists in the store`);
+    this.name = "ResourceExistsError";
+  }
 }
 
 export class StaleRevisionError extends ScopectlError {

@@ -110,6 +110,38 @@ forEachStore((backend) => {
     );
 
     test(
+      "insert writes a new row as put does, and refuses one already there (in the store or earlier in the transaction) with store.exists, keeping nothing",
+      { timeout: STORE_TEST_TIMEOUT_MS },
+      () =>
+        inNewStore(async (store) => {
+          const api = { audience: "x", displayName: "X" };
+          await store.transaction((tx) => tx.insert("Api", "a", api, alice), { ctx: alice });
+          assert.deepEqual((await store.get("Api", "a"))?.props, api);
+          assert.equal((await store.audit()).length, 1);
+
+          const refused = { code: "store.exists", message: 'Api "a" already exists in the store' };
+          await assert.rejects(
+            store.transaction((tx) => tx.insert("Api", "a", { ...api, displayName: "Y" }, bob), { ctx: bob }),
+            refused,
+          );
+          await assert.rejects(
+            store.transaction(
+              async (tx) => {
+                await tx.insert("Api", "b", api, bob);
+                await tx.insert("Api", "b", api, bob);
+              },
+              { ctx: bob },
+            ),
+            { code: "store.exists", message: 'Api "b" already exists in the store' },
+          );
+          assert.equal(await store.revision(), 1);
+          assert.deepEqual((await store.get("Api", "a"))?.props, api);
+          assert.equal(await store.get("Api", "b"), undefined);
+          assert.equal((await store.audit()).length, 1);
+        }),
+    );
+
+    test(
       "put over an existing row keeps its created revision and takes the new updated revision and owner",
       { timeout: STORE_TEST_TIMEOUT_MS },
       () =>

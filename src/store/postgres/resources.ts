@@ -33,6 +33,7 @@ import { REVISION_COLUMNS, toResource } from "../records.ts";
 import {
   type AuditRecord,
   type ImportRecord,
+  ResourceExistsError,
   type ResourceStore,
   type RevisionRecord,
   StaleRevisionError,
@@ -169,6 +170,12 @@ class PostgresTransaction extends PostgresReader implements StoreTransaction {
     const after = JSON.stringify(props);
     if (after === undefined) throw new Error(`${kind} "${id}": props must be JSON`);
     await this.#buffer({ op: "put", kind, id, after, actor: ctx.actor, ctx });
+  }
+
+  async insert(kind: ResourceKind, id: string, props: unknown, ctx: WriteContext): Promise<void> {
+    // get() answers a miss from the kind's ids once they are read, without a round trip per row.
+    if (await this.get(kind, id)) throw new ResourceExistsError(kind, id);
+    await this.put(kind, id, props, ctx);
   }
 
   async remove(kind: ResourceKind, id: string, ctx: WriteContext): Promise<void> {

@@ -11,6 +11,7 @@ import { checkKind } from "../checks.ts";
 import { AUDIT_COLUMNS, RESOURCE_COLUMNS, REVISION_COLUMNS } from "../records.ts";
 import {
   type ImportRecord,
+  ResourceExistsError,
   type ResourceStore,
   StaleRevisionError,
   type StoreTransaction,
@@ -83,6 +84,14 @@ class SqliteTransaction extends SqliteReader implements StoreTransaction {
   }
 
   async put(kind: ResourceKind, id: string, props: unknown, ctx: WriteContext): Promise<void> {
+    this.#write(kind, id, props, ctx, false);
+  }
+
+  async insert(kind: ResourceKind, id: string, props: unknown, ctx: WriteContext): Promise<void> {
+    this.#write(kind, id, props, ctx, true);
+  }
+
+  #write(kind: ResourceKind, id: string, props: unknown, ctx: WriteContext, mustBeNew: boolean): void {
     this.check();
     checkKind(kind);
     const after = JSON.stringify(props);
@@ -91,6 +100,7 @@ class SqliteTransaction extends SqliteReader implements StoreTransaction {
     const existing = this.write.current.get(kind, id);
     let before: string | null = null;
     if (existing) {
+      if (mustBeNew) throw new ResourceExistsError(kind, id);
       before = existing[0] as string;
       this.write.update.run(after, ctx.managedBy, commit, this.next, kind, id);
       this.counts.update++;
