@@ -12,7 +12,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { RECONCILER } from "../../src/model/resources.ts";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
-import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV } from "../support/cli.ts";
 import { gitTenant } from "../support/git-tenant.ts";
 import { freePort } from "../support/net.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";

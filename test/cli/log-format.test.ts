@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chooseLogFormat, createLogger, prettyDestination } from "../../src/server/logger.ts";
-import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, runCli } from "../support/cli.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { waitFor } from "../support/wait.ts";
 

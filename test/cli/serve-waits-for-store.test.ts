@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, runCli } from "../support/cli.ts";
 import { freePort } from "../support/net.ts";
 import { POSTGRES_PASSWORD, type PostgresCluster, startPostgres } from "../support/postgres.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";

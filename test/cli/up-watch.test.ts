@@ -13,7 +13,7 @@ import path from "node:path";
 import { after, before, describe, type TestContext, test } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import type { Store } from "../../src/store/store.ts";
-import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV } from "../support/cli.ts";
 import { type GitTenant, gitTenant } from "../support/git-tenant.ts";
 import { freePort } from "../support/net.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";

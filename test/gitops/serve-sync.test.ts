@@ -14,7 +14,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import type { SyncStatus } from "../../src/store/sync-status.ts";
-import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV } from "../support/cli.ts";
 import { type GitRemote, gitRemote } from "../support/git-remote.ts";
 import { freePort } from "../support/net.ts";
 import { basic, claimsOf, postForm } from "../support/token-server.ts";

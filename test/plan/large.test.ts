@@ -19,7 +19,7 @@ import { desiredResources } from "../../src/plan/desired-resources.ts";
 import { renderMarkdown, renderText } from "../../src/plan/render.ts";
 import type { Plan } from "../../src/plan/types.ts";
 import type { ImportLogItem } from "../../src/store/resources.ts";
-import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV } from "../support/cli.ts";
 import { SUITE_TIMEOUT_MS } from "../support/timeouts.ts";
 import { plan } from "./helpers.ts";
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
 import type { Store } from "../../src/store/store.ts";
-import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, runCli } from "../support/cli.ts";
 import { type GitTenant, gitTenant } from "../support/git-tenant.ts";
 
 function cli(tenant: GitTenant, ...args: string[]) {

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite/open.ts";
-import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, runCli } from "../support/cli.ts";
 
 const RUNS = 50;
 const PARALLEL = 2;

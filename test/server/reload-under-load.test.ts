@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { CLI_ARGV, REPO_ROOT } from "../support/cli.ts";
+import { CLI_ARGV } from "../support/cli.ts";
 import { API_HEADER, basic, claimsOf, postForm, serveTenant } from "../support/token-server.ts";
 
 const api = (scopes: string[]) =>

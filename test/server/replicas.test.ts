@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { decodeJwt } from "jose";
-import { CLI_ARGV, REPO_ROOT, runCli } from "../support/cli.ts";
+import { CLI_ARGV, runCli } from "../support/cli.ts";
 import { freePort } from "../support/net.ts";
 import { postgresForFile } from "../support/postgres.ts";
 import { PASSWORD, signIn, WEB_REDIRECT } from "../support/sign-in.ts";

@@ -7,7 +7,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import path from "node:path";
 import type { TestContext } from "node:test";
 import type { Store } from "../../src/store/store.ts";
 import { CLI_ARGV, REPO_ROOT } from "./cli.ts";
