@@ -63,20 +63,28 @@ export async function applyRows(
 ): Promise<{ rows: StoredResource[]; secrets: OneTimeSecret[] }> {
   const rows = new Map(current.map((r) => [resourceKey(r.kind, r.id), { ...r }]));
   const ctx = { actor: "test", managedBy: p.managedBy };
+  const write = (kind: ResourceKind, id: string, props: unknown) => {
+    const old = rows.get(resourceKey(kind, id));
+    rows.set(resourceKey(kind, id), {
+      kind,
+      id,
+      props,
+      managedBy: p.managedBy,
+      createdRevision: old?.createdRevision ?? p.revision + 1,
+      updatedRevision: p.revision + 1,
+    } as StoredResource);
+  };
+  // The transaction methods the providers call; a cast, so a new one must be added here by hand.
   const tx = {
     async get(kind: ResourceKind, id: string) {
       return rows.get(resourceKey(kind, id));
     },
+    async insert(kind: ResourceKind, id: string, props: unknown) {
+      if (rows.has(resourceKey(kind, id))) throw new Error(`${kind} ${id} already exists`);
+      write(kind, id, props);
+    },
     async put(kind: ResourceKind, id: string, props: unknown) {
-      const old = rows.get(resourceKey(kind, id));
-      rows.set(resourceKey(kind, id), {
-        kind,
-        id,
-        props,
-        managedBy: p.managedBy,
-        createdRevision: old?.createdRevision ?? p.revision + 1,
-        updatedRevision: p.revision + 1,
-      } as StoredResource);
+      write(kind, id, props);
     },
     async remove(kind: ResourceKind, id: string) {
       if (!rows.delete(resourceKey(kind, id))) throw new Error(`no ${kind} ${id} to delete`);
