@@ -175,9 +175,10 @@ if (mode === "parse" || mode === "parse-yaml") {
   out.planMs = performance.now() - started;
   out.changes = plan.changes.length;
   const applyStarted = performance.now();
-  const { revision } = await applyPlan(store, plan, { actor: "bench", managedBy: RECONCILER });
+  await applyPlan(store, plan, { actor: "bench", managedBy: RECONCILER });
   out.applyOnlyMs = performance.now() - applyStarted;
-  if (pending) out.recorded = (await keepRecord(store, pending, revision, plan.leftAlone)) ? 1 : 0;
+  if (pending)
+    out.recorded = (await keepRecord(store, pending, await store.rowsVersion(), plan.leftAlone)) ? 1 : 0;
   out.applyMs = performance.now() - applyStarted;
   await store.close();
 } else {

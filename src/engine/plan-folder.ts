@@ -71,25 +71,27 @@ export function earlierPlans(): EarlierPlans {
 const READ_ATTEMPTS = 5;
 
 /**
- * The rows and the import history at one revision: read between two reads of the revision, again
- * when it moved (another writer, such as an upload over HTTP, committed meanwhile). Otherwise a plan
- * could pair older rows with the newer revision, and its apply would pass the stale-revision check.
+ * The rows and the import history at one version of the store: read between two reads of the rows
+ * version, again when it moved (another writer, such as an upload over HTTP, committed meanwhile, or a
+ * hand edit). Otherwise a plan could pair older rows with the newer revision, and its apply would pass
+ * the stale-revision check; and a plan record could name a write count its plan never saw.
  */
 async function readAtOneRevision(store: Store, memo?: StoreRowsMemo): Promise<RowsAtRevision> {
-  let revision = await store.revision();
+  let version = await store.rowsVersion();
   for (let attempt = 1; ; attempt++) {
-    const kept = memo?.at(store, revision);
+    const kept = memo?.at(store, version);
     if (kept) return kept;
     const [current, imports] = await Promise.all([store.listAll(), store.imports()]);
-    const after = await store.revision();
-    if (after === revision) {
-      const rows = { current, imports, revision };
+    const after = await store.rowsVersion();
+    const rows = { current, imports, revision: version.revision, version };
+    if (after.revision === version.revision && after.writes === version.writes) {
       memo?.keep(store, rows);
       return rows;
     }
-    // Still moving after the last attempt: plan against the first revision, which apply will refuse.
-    if (attempt === READ_ATTEMPTS) return { current, imports, revision };
-    revision = after;
+    // Still moving after the last attempt: plan against the first revision, which apply will refuse
+    // (and no record names this version: keepRecord finds the store moved on).
+    if (attempt === READ_ATTEMPTS) return rows;
+    version = after;
   }
 }
 
@@ -123,7 +125,7 @@ export async function planFolder(
   // The real paths of what was read are looked up (on libuv's threads) while the plan computes.
   recording?.pending.ledger.recorded().catch(() => {});
   const desired = desiredResources(state, recording?.env ?? process.env, options.plans);
-  const [{ current, imports, revision }, commit] = await Promise.all([
+  const [{ current, imports, revision, version }, commit] = await Promise.all([
     readAtOneRevision(store, options.rows),
     commitRead,
   ]);
@@ -141,7 +143,7 @@ export async function planFolder(
   const problems = uploadedReferenceProblems(state.uploadedScopeReferences, current, plan);
   if (problems.length > 0) throw new InputError(problems);
   if (!recording) return commit ? { plan, commit } : { plan };
-  if (hasNothingToDo(plan)) await keepRecord(store, recording.pending, revision, plan.leftAlone);
+  if (hasNothingToDo(plan)) await keepRecord(store, recording.pending, version, plan.leftAlone);
   const { pending } = recording;
   return commit ? { plan, commit, pending } : { plan, pending };
 }

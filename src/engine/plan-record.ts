@@ -18,9 +18,11 @@
  * leaves the store as its plan's desired state: a plan after it has no changes, which the tests check
  * against a full plan); `--recompute` plans in full whatever the record says.
  *
- * Left open: a hand edit of the rows landing between a plan's (or apply's) own read of them and the
- * count read after it is recorded as if the plan had seen it. Such a writer can rewrite the record
- * as well.
+ * The count a record names is the one the plan read its rows at (read before and after them, equal
+ * both times: engine/plan-folder.ts), so a write landing after the read only makes the record stale.
+ * An apply's record names the count read straight after its commit: a hand edit landing in that gap
+ * (one read of one row, on the same connection as every read) would be counted as applied. Such a
+ * writer can rewrite the record as well.
  */
 import { sha256Hex } from "../core/secrets.ts";
 import { InputLedger, inputsUnchanged, type RecordedInputs } from "../manifest/index.ts";
@@ -82,6 +84,16 @@ export function watchedEnv(env: NodeJS.ProcessEnv): {
  * its digests no longer matches (then plan in full). The cheap checks come first, the files last.
  */
 export async function recordedPlan(store: Store, scope: RecordScope): Promise<Plan | undefined> {
+  // Any doubt is a full plan: a record that cannot be read (a database user without the table's grant)
+  // or checked is as good as none.
+  try {
+    return await answerOf(store, scope);
+  } catch {
+    return undefined;
+  }
+}
+
+async function answerOf(store: Store, scope: RecordScope): Promise<Plan | undefined> {
   const text = await store.planRecord(scope.managedBy);
   if (text === undefined) return undefined;
   let record: PlanRecord;
@@ -129,29 +141,31 @@ export function startRecording(scope: RecordScope, env: NodeJS.ProcessEnv) {
 }
 
 /**
- * Keeps a record that the folder's plan against the store as it is at `revision` has no changes and
- * leaves `leftAlone` alone. Not kept when the store has moved past `revision` since (its rows are not
- * the rows meant), or when the load read what the ledger cannot vouch for. Never fails the command:
- * a store that refuses the write (read-only, locked) only goes without a record.
+ * Keeps a record that the folder's plan against the store's rows at `rows` has no changes and leaves
+ * `leftAlone` alone. `rows` is the version the plan read its rows at (read before and after them), or
+ * the one an apply's commit left (read straight after it). Not kept when the store has moved past
+ * `rows` since (a record of it could never answer), or when the load read what the ledger cannot
+ * vouch for. Never fails the command: a store that refuses the write (read-only, locked) only goes
+ * without a record.
  */
 export async function keepRecord(
   store: Store,
   pending: PendingRecord,
-  revision: number,
+  rows: RowsVersion,
   leftAlone: LeftAlone[],
 ): Promise<boolean> {
   try {
     const read = await pending.ledger.recorded();
     if (!("inputs" in read)) return false;
-    const rows = await store.rowsVersion();
-    if (rows.revision !== revision) return false;
+    const now = await store.rowsVersion();
+    if (now.revision !== rows.revision || now.writes !== rows.writes) return false;
     const record: PlanRecord = {
       format: FORMAT,
       code: await codeIdentity(),
       ...pending.scope,
       inputs: read.inputs,
       env: [...pending.env].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      store: rows,
+      store: { revision: rows.revision, writes: rows.writes },
       leftAlone,
     };
     await store.savePlanRecord(pending.scope.managedBy, JSON.stringify(record));

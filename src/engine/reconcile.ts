@@ -105,14 +105,17 @@ export async function reconcile(
       managedBy: RECONCILER,
       ...(commit ? { commit } : {}),
     });
+    // The rows as the commit left them, read before anything else can run: what the record names.
+    const leftAt = planned.pending ? await store.rowsVersion().catch(() => undefined) : undefined;
     options.onApplied?.({ ...planned, revision });
-    const applied = { ...planned, outcome: "applied" as const, revision, secrets };
+    const result = { ...planned, outcome: "applied" as const, revision, secrets };
     let secretsError: { error: unknown } | undefined;
     if (sink && secrets.length > 0)
       await sink.write(secrets).catch((error: unknown) => (secretsError = { error }));
     // After the secrets, which exist nowhere else: the record only saves the next plan its work.
-    if (planned.pending) await keepRecord(store, planned.pending, revision, plan.leftAlone);
-    return secretsError ? { ...applied, secretsError } : applied;
+    if (planned.pending && leftAt?.revision === revision)
+      await keepRecord(store, planned.pending, leftAt, plan.leftAlone);
+    return secretsError ? { ...result, secretsError } : result;
   } finally {
     await sink?.close();
   }

@@ -4,20 +4,23 @@
  * commit at the same revision) and `up`'s watcher (an edit that changes nothing, or a re-plan before
  * the next apply). A plan at a revision already read reads neither again.
  *
- * Sound because rows and imports change only in a transaction that moves the revision (both stores
- * write a revision for every transaction that writes a row or an import record; runtime state such as
- * grants and sign-in limits lives in other tables): what was read at revision N is the store at N.
- * The rows are frozen, since every later plan shares them.
+ * Sound because rows and imports change only with a write the rows version counts: the store's own
+ * transactions move the revision, and every row write, a hand edit in SQL too, moves the write count
+ * (store/plan-records.ts; runtime state such as grants and sign-in limits lives in other tables). What
+ * was read at version V is the store at V. The rows are frozen, since every later plan shares them.
  */
 import { deepFreeze } from "../core/deep-freeze.ts";
 import type { StoredResource } from "../model/resources.ts";
 import type { ImportRecord } from "../store/resources.ts";
+import type { RowsVersion } from "../store/plan-records.ts";
 import type { Store } from "../store/store.ts";
 
 export interface RowsAtRevision {
   current: StoredResource[];
   imports: ImportRecord[];
   revision: number;
+  /** The version the rows were read at (read before and after them, the same both times). */
+  version: RowsVersion;
 }
 
 export class StoreRowsMemo {
@@ -26,14 +29,16 @@ export class StoreRowsMemo {
   /** Reads of the rows, and reads saved, so far (tests, benches). */
   readonly stats = { read: 0, reused: 0 };
 
-  /** The rows at `revision` of `store`, when this memo holds them. */
-  at(store: Store, revision: number): RowsAtRevision | undefined {
-    if (this.#store !== store || this.#kept?.revision !== revision) return undefined;
+  /** The rows at `version` of `store`, when this memo holds them. */
+  at(store: Store, version: RowsVersion): RowsAtRevision | undefined {
+    const kept = this.#kept?.version;
+    if (this.#store !== store || kept?.revision !== version.revision || kept.writes !== version.writes)
+      return undefined;
     this.stats.reused++;
     return this.#kept;
   }
 
-  /** Keeps the rows read at `revision` (read between two reads of the same revision). */
+  /** Keeps the rows read at `rows.version` (read between two reads of the same version). */
   keep(store: Store, rows: RowsAtRevision): void {
     this.stats.read++;
     deepFreeze(rows.current);

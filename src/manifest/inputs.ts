@@ -9,7 +9,9 @@
  * which the import reads but does not hash one by one; a walked file whose content was not read whole)
  * is declined: it gets no record, and the next plan plans in full.
  */
-import { readFile, realpath } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, realpath } from "node:fs/promises";
+import { MAX_SPEC_BYTES } from "../openapi/files.ts";
 import { sha256Hex } from "../core/secrets.ts";
 import { findYamlFiles, readYamlFile } from "./files.ts";
 
@@ -77,9 +79,25 @@ export class InputLedger {
 }
 
 async function digestNow(abs: string, as: ReadAs): Promise<string | undefined> {
-  if (as === "bytes") return sha256Hex(await readFile(abs));
+  if (as === "bytes") return digestOfSpec(abs);
   const read = await readYamlFile(abs);
   return read.kind === "text" ? sha256Hex(read.text) : undefined;
+}
+
+/**
+ * The SHA-256 of a spec's bytes, or undefined when the import would refuse to read it: not a regular
+ * file (a FIFO would hang the check, /dev/zero would fill memory) or over the spec limit. One open file
+ * is checked and read (non-blocking open, so a FIFO swapped in cannot hang it), not a path twice.
+ */
+async function digestOfSpec(abs: string): Promise<string | undefined> {
+  const handle = await open(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > MAX_SPEC_BYTES) return undefined;
+    return sha256Hex(await handle.readFile());
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -94,8 +112,9 @@ export async function inputsUnchanged(recorded: RecordedInputs): Promise<boolean
       if (found.diagnostics.length > 0 || !sameList(found.files, folder.files)) return false;
     }
     for (const file of recorded.files) {
-      const [real, sha256] = await Promise.all([realpath(file.abs), digestNow(file.abs, file.as)]);
-      if (real !== file.real || sha256 !== file.sha256) return false;
+      // The real path first: a file now linked elsewhere (outside the folder, to a device) is not read.
+      if ((await realpath(file.abs)) !== file.real) return false;
+      if ((await digestNow(file.abs, file.as)) !== file.sha256) return false;
     }
     return true;
   } catch {

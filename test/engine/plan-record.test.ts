@@ -7,6 +7,7 @@
  * Real stores, a copy of config/ in a temp folder.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -132,6 +133,43 @@ forEachStore((backend) => {
       assert.equal((await planFolder(store, folder, withRecord)).fromRecord, true);
     });
 
+    test("a hand edit landing just after the plan read the rows: the plan reads them again, and no record vouches for what it did not see", {
+      timeout: STORE_TEST_TIMEOUT_MS,
+    }, async (t) => {
+      const { store, folder, opened } = await setUp(t, backend);
+      await applyPlan(store, (await planFolder(store, folder)).plan, {
+        actor: "test",
+        managedBy: RECONCILER,
+      });
+      // The store as the plan sees it, but once, straight after the rows are listed, a hand edit lands
+      // (it does not move the revision): after the plan's read of the rows, before its record.
+      let edited = false;
+      const racing = new Proxy(store, {
+        get(target, name) {
+          const value = Reflect.get(target, name, target) as unknown;
+          if (typeof value !== "function") return value;
+          if (name !== "listAll") return (value as (...a: unknown[]) => unknown).bind(target);
+          return async (...args: unknown[]) => {
+            const listed = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            if (!edited) {
+              edited = true;
+              await backend.sql(
+                opened.location,
+                `UPDATE resources SET props = replace(props, 'Alice Martin', 'Mallory') WHERE kind = 'User' AND id = 'alice'`,
+              );
+            }
+            return listed;
+          };
+        },
+      });
+      const raced = await planFolder(racing, folder, withRecord);
+      assert.ok(edited, "the edit landed");
+      assert.deepEqual(changesOf(raced), ["update User alice"], "the rows were read again after the edit");
+      const { recorded, full } = await planBoth(store, folder);
+      assert.equal(recorded.fromRecord, undefined, "no record vouches for rows a plan never saw");
+      assert.deepEqual(changesOf(full), ["update User alice"]);
+    });
+
     const changes: Array<{
       what: string;
       change: (s: Setup) => Promise<void>;
@@ -242,6 +280,23 @@ forEachStore((backend) => {
         },
         expect: [],
       },
+      ...(backend.name === "postgres"
+        ? [
+            {
+              what: "a row edited by hand from a session whose search_path does not name the store's schema",
+              change: async ({ opened }: Setup) => {
+                await backend.sql(
+                  opened.location,
+                  `DO $$ DECLARE store text := current_schema(); BEGIN
+                     PERFORM set_config('search_path', 'pg_catalog', true);
+                     EXECUTE format('UPDATE %I.resources SET props = replace(props, ''Alice Martin'', ''Mallory'') WHERE kind = ''User'' AND id = ''alice''', store);
+                   END $$`,
+                );
+              },
+              expect: ["update User alice"],
+            },
+          ]
+        : []),
       {
         what: "the import history edited by hand in SQL",
         change: async ({ opened }) => {
@@ -293,6 +348,19 @@ forEachStore((backend) => {
         assert.deepEqual(said(recorded.plan), said(full.plan));
       });
     }
+
+    test("a spec replaced by a FIFO at its path: the check does not hang on it, and the full plan refuses it", {
+      timeout: STORE_TEST_TIMEOUT_MS,
+    }, async (t) => {
+      const { store, folder } = await setUp(t, backend);
+      await putPulumiRole(store);
+      await applyFolder(store, folder);
+      assert.equal((await planFolder(store, folder, withRecord)).fromRecord, true, "answered before");
+      const spec = path.join(folder, "specs", "catalog.openapi.yaml");
+      await unlink(spec);
+      execFileSync("mkfifo", [spec]);
+      await assert.rejects(planFolder(store, folder, withRecord), /catalog\.openapi\.yaml/);
+    });
 
     test("a spec whose $refs read other files is never recorded", {
       timeout: STORE_TEST_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 /**
- * engine/store-rows.ts through planFolder: a process that plans again at an unmoved revision reuses the
- * rows it read, and reads again as soon as anything moves the revision (its own apply, another writer).
+ * engine/store-rows.ts through planFolder: a process that plans again at an unmoved rows version reuses
+ * the rows it read, and reads again as soon as anything moves it (its own apply, another writer, a hand
+ * edit in SQL).
  * A real SQLite file and a copy of config/.
  */
 import assert from "node:assert/strict";
@@ -8,6 +9,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
+import Database from "better-sqlite3";
 import { applyPlan } from "../../src/engine/apply.ts";
 import { planFolder } from "../../src/engine/plan-folder.ts";
 import { StoreRowsMemo } from "../../src/engine/store-rows.ts";
@@ -88,19 +90,42 @@ describe("the store's rows kept by revision", { timeout: SUITE_TIMEOUT_MS }, () 
     assert.equal(rows.stats.read, 3);
   });
 
+  test("a hand edit in SQL (the revision does not move) moves the write count: the next plan reads again", async (t) => {
+    const { store, folder, file } = await setUp(t);
+    const rows = new StoreRowsMemo();
+    await applyPlan(store, (await planFolder(store, folder, { rows })).plan, ctx);
+    assert.equal((await planFolder(store, folder, { rows })).plan.changes.length, 0);
+    const revision = await store.revision();
+    const db = new Database(file);
+    try {
+      db.prepare(
+        "UPDATE resources SET props = replace(props, 'Alice Martin', 'Mallory') WHERE kind = 'User' AND id = 'alice'",
+      ).run();
+    } finally {
+      db.close();
+    }
+    assert.equal(await store.revision(), revision, "a hand edit does not move the revision");
+    const drift = await planFolder(store, folder, { rows });
+    assert.deepEqual(
+      drift.plan.changes.map((c) => `${c.action} ${c.kind} ${c.id}`),
+      ["update User alice"],
+    );
+    assert.equal(rows.stats.read, 3);
+  });
+
   test("the kept rows are frozen: a plan cannot change what the next one sees", async (t) => {
     const { store, folder } = await setUp(t);
     const rows = new StoreRowsMemo();
     await applyPlan(store, (await planFolder(store, folder, { rows })).plan, ctx);
     await planFolder(store, folder, { rows });
-    const kept = rows.at(store, await store.revision());
+    const kept = rows.at(store, await store.rowsVersion());
     assert.ok(kept && kept.current.length > 0);
     const [row] = kept.current;
     assert.ok(row);
     assert.throws(() => {
       (row.props as unknown as Record<string, unknown>).x = 1;
     }, TypeError);
-    assert.equal(rows.at(await openSqliteStoreLike(t), kept.revision), undefined, "another store");
+    assert.equal(rows.at(await openSqliteStoreLike(t), kept.version), undefined, "another store");
   });
 });
 

@@ -228,9 +228,11 @@ export const MIGRATIONS: readonly Migration[] = [
         written_at text NOT NULL
       );
       ALTER TABLE meta ADD COLUMN row_writes bigint NOT NULL DEFAULT 0;
+      -- The meta of the written table's own schema, not the writer's search_path: a hand edit of
+      -- a.resources from a session whose search_path is b must count in a, and nowhere else.
       CREATE FUNCTION scopectl_count_row_writes() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          UPDATE meta SET row_writes = row_writes + 1 WHERE id = 1;
+          EXECUTE format('UPDATE %I.meta SET row_writes = row_writes + 1 WHERE id = 1', TG_TABLE_SCHEMA);
           RETURN NULL;
         END
       $$;
