@@ -11,8 +11,8 @@
  */
 import { deepFreeze } from "../core/deep-freeze.ts";
 import type { StoredResource } from "../model/resources.ts";
-import type { ImportRecord } from "../store/resources.ts";
 import type { RowsVersion } from "../store/plan-records.ts";
+import type { ImportRecord } from "../store/resources.ts";
 import type { Store } from "../store/store.ts";
 
 export interface RowsAtRevision {

@@ -11,8 +11,8 @@
  */
 import { constants } from "node:fs";
 import { open, realpath } from "node:fs/promises";
-import { MAX_SPEC_BYTES } from "../openapi/files.ts";
 import { sha256Hex } from "../core/secrets.ts";
+import { MAX_SPEC_BYTES } from "../openapi/files.ts";
 import { findYamlFiles, readYamlFile } from "./files.ts";
 
 /**
