@@ -12,6 +12,7 @@ import { makePlan } from "../plan/plan.ts";
 import { PlanMemo } from "../plan/plan-memo.ts";
 import type { Plan } from "../plan/types.ts";
 import { uploadedReferenceProblems } from "../plan/uploaded-references.ts";
+import { sameRowsVersion } from "../store/plan-records.ts";
 import type { Store } from "../store/store.ts";
 import { codeIdentity } from "./code-identity.ts";
 import { commitOf } from "./folder-commit.ts";
@@ -44,7 +45,7 @@ export interface PlanFolderOptions {
   displayBase?: string;
   /** Parsed files of this process's earlier plans of the folder (manifest/cache.ts). */
   cache?: ManifestCache;
-  /** The store's rows as this process's earlier plans read them, by revision (store-rows.ts). */
+  /** The store's rows as this process's earlier plans read them, by rows version (store-rows.ts). */
   rows?: StoreRowsMemo;
   /** Desired rows and comparisons of this process's earlier plans (plan/plan-memo.ts). */
   plans?: PlanMemo;
@@ -83,8 +84,8 @@ async function readAtOneRevision(store: Store, memo?: StoreRowsMemo): Promise<Ro
     if (kept) return kept;
     const [current, imports] = await Promise.all([store.listAll(), store.imports()]);
     const after = await store.rowsVersion();
-    const rows = { current, imports, revision: version.revision, version };
-    if (after.revision === version.revision && after.writes === version.writes) {
+    const rows = { current, imports, version };
+    if (sameRowsVersion(after, version)) {
       memo?.keep(store, rows);
       return rows;
     }
@@ -125,7 +126,7 @@ export async function planFolder(
   // The real paths of what was read are looked up (on libuv's threads) while the plan computes.
   recording?.pending.ledger.recorded().catch(() => {});
   const desired = desiredResources(state, recording?.env ?? process.env, options.plans);
-  const [{ current, imports, revision, version }, commit] = await Promise.all([
+  const [{ current, imports, version }, commit] = await Promise.all([
     readAtOneRevision(store, options.rows),
     commitRead,
   ]);
@@ -133,7 +134,7 @@ export async function planFolder(
     desired,
     current,
     imports,
-    revision,
+    revision: version.revision,
     commit,
     managedBy: RECONCILER,
     desiredState: state,

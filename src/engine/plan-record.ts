@@ -28,7 +28,7 @@ import { sha256Hex } from "../core/secrets.ts";
 import { InputLedger, inputsUnchanged, type RecordedInputs } from "../manifest/index.ts";
 import type { ManagedBy } from "../model/resources.ts";
 import type { LeftAlone, Plan } from "../plan/types.ts";
-import type { RowsVersion } from "../store/plan-records.ts";
+import { type RowsVersion, sameRowsVersion } from "../store/plan-records.ts";
 import type { Store } from "../store/store.ts";
 import { codeIdentity } from "./code-identity.ts";
 
@@ -113,7 +113,7 @@ async function answerOf(store: Store, scope: RecordScope): Promise<Plan | undefi
     return undefined;
   if (record.env.some(([name, digest]) => envDigest(process.env[name]) !== digest)) return undefined;
   const rows = await store.rowsVersion();
-  if (rows.revision !== record.store.revision || rows.writes !== record.store.writes) return undefined;
+  if (!sameRowsVersion(rows, record.store)) return undefined;
   if (!(await inputsUnchanged(record.inputs))) return undefined;
   return {
     formatVersion: 1,
@@ -158,14 +158,14 @@ export async function keepRecord(
     const read = await pending.ledger.recorded();
     if (!("inputs" in read)) return false;
     const now = await store.rowsVersion();
-    if (now.revision !== rows.revision || now.writes !== rows.writes) return false;
+    if (!sameRowsVersion(now, rows)) return false;
     const record: PlanRecord = {
       format: FORMAT,
       code: await codeIdentity(),
       ...pending.scope,
       inputs: read.inputs,
       env: [...pending.env].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      store: { revision: rows.revision, writes: rows.writes },
+      store: rows,
       leftAlone,
     };
     await store.savePlanRecord(pending.scope.managedBy, JSON.stringify(record));

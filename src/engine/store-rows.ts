@@ -11,14 +11,13 @@
  */
 import { deepFreeze } from "../core/deep-freeze.ts";
 import type { StoredResource } from "../model/resources.ts";
-import type { RowsVersion } from "../store/plan-records.ts";
+import { type RowsVersion, sameRowsVersion } from "../store/plan-records.ts";
 import type { ImportRecord } from "../store/resources.ts";
 import type { Store } from "../store/store.ts";
 
 export interface RowsAtRevision {
   current: StoredResource[];
   imports: ImportRecord[];
-  revision: number;
   /** The version the rows were read at (read before and after them, the same both times). */
   version: RowsVersion;
 }
@@ -32,8 +31,7 @@ export class StoreRowsMemo {
   /** The rows at `version` of `store`, when this memo holds them. */
   at(store: Store, version: RowsVersion): RowsAtRevision | undefined {
     const kept = this.#kept?.version;
-    if (this.#store !== store || kept?.revision !== version.revision || kept.writes !== version.writes)
-      return undefined;
+    if (this.#store !== store || !kept || !sameRowsVersion(kept, version)) return undefined;
     this.stats.reused++;
     return this.#kept;
   }

@@ -6,8 +6,8 @@
  * Runtime state: written without a revision or an audit row, never part of a plan, a dump or a copy.
  * What makes a record trustworthy is not who wrote it but what it is checked against: the count of
  * row writes, which triggers in the schema keep for every insert, update and delete of the rows a
- * plan reads (resources and the import history), whoever makes it with the triggers on: an apply, an upload over HTTP, a
- * hand edit in SQL. The revision moves only with the store's own transactions; this count moves with
+ * plan reads (resources and the import history), whoever makes it with the triggers on: an apply, an
+ * upload over HTTP, a hand edit in SQL. The revision moves only with the store's own transactions; this count moves with
  * any write, so a record made before a write never answers after it.
  */
 
@@ -15,6 +15,11 @@
 export interface RowsVersion {
   revision: number;
   writes: number;
+}
+
+/** The same rows: neither a transaction of the store's nor any other row write happened between. */
+export function sameRowsVersion(a: RowsVersion, b: RowsVersion): boolean {
+  return a.revision === b.revision && a.writes === b.writes;
 }
 
 export interface PlanRecordStore {
